@@ -1,0 +1,431 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net"
+	netmail "net/mail"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trove-platform/trove/internal/auth"
+	"github.com/trove-platform/trove/internal/platform/db"
+	"github.com/trove-platform/trove/internal/platform/mail"
+	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/platform/secrets"
+)
+
+// Config is every setting of the trove binary. It is read from TROVE_*
+// environment variables once, here, and passed down; nothing else reads the
+// environment.
+type Config struct {
+	DatabaseURL       string
+	DBMaxOpenConns    int
+	DBMaxIdleConns    int
+	DBConnMaxLifetime time.Duration
+	DBConnectTimeout  time.Duration
+	AutoMigrate       bool
+
+	HTTPAddr        string
+	PublicURL       *url.URL
+	ShutdownTimeout time.Duration
+	LogLevel        slog.Level
+
+	SecretKey          []byte
+	PreviousSecretKeys [][]byte
+
+	SeedAdminEmail    string
+	SeedAdminPassword string
+
+	Queue          queue.Config
+	QueueWorkers   map[string]int
+	QueueRetention time.Duration
+	TrustedProxies auth.Proxies
+
+	Shopify        ShopifyConfig
+	Stripe         StripeConfig
+	ReservationTTL time.Duration
+
+	MailDriver string // "local" or "smtp"
+	MailFrom   string
+	SMTP       mail.SMTPConfig
+}
+
+// ShopifyConfig is the Shopify app's settings.
+type ShopifyConfig struct {
+	APIKey     string
+	APISecrets []string // the first signs; all verify (rotation)
+	APIVersion string
+	Scopes     []string
+	Endpoint   string // a stand-in's base URL; "" is Shopify itself
+}
+
+// StripeConfig is the Stripe account's settings.
+type StripeConfig struct {
+	SecretKey      string
+	PublishableKey string   // for the storefront's card form
+	WebhookSecrets []string // every one verifies (rotation)
+	APIBase        string   // a stand-in's base URL; "" is Stripe itself
+}
+
+// configNeeds says which settings a subcommand cannot do without.
+type configNeeds struct {
+	database bool
+	secret   bool
+	// sandbox: provider settings left unset take the local stand-ins' values;
+	// without it they are required.
+	sandbox   bool
+	providers bool
+}
+
+// Values the sandbox providers use when the variables are unset.
+const (
+	sandboxShopifyKey    = "sandbox-shopify-key"
+	sandboxShopifySecret = "sandbox-shopify-secret"
+	sandboxStripeSecret  = "sk_test_sandbox"
+	sandboxStripePublic  = "pk_test_sandbox"
+	sandboxStripeWebhook = "whsec_sandbox"
+)
+
+// ConfigError lists every problem found in the environment at once.
+type ConfigError struct{ Problems []string }
+
+func (e *ConfigError) Error() string {
+	return "configuration is not valid:\n  - " + strings.Join(e.Problems, "\n  - ") +
+		"\nSee deploy/env.example for every variable and what it expects."
+}
+
+// env reads variables and collects problems, so that one run reports them all.
+// It also remembers every name it was asked for, which lets a test hold
+// deploy/env.example to the variables the code really reads.
+type env struct {
+	getenv   func(string) string
+	problems []string
+	read     []string
+}
+
+func (e *env) get(name string) string {
+	e.read = append(e.read, name)
+	return strings.TrimSpace(e.getenv(name))
+}
+
+func (e *env) problem(name, format string, args ...any) {
+	e.problems = append(e.problems, name+": "+fmt.Sprintf(format, args...))
+}
+
+func (e *env) str(name, def string) string {
+	if v := e.get(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *env) integer(name string, def, lo, hi int) int {
+	v := e.get(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		e.problem(name, "want a whole number from %d to %d, got %q", lo, hi, v)
+		return def
+	}
+	return n
+}
+
+func (e *env) duration(name string, def time.Duration) time.Duration {
+	v := e.get(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		e.problem(name, "want a positive duration such as 30s or 5m, got %q", v)
+		return def
+	}
+	return d
+}
+
+func (e *env) boolean(name string, def bool) bool {
+	v := e.get(name)
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		e.problem(name, "want 1/0 or true/false, got %q", v)
+		return def
+	}
+	return b
+}
+
+// key decodes a base64 32-byte key. Its value is never echoed: it is a secret.
+func (e *env) key(name, value string) []byte {
+	k, err := base64.StdEncoding.DecodeString(value)
+	if err != nil {
+		e.problem(name, "is not valid base64 (generate one with: head -c 32 /dev/urandom | base64)")
+		return nil
+	}
+	if len(k) != secrets.KeySize {
+		e.problem(name, "must decode to %d bytes, it decodes to %d", secrets.KeySize, len(k))
+		return nil
+	}
+	return k
+}
+
+// loadConfig reads and checks every setting. All problems come back together in
+// a *ConfigError.
+func loadConfig(getenv func(string) string, needs configNeeds) (Config, error) {
+	c, e := parseConfig(getenv, needs)
+	if len(e.problems) > 0 {
+		return Config{}, &ConfigError{Problems: e.problems}
+	}
+	return c, nil
+}
+
+func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
+	e := &env{getenv: getenv}
+	var c Config
+
+	c.DatabaseURL = e.get("TROVE_DATABASE_URL")
+	switch {
+	case c.DatabaseURL == "" && needs.database:
+		e.problem("TROVE_DATABASE_URL", "is required: a MySQL DSN such as user:pass@tcp(127.0.0.1:3306)/trove")
+	case c.DatabaseURL != "":
+		if _, err := db.Config(c.DatabaseURL); err != nil {
+			// The DSN may hold a password: say what is wrong, not what it is.
+			e.problem("TROVE_DATABASE_URL", "is not a valid go-sql-driver DSN (user:pass@tcp(host:port)/dbname)")
+		}
+	}
+	c.DBMaxOpenConns = e.integer("TROVE_DB_MAX_OPEN_CONNS", 25, 1, 1000)
+	c.DBMaxIdleConns = e.integer("TROVE_DB_MAX_IDLE_CONNS", 10, 0, 1000)
+	if c.DBMaxIdleConns > c.DBMaxOpenConns {
+		e.problem("TROVE_DB_MAX_IDLE_CONNS", "must not exceed TROVE_DB_MAX_OPEN_CONNS (%d)", c.DBMaxOpenConns)
+	}
+	c.DBConnMaxLifetime = e.duration("TROVE_DB_CONN_MAX_LIFETIME", 5*time.Minute)
+	c.DBConnectTimeout = e.duration("TROVE_DB_CONNECT_TIMEOUT", 30*time.Second)
+	c.AutoMigrate = e.boolean("TROVE_AUTO_MIGRATE", false)
+
+	c.HTTPAddr = e.str("TROVE_HTTP_ADDR", "127.0.0.1:8080")
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		e.problem("TROVE_HTTP_ADDR", "want host:port such as 127.0.0.1:8080 or :8080, got %q", c.HTTPAddr)
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		e.problem("TROVE_HTTP_ADDR", "port must be a number from 0 to 65535, got %q", port)
+	}
+
+	pub := e.str("TROVE_PUBLIC_URL", "http://localhost:8080")
+	if u, err := url.Parse(pub); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		e.problem("TROVE_PUBLIC_URL", "want the absolute http(s) URL users reach Trove at, with no path, such as https://trove.example.com; got %q", pub)
+	} else {
+		u.Path = ""
+		c.PublicURL = u
+	}
+
+	c.ShutdownTimeout = e.duration("TROVE_SHUTDOWN_TIMEOUT", 20*time.Second)
+
+	switch lvl := strings.ToLower(e.str("TROVE_LOG_LEVEL", "info")); lvl {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		e.problem("TROVE_LOG_LEVEL", "want one of debug, info, warn, error; got %q", lvl)
+	}
+
+	if v := e.get("TROVE_SECRET_KEY"); v != "" {
+		c.SecretKey = e.key("TROVE_SECRET_KEY", v)
+	} else if needs.secret {
+		e.problem("TROVE_SECRET_KEY", "is required: base64 of 32 random bytes (generate one with: head -c 32 /dev/urandom | base64)")
+	}
+	if v := e.get("TROVE_SECRET_KEYS_PREVIOUS"); v != "" {
+		for i, part := range strings.Split(v, ",") {
+			if k := e.key(fmt.Sprintf("TROVE_SECRET_KEYS_PREVIOUS (item %d)", i+1), strings.TrimSpace(part)); k != nil {
+				c.PreviousSecretKeys = append(c.PreviousSecretKeys, k)
+			}
+		}
+	}
+
+	c.Queue.Driver = e.str("TROVE_QUEUE", queue.DriverMySQL)
+	if c.Queue.Driver != queue.DriverMySQL && c.Queue.Driver != queue.DriverSQS {
+		e.problem("TROVE_QUEUE", "want mysql or sqs, got %q", c.Queue.Driver)
+	}
+	c.Queue.PollInterval = e.duration("TROVE_QUEUE_POLL_INTERVAL", time.Second)
+	c.Queue.LeaseMargin = e.duration("TROVE_QUEUE_LEASE_MARGIN", 30*time.Second)
+	c.QueueWorkers = map[string]int{}
+	if v := e.get("TROVE_QUEUE_WORKERS"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			name, n, ok := strings.Cut(strings.TrimSpace(part), "=")
+			count, err := strconv.Atoi(n)
+			if !ok || name == "" || err != nil || count < 1 || count > 256 {
+				e.problem("TROVE_QUEUE_WORKERS", "want handler=count pairs such as email.send=8,payouts.transfer=2 (count 1-256), got %q", part)
+				continue
+			}
+			c.QueueWorkers[name] = count
+		}
+	}
+	c.QueueRetention = e.duration("TROVE_QUEUE_RETENTION", 30*24*time.Hour)
+	c.Queue.SQS.Endpoint = e.get("TROVE_SQS_ENDPOINT")
+	if c.Queue.SQS.Endpoint != "" {
+		if u, err := url.Parse(c.Queue.SQS.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			e.problem("TROVE_SQS_ENDPOINT", "want an http(s) URL such as http://127.0.0.1:4100, got %q", c.Queue.SQS.Endpoint)
+		}
+	}
+	c.Queue.SQS.Region = e.str("TROVE_SQS_REGION", "us-east-1")
+	c.Queue.SQS.QueueName = e.str("TROVE_SQS_QUEUE", "trove-jobs")
+	c.Queue.SQS.DLQName = e.str("TROVE_SQS_DLQ", c.Queue.SQS.QueueName+"-dlq")
+	c.Queue.SQS.MaxReceiveCount = e.integer("TROVE_SQS_MAX_RECEIVE_COUNT", 25, 2, 1000)
+	if v := e.get("TROVE_TRUSTED_PROXIES"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			prefix, err := netip.ParsePrefix(part)
+			if err != nil {
+				addr, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					e.problem("TROVE_TRUSTED_PROXIES", "want IP addresses or CIDR prefixes such as 10.0.0.0/8, got %q", part)
+					continue
+				}
+				prefix = netip.PrefixFrom(addr, addr.BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, prefix)
+		}
+	}
+
+	c.Shopify.APIKey = e.get("TROVE_SHOPIFY_API_KEY")
+	if v := e.get("TROVE_SHOPIFY_API_SECRET"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				c.Shopify.APISecrets = append(c.Shopify.APISecrets, part)
+			}
+		}
+	}
+	c.Shopify.APIVersion = e.str("TROVE_SHOPIFY_API_VERSION", "2025-10")
+	if !regexp.MustCompile(`^20[0-9]{2}-(01|04|07|10)$`).MatchString(c.Shopify.APIVersion) {
+		e.problem("TROVE_SHOPIFY_API_VERSION", "want a Shopify API version such as 2025-10, got %q", c.Shopify.APIVersion)
+	}
+	c.Shopify.Scopes = strings.Split(e.str("TROVE_SHOPIFY_SCOPES", "read_products,read_inventory,write_orders,read_orders,write_fulfillments"), ",")
+	c.Shopify.Endpoint = e.get("TROVE_SHOPIFY_ENDPOINT")
+	if c.Shopify.Endpoint != "" {
+		if u, err := url.Parse(c.Shopify.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			e.problem("TROVE_SHOPIFY_ENDPOINT", "want an http(s) URL, got %q", c.Shopify.Endpoint)
+		}
+	}
+	if needs.sandbox {
+		if c.Shopify.APIKey == "" {
+			c.Shopify.APIKey = sandboxShopifyKey
+		}
+		if len(c.Shopify.APISecrets) == 0 {
+			c.Shopify.APISecrets = []string{sandboxShopifySecret}
+		}
+		if c.Shopify.Endpoint == "" && c.PublicURL != nil {
+			c.Shopify.Endpoint = c.PublicURL.String() + "/sandbox/shopify"
+		}
+	} else if needs.providers {
+		if c.Shopify.APIKey == "" {
+			e.problem("TROVE_SHOPIFY_API_KEY", "is required (the Shopify app's client id), or run with --sandbox")
+		}
+		if len(c.Shopify.APISecrets) == 0 {
+			e.problem("TROVE_SHOPIFY_API_SECRET", "is required (the Shopify app's client secret; a second, comma-separated, during rotation), or run with --sandbox")
+		}
+	}
+
+	c.Stripe.SecretKey = e.get("TROVE_STRIPE_SECRET_KEY")
+	if c.Stripe.SecretKey != "" && !strings.HasPrefix(c.Stripe.SecretKey, "sk_") && !strings.HasPrefix(c.Stripe.SecretKey, "rk_") {
+		e.problem("TROVE_STRIPE_SECRET_KEY", "want a Stripe secret or restricted key (sk_… or rk_…)")
+	}
+	c.Stripe.PublishableKey = e.get("TROVE_STRIPE_PUBLISHABLE_KEY")
+	if v := e.get("TROVE_STRIPE_WEBHOOK_SECRET"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				c.Stripe.WebhookSecrets = append(c.Stripe.WebhookSecrets, part)
+			}
+		}
+	}
+	c.Stripe.APIBase = e.get("TROVE_STRIPE_API_BASE")
+	if c.Stripe.APIBase != "" {
+		if u, err := url.Parse(c.Stripe.APIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			e.problem("TROVE_STRIPE_API_BASE", "want an http(s) URL, got %q", c.Stripe.APIBase)
+		}
+	}
+	if needs.sandbox {
+		if c.Stripe.SecretKey == "" {
+			c.Stripe.SecretKey = sandboxStripeSecret
+		}
+		if c.Stripe.PublishableKey == "" {
+			c.Stripe.PublishableKey = sandboxStripePublic
+		}
+		if len(c.Stripe.WebhookSecrets) == 0 {
+			c.Stripe.WebhookSecrets = []string{sandboxStripeWebhook}
+		}
+		if c.Stripe.APIBase == "" && c.PublicURL != nil {
+			c.Stripe.APIBase = c.PublicURL.String() + "/sandbox/stripe"
+		}
+	} else if needs.providers {
+		if c.Stripe.SecretKey == "" {
+			e.problem("TROVE_STRIPE_SECRET_KEY", "is required (sk_…), or run with --sandbox")
+		}
+		if c.Stripe.PublishableKey == "" {
+			e.problem("TROVE_STRIPE_PUBLISHABLE_KEY", "is required (pk_…, for the storefront's card form), or run with --sandbox")
+		}
+		if len(c.Stripe.WebhookSecrets) == 0 {
+			e.problem("TROVE_STRIPE_WEBHOOK_SECRET", "is required (whsec_…; new,old during rotation), or run with --sandbox")
+		}
+	}
+	c.ReservationTTL = e.duration("TROVE_RESERVATION_TTL", 15*time.Minute)
+
+	c.MailDriver = e.str("TROVE_MAIL_DRIVER", "local")
+	c.MailFrom = e.str("TROVE_MAIL_FROM", "Trove <no-reply@trove.local>")
+	if _, err := netmail.ParseAddress(c.MailFrom); err != nil {
+		e.problem("TROVE_MAIL_FROM", "want an address such as \"Trove <no-reply@example.com>\", got %q", c.MailFrom)
+	}
+	c.SMTP = mail.SMTPConfig{
+		Host:     e.get("TROVE_SMTP_HOST"),
+		Port:     e.integer("TROVE_SMTP_PORT", 587, 1, 65535),
+		Username: e.get("TROVE_SMTP_USERNAME"),
+		Password: e.get("TROVE_SMTP_PASSWORD"),
+		TLS:      mail.TLSMode(e.str("TROVE_SMTP_TLS", string(mail.TLSStartTLS))),
+	}
+	switch c.MailDriver {
+	case "local":
+	case "smtp":
+		if _, err := mail.NewSMTP(c.SMTP); err != nil {
+			// The error names hosts and modes, never the password.
+			e.problem("TROVE_SMTP_*", "%v", err)
+		}
+	default:
+		e.problem("TROVE_MAIL_DRIVER", "want local or smtp, got %q", c.MailDriver)
+	}
+
+	c.SeedAdminEmail = e.str("TROVE_SEED_ADMIN_EMAIL", "admin@trove.local")
+	if !strings.Contains(c.SeedAdminEmail, "@") {
+		e.problem("TROVE_SEED_ADMIN_EMAIL", "want an email address, got %q", c.SeedAdminEmail)
+	}
+	c.SeedAdminPassword = e.get("TROVE_SEED_ADMIN_PASSWORD")
+	if c.SeedAdminPassword != "" && len(c.SeedAdminPassword) < 12 {
+		e.problem("TROVE_SEED_ADMIN_PASSWORD", "must be at least 12 characters")
+	}
+	return c, e
+}
+
+// Secrets returns the box that seals tokens at rest with the configured keys.
+func (c Config) Secrets() (*secrets.Box, error) {
+	return secrets.New(c.SecretKey, c.PreviousSecretKeys...)
+}
+
+// DBOptions returns the pool settings.
+func (c Config) DBOptions() db.Options {
+	return db.Options{
+		MaxOpenConns:    c.DBMaxOpenConns,
+		MaxIdleConns:    c.DBMaxIdleConns,
+		ConnMaxLifetime: c.DBConnMaxLifetime,
+		ConnectTimeout:  c.DBConnectTimeout,
+	}
+}

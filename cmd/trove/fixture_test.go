@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trove-platform/trove/internal/auth"
+	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/platform/db"
+	"github.com/trove-platform/trove/internal/vendors"
+)
+
+const testPassword = "test password 123"
+
+// people is a small world of two vendors, their teams, a buyer and an operator.
+type people struct {
+	db                           *sqlx.DB
+	vendorA, vendorB             vendors.Vendor
+	ownerA, staffA               auth.User
+	ownerB, staffB, buyer, admin auth.User
+}
+
+func seedPeople(t testing.TB, dsn string) *people {
+	t.Helper()
+	conn, err := db.Open(context.Background(), dsn, db.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ctx := context.Background()
+	clk := clock.System{}
+	vs, us := vendors.NewStore(conn, clk), auth.NewUsers(conn, clk)
+	p := &people{db: conn}
+	mustV := func(v vendors.Vendor, _ bool, err error) vendors.Vendor {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	mustU := func(u auth.User, _ bool, err error) auth.User {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	p.vendorA = mustV(vs.Ensure(ctx, vendors.Vendor{Slug: "vendor-a", Name: "Vendor A", ContactEmail: "a@a.example", CommissionBPS: 1500, Status: vendors.StatusActive}))
+	p.vendorB = mustV(vs.Ensure(ctx, vendors.Vendor{Slug: "vendor-b", Name: "Vendor B", ContactEmail: "b@b.example", CommissionBPS: 1500, Status: vendors.StatusActive}))
+	p.ownerA = mustU(us.Ensure(ctx, auth.NewUser{Email: "owner@a.example", Password: testPassword, Role: auth.RoleVendorOwner, VendorID: p.vendorA.ID}))
+	p.staffA = mustU(us.Ensure(ctx, auth.NewUser{Email: "staff@a.example", Password: testPassword, Role: auth.RoleVendorStaff, VendorID: p.vendorA.ID}))
+	p.ownerB = mustU(us.Ensure(ctx, auth.NewUser{Email: "owner@b.example", Password: testPassword, Role: auth.RoleVendorOwner, VendorID: p.vendorB.ID}))
+	p.staffB = mustU(us.Ensure(ctx, auth.NewUser{Email: "staff@b.example", Password: testPassword, Role: auth.RoleVendorStaff, VendorID: p.vendorB.ID}))
+	p.buyer = mustU(us.Ensure(ctx, auth.NewUser{Email: "buyer@corp.example", Password: testPassword, Role: auth.RoleBuyer}))
+	p.admin = mustU(us.Ensure(ctx, auth.NewUser{Email: "ops@trove.example", Password: testPassword, Role: auth.RolePlatformAdmin}))
+	return p
+}
+
+// connectStores marks vendors' Shopify stores connected, so their listed
+// products are for sale (the connection itself is tested with the sandbox).
+func (p *people) connectStores(t testing.TB, vendorIDs ...string) {
+	t.Helper()
+	for _, id := range vendorIDs {
+		if _, err := p.db.Exec(`INSERT INTO shopify_connections (vendor_id, shop_domain, status, connected_at, updated_at)
+			VALUES (?, ?, 'connected', NOW(6), NOW(6))`, id, strings.ToLower(id)+".myshopify.com"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// signIn signs in as an API client and returns the bearer access token.
+func signIn(t testing.TB, s *server, email string) string {
+	t.Helper()
+	res, body := call(t, s, "", "POST", "/api/v1/auth/login", map[string]string{"email": email, "password": testPassword, "mode": "bearer"})
+	if res.StatusCode != 200 {
+		t.Fatalf("sign in as %s: %d %s", email, res.StatusCode, body)
+	}
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.Unmarshal(body, &out)
+	return out.AccessToken
+}
+
+// call sends a JSON request (body marshalled, or sent as it is when a string),
+// with a bearer token when one is given.
+func call(t testing.TB, s *server, bearer, method, path string, body any) (*http.Response, []byte) {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		if b != "" {
+			rd = strings.NewReader(b)
+		}
+	default:
+		raw, _ := json.Marshal(b)
+		rd = bytes.NewReader(raw)
+	}
+	req, _ := http.NewRequest(method, s.url+path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, b
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trove-platform/trove/internal/auth"
+	"github.com/trove-platform/trove/internal/catalog/shopifysync"
+	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/payments"
+	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/platform/httpx"
+	"github.com/trove-platform/trove/internal/platform/mail"
+	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/vendors"
+	"github.com/trove-platform/trove/internal/webhooks"
+)
+
+// jobDeps is what the job handlers need. queue is set once the Queue exists:
+// the Queue needs the registry first.
+type jobDeps struct {
+	db        *sqlx.DB
+	clock     clock.Clock
+	queue     *queue.Queue
+	retention time.Duration
+	auth      *auth.Service
+	mail      mail.Sender
+	mailFrom  string
+	shopify   *shopifyParts
+	payments  *paymentParts
+}
+
+// registerJobs is THE table of job kind -> handler(s). One kind may fan out to
+// several handlers: each gets its own row and is retried on its own. Handler
+// names are stable identifiers (they are stored in the jobs table and named in
+// TROVE_QUEUE_WORKERS): never rename one that may have pending jobs.
+func registerJobs(reg *queue.Registry, d *jobDeps) {
+	// jobs.prune -> delete finished jobs past the retention period.
+	queue.Handle(reg, "jobs.prune", func(ctx context.Context, m queue.Meta, _ queue.PruneJob) error {
+		n, err := d.queue.Prune(ctx, d.clock.Now().Add(-d.retention))
+		if n > 0 {
+			httpx.Logger(ctx).Info("pruned finished jobs", "count", n)
+		}
+		return err
+	}, queue.Concurrency(1))
+
+	// auth.email -> invitations and password resets.
+	queue.Handle(reg, "auth.email", func(ctx context.Context, m queue.Meta, j auth.EmailJob) error {
+		return auth.EmailHandler(d.auth, d.mail, d.mailFrom)(ctx, m, j)
+	}, queue.Timeout(45*time.Second))
+
+	// shopify.connected -> register our webhooks; import the catalog.
+	queue.Handle(reg, "shopify.connected.subscribe", func(ctx context.Context, m queue.Meta, e vendors.ShopifyConnected) error {
+		return d.shopify.installer.SubscribeWebhooks(ctx, m, e)
+	})
+	queue.Handle(reg, "shopify.connected.import", func(ctx context.Context, m queue.Meta, e vendors.ShopifyConnected) error {
+		return d.shopify.syncer.OnConnected(ctx, m, e)
+	}, queue.Timeout(10*time.Minute), queue.Concurrency(2))
+	// vendors.prune_oauth_states -> forget expired "Connect Shopify" attempts.
+	queue.Handle(reg, "vendors.prune_oauth_states", func(ctx context.Context, m queue.Meta, _ vendors.PruneStatesJob) error {
+		_, err := d.shopify.conns.PruneStates(ctx, d.clock.Now().Add(-24*time.Hour))
+		return err
+	}, queue.Concurrency(1))
+	// shopify.webhook -> follow up one verified delivery (re-reading from Shopify).
+	queue.Handle(reg, "shopify.webhook", func(ctx context.Context, m queue.Meta, e webhooks.ShopifyEvent) error {
+		return d.shopify.syncer.OnWebhook(ctx, m, e)
+	}, queue.Concurrency(8))
+	// shopify.import -> a vendor's full re-sync.
+	queue.Handle(reg, "shopify.import", func(ctx context.Context, m queue.Meta, j shopifysync.ImportJob) error {
+		return d.shopify.syncer.Import(ctx, m, j)
+	}, queue.Timeout(10*time.Minute), queue.Concurrency(2))
+	// shopify.sweep -> a reconciliation per connected store.
+	queue.Handle(reg, "shopify.sweep", func(ctx context.Context, m queue.Meta, j shopifysync.SweepJob) error {
+		return d.shopify.syncer.OnSweep(ctx, m, j)
+	}, queue.Concurrency(1))
+	queue.Handle(reg, "shopify.reconcile", func(ctx context.Context, m queue.Meta, j shopifysync.ReconcileJob) error {
+		return d.shopify.syncer.Reconcile(ctx, m, j)
+	}, queue.Timeout(10*time.Minute), queue.Concurrency(2))
+
+	// stripe.webhook -> follow up one verified Stripe event (re-reading the intent).
+	queue.Handle(reg, "stripe.webhook", func(ctx context.Context, m queue.Meta, e webhooks.StripeEvent) error {
+		return d.payments.payments.OnEvent(ctx, m, e)
+	}, queue.Concurrency(8))
+	// payments.create_refund -> make the Stripe refund of one recorded refund.
+	queue.Handle(reg, "payments.create_refund", func(ctx context.Context, m queue.Meta, j payments.CreateRefund) error {
+		return d.payments.refunds.OnCreateRefund(ctx, m, j)
+	}, queue.Timeout(45*time.Second))
+	// orders.paid -> the buyer's receipt. (Vendor order hand-off and ledger
+	// lines join this fan-out with their issues.)
+	queue.Handle(reg, "orders.paid.receipt", func(ctx context.Context, m queue.Meta, p orders.Paid) error {
+		return orders.ReceiptHandler(d.payments.orders, d.mail, d.mailFrom)(ctx, m, p)
+	}, queue.Timeout(45*time.Second))
+	// orders.release_expired -> give back stock held by checkouts never paid.
+	queue.Handle(reg, "orders.release_expired", func(ctx context.Context, m queue.Meta, j orders.ReleaseExpired) error {
+		return d.payments.orders.ReleaseExpired(ctx, m, j)
+	}, queue.Concurrency(1))
+
+	registerCrashTestJobs(reg, d.db)
+}
+
+// schedules lists the recurring jobs. Every trove process runs the scheduler;
+// each occurrence is enqueued once.
+func schedules() []queue.Schedule {
+	return []queue.Schedule{
+		{Name: "jobs.prune", Spec: "@hourly", Job: func(time.Time) queue.Job { return queue.PruneJob{} }},
+		// Webhooks get lost (Shopify gives up after 8 tries in 4 hours): an
+		// hourly sweep finds and repairs what they missed.
+		{Name: "shopify.sweep", Spec: "17 * * * *", Job: func(time.Time) queue.Job { return shopifysync.SweepJob{} }},
+		{Name: "orders.release_expired", Spec: "@every 1m", Job: func(time.Time) queue.Job { return orders.ReleaseExpired{} }},
+		{Name: "vendors.prune_oauth_states", Spec: "@daily", Job: func(time.Time) queue.Job { return vendors.PruneStatesJob{} }},
+	}
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/payments"
+	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/sandbox"
+	"github.com/trove-platform/trove/internal/stripe"
+	"github.com/trove-platform/trove/internal/webhooks"
+)
+
+// paymentParts is checkout's side of the platform: orders and Stripe.
+type paymentParts struct {
+	stripe   *stripe.Client
+	orders   *orders.Store
+	payments *payments.Service
+	refunds  *payments.Refunds
+	subs     *payments.SubscriptionService
+	verifier *payments.Verifier
+	sandbox  *sandbox.Stripe // the local stand-in, with --sandbox
+}
+
+func newPaymentParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logger, q *queue.Queue, cat *catalog.Store, hooks *webhooks.Store, withSandbox bool) (*paymentParts, error) {
+	sc, err := stripe.New(stripe.Config{SecretKey: cfg.Stripe.SecretKey, APIBase: cfg.Stripe.APIBase,
+		WebhookSecrets: cfg.Stripe.WebhookSecrets, HTTPClient: &http.Client{Timeout: 30 * time.Second}, Clock: clk})
+	if err != nil {
+		return nil, err
+	}
+	p := &paymentParts{stripe: sc, verifier: payments.NewVerifier(sc)}
+	p.orders = orders.NewStore(conn, clk, q, cat, payments.NewStarter(sc), orders.Config{ReservationTTL: cfg.ReservationTTL})
+	p.subs = payments.NewSubscriptionService(conn, clk, sc, p.orders, cat)
+	p.payments = payments.New(conn, clk, sc, p.orders, hooks, q, p.subs)
+	p.refunds = payments.NewRefunds(conn, clk, sc, p.orders, q, payments.DefaultVendorRefundWindow)
+	if withSandbox {
+		p.sandbox = sandbox.NewStripe(sandbox.StripeConfig{SecretKey: cfg.Stripe.SecretKey, PublishableKey: cfg.Stripe.PublishableKey,
+			WebhookSecret: cfg.Stripe.WebhookSecrets[0], WebhookURL: cfg.PublicURL.String() + "/webhooks/stripe",
+			Clock: clk, HTTPClient: &http.Client{Timeout: 10 * time.Second}, Log: log})
+	}
+	return p, nil
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/trove-platform/trove/internal/auth"
+	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/payments"
+	"github.com/trove-platform/trove/internal/platform/audit"
+	"github.com/trove-platform/trove/internal/platform/health"
+	"github.com/trove-platform/trove/internal/platform/httpx"
+	"github.com/trove-platform/trove/internal/platform/mail"
+	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/vendors"
+	"github.com/trove-platform/trove/internal/webhooks"
+	"github.com/trove-platform/trove/web"
+)
+
+// routeDeps is what the routes need. It is built in serve and is not a service
+// locator: each handler maker below takes only the pieces it uses.
+type routeDeps struct {
+	db          *sqlx.DB
+	readyChecks []health.Check
+	metrics     *prometheus.Registry
+	queue       *queue.Queue
+	auth        *auth.Service
+	vendors     *vendors.Store
+	catalog     *catalog.Store
+	shopify     *shopifyParts
+	pay         *paymentParts
+	hooks       *webhooks.Store
+	proxies     auth.Proxies
+	sandbox     bool
+	mailbox     *mail.Local // the local mail driver's messages, when it is the driver
+}
+
+// routes lists EVERY HTTP route of the platform. Middleware that must see every
+// answer (request id, access log, metrics, panic recovery) wraps the router in
+// serve.
+func routes(d routeDeps) chi.Router {
+	r := chi.NewRouter()
+	r.NotFound(httpx.NotFound().ServeHTTP)
+	r.MethodNotAllowed(httpx.MethodNotAllowed(r).ServeHTTP)
+
+	// Operations.
+	r.Method(http.MethodGet, "/healthz", health.Live())
+	r.Method(http.MethodGet, "/readyz", health.Ready(readyTimeout, d.readyChecks...))
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.metrics, promhttp.HandlerOpts{Registry: d.metrics}))
+
+	// REST API. Unknown paths under /api answer problem+json 404, never an
+	// app's index page. Who may call what: docs/access.md.
+	r.Route("/api", func(r chi.Router) {
+		r.Use(d.auth.Authenticate)
+		r.HandleFunc("/*", httpx.NotFound().ServeHTTP)
+
+		// Sessions and accounts.
+		r.Route("/v1/auth", func(r chi.Router) {
+			r.Method(http.MethodPost, "/login", auth.HandleLogin(d.auth, d.proxies))
+			r.Method(http.MethodPost, "/refresh", auth.HandleRefresh(d.auth))
+			r.Method(http.MethodPost, "/signup", auth.HandleSignup(d.auth))
+			r.Method(http.MethodPost, "/password-reset", auth.HandleRequestReset(d.auth))
+			r.Method(http.MethodPost, "/password-reset/confirm", auth.HandleConfirmReset(d.auth))
+			r.Method(http.MethodPost, "/invites/accept", auth.HandleAcceptInvite(d.auth))
+			r.Group(func(r chi.Router) {
+				r.Use(auth.RequireRole(auth.AllRoles...))
+				r.Method(http.MethodGet, "/me", auth.HandleMe(d.auth))
+				r.Method(http.MethodPost, "/logout", auth.HandleLogout(d.auth, false))
+				r.Method(http.MethodPost, "/logout-all", auth.HandleLogout(d.auth, true))
+			})
+		})
+
+		// The public catalog (buyers, signed in or not).
+		r.Route("/v1/store", func(r chi.Router) {
+			r.Method(http.MethodGet, "/categories", catalog.HandleCategories())
+			r.Method(http.MethodGet, "/products", catalog.HandleStoreProducts(d.catalog))
+			r.Method(http.MethodGet, "/products/{productID}", catalog.HandleStoreProduct(d.catalog))
+			r.Method(http.MethodGet, "/bundles", catalog.HandleStoreBundles(d.catalog))
+			r.Method(http.MethodGet, "/bundles/{bundleID}", catalog.HandleStoreBundle(d.catalog))
+			// Carts and checkout: guests by X-Cart-Token, or signed-in buyers.
+			r.Method(http.MethodPost, "/carts", orders.HandleCreateCart(d.pay.orders))
+			r.Method(http.MethodGet, "/carts/{cartID}", orders.HandleGetCart(d.pay.orders))
+			r.Method(http.MethodPatch, "/carts/{cartID}", orders.HandleUpdateCart(d.pay.orders))
+			r.Method(http.MethodPost, "/carts/{cartID}/lines", orders.HandleAddLine(d.pay.orders))
+			r.Method(http.MethodPatch, "/carts/{cartID}/lines/{lineID}", orders.HandleUpdateLine(d.pay.orders))
+			r.Method(http.MethodDelete, "/carts/{cartID}/lines/{lineID}", orders.HandleRemoveLine(d.pay.orders))
+			r.Method(http.MethodPost, "/carts/{cartID}/checkout", orders.HandleCheckout(d.pay.orders))
+			r.Method(http.MethodGet, "/orders/{orderID}", orders.HandleGetOrder(d.pay.orders))
+			r.With(auth.RequireRole(auth.RoleBuyer)).Method(http.MethodGet, "/orders", orders.HandleListOrders(d.pay.orders))
+			// Corporate gifting plans: signed-in buyers, their own only.
+			r.Group(func(r chi.Router) {
+				r.Use(auth.RequireRole(auth.RoleBuyer))
+				r.Method(http.MethodGet, "/subscriptions", payments.HandleListSubscriptions(d.pay.subs))
+				r.Method(http.MethodPost, "/subscriptions", payments.HandleSubscribe(d.pay.subs))
+				r.Method(http.MethodPost, "/subscriptions/{subscriptionID}/cancel", payments.HandleCancelSubscription(d.pay.subs))
+			})
+		})
+
+		// Vendor users: the vendor is always the one of their session.
+		r.Route("/v1/vendor", func(r chi.Router) {
+			r.Use(auth.RequireRole(auth.RoleVendorOwner, auth.RoleVendorStaff))
+			r.Method(http.MethodGet, "/profile", vendors.HandleOwnProfile(d.vendors))
+			r.Method(http.MethodGet, "/team", auth.HandleTeam(d.auth))
+			r.Method(http.MethodGet, "/shopify", vendors.HandleShopifyStatus(d.shopify.conns))
+			r.Method(http.MethodGet, "/catalog/products", catalog.HandleVendorProducts(d.catalog))
+			r.Method(http.MethodGet, "/catalog/products/{productID}", catalog.HandleVendorProduct(d.catalog))
+			r.Method(http.MethodPatch, "/catalog/products/{productID}", catalog.HandleCurate(d.catalog))
+			r.Method(http.MethodPost, "/catalog/resync", catalog.HandleResync(d.shopify.resync))
+			r.Method(http.MethodGet, "/orders/{vendorOrderID}/refunds", payments.HandleVendorOrderRefunds(d.pay.refunds))
+			r.Method(http.MethodPost, "/orders/{vendorOrderID}/refunds", payments.HandleCreateVendorRefund(d.pay.refunds))
+			r.Group(func(r chi.Router) {
+				r.Use(auth.RequireRole(auth.RoleVendorOwner))
+				r.Method(http.MethodPatch, "/profile", vendors.HandleUpdateOwnProfile(d.vendors))
+				r.Method(http.MethodPost, "/shopify/connect", vendors.HandleShopifyConnect(d.shopify.installer))
+				r.Method(http.MethodPost, "/team/invites", auth.HandleInvite(d.auth))
+				r.Method(http.MethodDelete, "/team/invites/{inviteID}", auth.HandleRevokeInvite(d.auth))
+				r.Method(http.MethodPatch, "/team/members/{userID}", auth.HandleSetMemberRole(d.auth))
+				r.Method(http.MethodDelete, "/team/members/{userID}", auth.HandleRemoveMember(d.auth))
+			})
+		})
+
+		// Operators.
+		r.Route("/v1/admin", func(r chi.Router) {
+			r.Use(auth.RequireRole(auth.RolePlatformAdmin))
+			r.Method(http.MethodGet, "/vendors", vendors.HandleList(d.vendors))
+			r.Method(http.MethodPost, "/vendors", vendors.HandleCreate(d.vendors))
+			r.Method(http.MethodGet, "/vendors/{vendorID}", vendors.HandleGet(d.vendors))
+			r.Method(http.MethodPatch, "/vendors/{vendorID}", vendors.HandleUpdate(d.vendors))
+			r.Method(http.MethodPost, "/vendors/{vendorID}/invites", auth.HandleInvite(d.auth))
+			r.Method(http.MethodGet, "/shopify/connections", vendors.HandleListConnections(d.shopify.conns))
+			r.Method(http.MethodGet, "/catalog/products", catalog.HandleAdminProducts(d.catalog))
+			r.Method(http.MethodGet, "/catalog/products/{productID}", catalog.HandleAdminProduct(d.catalog))
+			r.Method(http.MethodPost, "/catalog/products/{productID}/hide", catalog.HandleSetHidden(d.catalog, true))
+			r.Method(http.MethodPost, "/catalog/products/{productID}/unhide", catalog.HandleSetHidden(d.catalog, false))
+			r.Method(http.MethodGet, "/catalog/bundles", catalog.HandleAdminBundles(d.catalog))
+			r.Method(http.MethodPost, "/catalog/bundles", catalog.HandleCreateBundle(d.catalog))
+			r.Method(http.MethodGet, "/catalog/bundles/{bundleID}", catalog.HandleAdminBundle(d.catalog))
+			r.Method(http.MethodPatch, "/catalog/bundles/{bundleID}", catalog.HandleUpdateBundle(d.catalog))
+			r.Method(http.MethodGet, "/users", auth.HandleListUsers(d.auth))
+			r.Method(http.MethodPost, "/users/{userID}/disable", auth.HandleSetDisabled(d.auth, true))
+			r.Method(http.MethodPost, "/users/{userID}/enable", auth.HandleSetDisabled(d.auth, false))
+			r.Method(http.MethodGet, "/audit", audit.HandleQuery(d.db))
+			r.Method(http.MethodGet, "/orders/{orderID}/refunds", payments.HandleOrderRefunds(d.pay.refunds))
+			r.Method(http.MethodPost, "/orders/{orderID}/refunds", payments.HandleCreateOrderRefund(d.pay.refunds))
+			r.Method(http.MethodGet, "/jobs/dead", queue.HandleListDead(d.queue))
+			r.Method(http.MethodPost, "/jobs/retry", queue.HandleRetryKind(d.queue, operator))
+			r.Method(http.MethodPost, "/jobs/{jobID}/retry", queue.HandleRetry(d.queue, operator))
+			r.Method(http.MethodPost, "/jobs/{jobID}/discard", queue.HandleDiscard(d.queue, operator))
+			r.Method(http.MethodPost, "/jobs/dlq/redrive", queue.HandleRedrive(d.queue, operator))
+		})
+	})
+	// Local stand-ins (trove serve --sandbox), for running offline.
+	if d.sandbox && d.mailbox != nil {
+		r.Method(http.MethodGet, "/sandbox/mail", handleSandboxMail(d.mailbox))
+	}
+	if d.shopify != nil && d.shopify.sandbox != nil {
+		r.Handle("/sandbox/shopify/*", http.StripPrefix("/sandbox/shopify", d.shopify.sandbox.Handler()))
+	}
+	if d.pay != nil && d.pay.sandbox != nil {
+		r.Handle("/sandbox/stripe/*", http.StripPrefix("/sandbox/stripe", d.pay.sandbox.Handler()))
+	}
+
+	// Providers: webhooks (verified by signature, not session) and OAuth
+	// callbacks (reached by the signed-in user's browser).
+	r.Route("/webhooks", func(r chi.Router) {
+		r.HandleFunc("/*", httpx.NotFound().ServeHTTP)
+		r.Method(http.MethodPost, "/shopify", webhooks.HandleShopify(d.hooks, d.shopify.client))
+		r.Method(http.MethodPost, "/stripe", webhooks.HandleStripe(d.hooks, d.pay.verifier))
+	})
+	r.Route("/oauth", func(r chi.Router) {
+		r.Use(d.auth.Authenticate)
+		r.HandleFunc("/*", httpx.NotFound().ServeHTTP)
+		r.With(auth.RequireRole(auth.RoleVendorOwner)).Method(http.MethodGet, "/shopify/callback", vendors.HandleShopifyCallback(d.shopify.installer))
+	})
+
+	// Web apps: vendor admin under /vendor/, the storefront everywhere else.
+	r.Method(http.MethodGet, "/vendor", http.RedirectHandler("/vendor/", http.StatusMovedPermanently))
+	r.Method(http.MethodGet, "/vendor/*", httpx.SPA(web.VendorAdmin(), "/vendor/"))
+	r.Method(http.MethodHead, "/vendor/*", httpx.SPA(web.VendorAdmin(), "/vendor/"))
+	r.Method(http.MethodGet, "/*", httpx.SPA(web.Storefront(), "/"))
+	r.Method(http.MethodHead, "/*", httpx.SPA(web.Storefront(), "/"))
+	return r
+}
+
+// operator names the signed-in operator behind a queue action, for the audit log.
+func operator(r *http.Request) queue.Actor {
+	return queue.Actor{Type: audit.ActorUser, ID: auth.MustPrincipal(r.Context()).UserID, RequestID: httpx.RequestID(r.Context())}
+}
+
+// handleSandboxMail lists what the local mail driver has "sent", newest first:
+// the inbox of `make run`, where invitation and reset links arrive.
+func handleSandboxMail(box *mail.Local) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.JSON(w, http.StatusOK, map[string]any{"messages": box.Messages()})
+	})
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trove-platform/trove/internal/platform/db"
+	"github.com/trove-platform/trove/internal/platform/db/dbtest"
+	"github.com/trove-platform/trove/internal/platform/id"
+	"github.com/trove-platform/trove/internal/platform/queue/sqstest"
+)
+
+// TestSQSDriverEndToEnd sets the queues up with `trove queue setup` and runs
+// `trove serve` on the sqs driver: the scheduled jobs.prune job goes through
+// the relay to SQS and back to a consumer, and is done.
+func TestSQSDriverEndToEnd(t *testing.T) {
+	t.Parallel()
+	dsn := dbtest.NewDSN(t)
+	env := baseEnv(dsn)
+	env["TROVE_QUEUE"] = "sqs"
+	env["TROVE_SQS_ENDPOINT"] = sqstest.Endpoint(t)
+	env["TROVE_SQS_QUEUE"] = "trove-e2e-" + strings.ToLower(id.New("q")[2:12])
+	env["TROVE_QUEUE_POLL_INTERVAL"] = "50ms"
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"queue", "setup"}, envFrom(env), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), env["TROVE_SQS_QUEUE"]+"-dlq") {
+		t.Fatalf("setup said %q", out.String())
+	}
+	// Setup is idempotent.
+	if err := run(context.Background(), []string{"queue", "setup"}, envFrom(env), io.Discard, io.Discard); err != nil {
+		t.Fatalf("second setup: %v", err)
+	}
+
+	startServer(t, env)
+	conn, err := db.Open(context.Background(), dsn, db.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var status string
+		err := conn.Get(&status, `SELECT status FROM jobs WHERE kind = 'jobs.prune' LIMIT 1`)
+		if err == nil && status == "done" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the scheduled job did not get done over SQS (status %q, %v)", status, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestQueueSetupNeedsSQS(t *testing.T) {
+	t.Parallel()
+	err := run(context.Background(), []string{"queue", "setup"}, envFrom(map[string]string{"TROVE_DATABASE_URL": "root@tcp(127.0.0.1:1)/x"}), io.Discard, io.Discard)
+	var ue usageError
+	if err == nil || !strings.Contains(err.Error(), "TROVE_QUEUE=sqs") || !errors.As(err, &ue) {
+		t.Fatalf("got %v", err)
+	}
+}

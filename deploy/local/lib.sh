@@ -1,0 +1,59 @@
+# Shared helpers for the deploy/local scripts. Source it; do not run it.
+
+die() { echo "error: $*" >&2; exit 1; }
+
+require_go() {
+  command -v go >/dev/null 2>&1 || die "Go is not installed: install Go 1.26 (https://go.dev/doc/install) and put it on PATH"
+}
+
+# The web apps use Vite 8, which needs Node.js 20.19+ (Debian 12's own nodejs is 18).
+require_node() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+    die "Node.js 20.19+ with npm is needed to build and test the web apps (Debian 12's nodejs package is too old: use NodeSource or nvm)"
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' ||
+    die "Node.js $(node --version) is too old: the web apps need 20.19 or newer"
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on. It is drawn from below the
+# kernel's ephemeral range (ip_local_port_range, 32768 and up on Linux): a port
+# in that range can be held by some outgoing connection, which a connect probe
+# cannot see but which still makes a later bind fail. Even so, another program
+# can take the port before our server binds it: callers retry on a new one.
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((12000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  die "no free port found"
+}
+
+# npm_install_if_needed DIR: npm ci in DIR, but only when DIR/package-lock.json
+# is newer than the last install (npm ci writes DIR/node_modules/.package-lock.json).
+# DIR is web, the npm workspace root: one install for the shared package and
+# both apps (npm ci also empties the workspaces' own node_modules folders).
+npm_install_if_needed() {
+  local dir=$1
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# install_go_tool PACKAGE VERSION BINARY NAME: go install PACKAGE@VERSION into
+# .data/bin/NAME-VERSION (once) and print its path.
+install_go_tool() {
+  local pkg=$1 version=$2 binary=$3 name=$4
+  local dest=".data/bin/$name-$version"
+  if [ ! -x "$dest" ]; then
+    local tmp
+    tmp=$(mktemp -d)
+    GOBIN="$tmp" go install "$pkg@$version" >&2 || die "could not install $pkg@$version"
+    mkdir -p .data/bin
+    mv "$tmp/$binary" "$dest"
+    rm -rf "$tmp"
+  fi
+  echo "$PWD/$dest"
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `make test`: every test of the project, with what the tests need provisioned
+# here rather than assumed from the machine.
+#   - a throwaway MariaDB for the run (unless TROVE_TEST_DATABASE_URL is set)
+#   - go vet, then go test (with -race where concurrency matters)
+#   - the web unit tests (Vitest: the shared package and both apps)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+# shellcheck source=deploy/local/lib.sh
+. deploy/local/lib.sh
+
+require_go
+require_node
+
+if [ -z "${TROVE_TEST_DATABASE_URL:-}" ]; then
+  dbdir=$(mktemp -d "${TMPDIR:-/tmp}/trove-test-db.XXXXXX")
+  cleanup() { deploy/local/mariadb.sh stop "$dbdir" || true; rm -rf "$dbdir"; }
+  trap cleanup EXIT
+  # A free port can be taken by another program before the server binds it:
+  # try a few ports before giving up.
+  TROVE_TEST_DATABASE_URL=
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    echo "==> starting a throwaway MariaDB on 127.0.0.1:$port"
+    if TROVE_TEST_DATABASE_URL=$(deploy/local/mariadb.sh start "$dbdir" "$port"); then
+      break
+    fi
+    echo "==> MariaDB did not start on port $port (attempt $attempt of 5)"
+  done
+  [ -n "$TROVE_TEST_DATABASE_URL" ] || die "could not start a throwaway MariaDB"
+  export TROVE_TEST_DATABASE_URL
+fi
+
+# Pinned stand-ins the tests start themselves, built from the Go module proxy
+# into .data/bin (kept between runs).
+echo "==> stand-ins: goaws v0.5.4 (SQS), mailpit v1.30.5 (SMTP), stripe-mock v0.203.0"
+TROVE_TEST_GOAWS=$(install_go_tool github.com/Admiral-Piett/goaws/app/cmd v0.5.4 cmd goaws)
+export TROVE_TEST_GOAWS
+# Built from source, mailpit has its SMTP server and API but a blank web UI
+# (the UI's compiled assets are not in the Go module); tests use only the API.
+# The first build takes about a minute (it compiles a pure-Go SQLite).
+TROVE_TEST_MAILPIT=$(install_go_tool github.com/axllent/mailpit v1.30.5 mailpit mailpit)
+export TROVE_TEST_MAILPIT
+TROVE_TEST_STRIPE_MOCK=$(install_go_tool github.com/stripe/stripe-mock v0.203.0 stripe-mock stripe-mock); export TROVE_TEST_STRIPE_MOCK
+
+echo "==> go vet ./..."
+go vet ./...
+
+# Packages whose code runs concurrently (servers, pools, workers) also run under
+# the race detector; the rest run without it to keep the suite fast on 2 cores.
+race_pkgs="./cmd/... ./internal/platform/..."
+other_pkgs=$(go list ./... | grep -v -e '/cmd/' -e '/internal/platform/' || true)
+
+echo "==> go test -race $race_pkgs"
+go test -race -count=1 $race_pkgs
+if [ -n "$other_pkgs" ]; then
+  echo "==> go test (other packages)"
+  # shellcheck disable=SC2086
+  go test -count=1 $other_pkgs
+fi
+
+# One Vitest run for the whole npm workspace in web/: the shared package and
+# both apps (projects in web/vitest.config.ts).
+echo "==> web: vitest"
+npm_install_if_needed web
+(cd web && npm test --silent)
+echo "==> all tests passed"

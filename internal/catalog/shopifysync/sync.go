@@ -1,0 +1,370 @@
+// Package shopifysync keeps each vendor's catalog in step with its Shopify
+// store: the first import after install, a follow-up for every webhook (which
+// re-reads the object from Shopify rather than trusting a possibly stale
+// payload), and a periodic reconciliation sweep that repairs drift from missed
+// webhooks. It writes the catalog only through the catalog's sync API.
+package shopifysync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/platform/audit"
+	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/platform/db"
+	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/httpx"
+	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/shopify"
+	"github.com/trove-platform/trove/internal/vendors"
+	"github.com/trove-platform/trove/internal/webhooks"
+)
+
+// ImportJob imports a vendor's whole catalog (first import, or a re-sync the
+// vendor asked for).
+type ImportJob struct {
+	VendorID string `json:"vendor_id"`
+}
+
+// Kind names the job.
+func (ImportJob) Kind() string { return "shopify.import" }
+
+// SweepJob starts a reconciliation of every connected store.
+type SweepJob struct{}
+
+// Kind names the job.
+func (SweepJob) Kind() string { return "shopify.sweep" }
+
+// ReconcileJob reconciles one vendor's catalog with its store.
+type ReconcileJob struct {
+	VendorID string `json:"vendor_id"`
+	Sweep    string `json:"sweep"` // the sweep it belongs to
+}
+
+// Kind names the job.
+func (ReconcileJob) Kind() string { return "shopify.reconcile" }
+
+// Syncer runs the sync jobs.
+type Syncer struct {
+	db      *sqlx.DB
+	clock   clock.Clock
+	catalog *catalog.Store
+	conns   *vendors.Connections
+	shopify *shopify.Client
+	hooks   *webhooks.Store
+	queue   *queue.Queue
+}
+
+// New returns a Syncer.
+func New(conn *sqlx.DB, c clock.Clock, cat *catalog.Store, conns *vendors.Connections, client *shopify.Client, hooks *webhooks.Store, q *queue.Queue) *Syncer {
+	return &Syncer{db: conn, clock: c, catalog: cat, conns: conns, shopify: client, hooks: hooks, queue: q}
+}
+
+// withToken calls fn with a live token, and once more with a refreshed one
+// when Shopify refuses it.
+func (s *Syncer) withToken(ctx context.Context, vendorID string, fn func(shop, token string) error) error {
+	shop, token, err := s.conns.AccessToken(ctx, vendorID, false)
+	if err != nil {
+		return notConnected(err)
+	}
+	err = fn(shop, token)
+	if !errors.Is(err, shopify.ErrUnauthorized) {
+		return err
+	}
+	if shop, token, err = s.conns.AccessToken(ctx, vendorID, true); err != nil {
+		return notConnected(err)
+	}
+	return fn(shop, token)
+}
+
+// notConnected makes "the store is not connected" permanent: retrying cannot
+// help until the vendor reconnects (which imports everything anew).
+func notConnected(err error) error {
+	if errors.Is(err, vendors.ErrNotConnected) {
+		return queue.Permanent(err)
+	}
+	return err
+}
+
+// synced turns a product read from Shopify into the catalog's terms. Its
+// version is when the read started (or Shopify's updatedAt, if later): a read
+// shows the product as it is at least as of then, and Shopify's updatedAt has
+// whole seconds only, so two edits within a second would otherwise tie.
+func synced(p shopify.Product, readAt time.Time) catalog.SyncedProduct {
+	version := p.UpdatedAt
+	if readAt.After(version) {
+		version = readAt
+	}
+	out := catalog.SyncedProduct{ShopifyProductID: p.ID, Title: p.Title, Description: p.Description, ImageURL: p.ImageURL,
+		Status: strings.ToLower(p.Status), Tags: p.Tags, UpdatedAt: version}
+	for _, v := range p.Variants {
+		out.Variants = append(out.Variants, catalog.SyncedVariant{ShopifyVariantID: v.ID, ShopifyInventoryItemID: v.InventoryItemID,
+			SKU: v.SKU, Title: v.Title, Price: v.Price, Available: v.Available})
+	}
+	return out
+}
+
+// OnConnected imports a store that was just connected.
+func (s *Syncer) OnConnected(ctx context.Context, m queue.Meta, e vendors.ShopifyConnected) error {
+	return s.Import(ctx, m, ImportJob{VendorID: e.VendorID})
+}
+
+// Import reads every product of the store and applies it.
+func (s *Syncer) Import(ctx context.Context, _ queue.Meta, j ImportJob) error {
+	_, _, err := s.readAll(ctx, j.VendorID)
+	return err
+}
+
+// readAll applies every product of the store and returns how many changed
+// and the ids Shopify has.
+func (s *Syncer) readAll(ctx context.Context, vendorID string) (int, map[string]bool, error) {
+	seen := map[string]bool{}
+	// Products are listed in every status (drafts and archived too), so an id
+	// missing from the listing is really gone from the store.
+	changed := 0
+	after := ""
+	for {
+		var page []shopify.Product
+		var next string
+		readAt := s.clock.Now()
+		err := s.withToken(ctx, vendorID, func(shop, token string) (err error) {
+			page, next, err = s.shopify.Products(ctx, shop, token, after)
+			return err
+		})
+		if err != nil {
+			s.conns.RecordSync(ctx, vendorID, err)
+			return changed, nil, err
+		}
+		for _, p := range page {
+			seen[p.ID] = true
+			ok, err := s.catalog.ApplyProduct(ctx, vendorID, synced(p, readAt))
+			if err != nil {
+				return changed, nil, err
+			}
+			if ok {
+				changed++
+			}
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	return changed, seen, s.conns.RecordSync(ctx, vendorID, nil)
+}
+
+// OnSweep enqueues a reconciliation per connected store, each retried on its own.
+func (s *Syncer) OnSweep(ctx context.Context, m queue.Meta, _ SweepJob) error {
+	conns, err := s.conns.List(ctx, vendors.ConnConnected)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		for _, c := range conns {
+			if _, err := s.queue.Enqueue(ctx, tx, ReconcileJob{VendorID: c.VendorID, Sweep: m.ID},
+				queue.UniqueKey("reconcile:"+m.ID+":"+c.VendorID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Reconcile finds and repairs drift: products changed or deleted in Shopify
+// without a webhook reaching us. It reports what it changed in the log.
+func (s *Syncer) Reconcile(ctx context.Context, _ queue.Meta, j ReconcileJob) error {
+	// Deletions are stamped with the time the listing started: a product
+	// created while we listed is newer than that, and the catalog keeps it.
+	started := s.clock.Now()
+	changed, seen, err := s.readAll(ctx, j.VendorID)
+	if err != nil {
+		return err
+	}
+	ours, err := s.catalog.SyncedIDs(ctx, j.VendorID)
+	if err != nil {
+		return err
+	}
+	deleted := 0
+	for id := range ours {
+		if seen[id] {
+			continue
+		}
+		ok, err := s.catalog.ApplyDeletion(ctx, j.VendorID, id, started)
+		if err != nil {
+			return err
+		}
+		if ok {
+			deleted++
+		}
+	}
+	if changed+deleted > 0 {
+		httpx.Logger(ctx).Info("shopify reconciliation repaired drift", "vendor_id", j.VendorID, "updated", changed, "deleted", deleted)
+	}
+	return nil
+}
+
+// payload is the part of Shopify's webhook bodies the follow-ups need.
+type payload struct {
+	ID              json.Number `json:"id"`
+	GraphQLID       string      `json:"admin_graphql_api_id"`
+	InventoryItemID json.Number `json:"inventory_item_id"`
+}
+
+// OnWebhook processes one recorded Shopify delivery.
+func (s *Syncer) OnWebhook(ctx context.Context, _ queue.Meta, e webhooks.ShopifyEvent) error {
+	ev, err := s.hooks.Get(ctx, e.WebhookID)
+	if err != nil {
+		return queue.Permanent(err)
+	}
+	err = s.process(ctx, ev)
+	errText := ""
+	if err != nil {
+		errText = err.Error()
+	}
+	if perr := s.hooks.Processed(ctx, ev.ID, errText); perr != nil {
+		return errors.Join(err, perr)
+	}
+	return err
+}
+
+func (s *Syncer) process(ctx context.Context, ev webhooks.Event) error {
+	var p payload
+	dec := json.NewDecoder(strings.NewReader(string(ev.Payload)))
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil {
+		return queue.Permanent(fmt.Errorf("shopify %s payload: %w", ev.Topic, err))
+	}
+	at := ev.ReceivedAt
+	if ev.TriggeredAt != nil {
+		at = *ev.TriggeredAt
+	}
+	switch ev.Topic {
+	case "customers/data_request", "customers/redact", "shop/redact":
+		return s.compliance(ctx, ev)
+	case "app/uninstalled":
+		_, err := s.conns.MarkUninstalled(ctx, ev.Account)
+		return err
+	}
+	conn, err := s.conns.ByShop(ctx, ev.Account)
+	if fault.Is(err, fault.KindNotFound) {
+		return nil // not (or no longer) one of our stores: nothing to follow up
+	}
+	if err != nil {
+		return err
+	}
+	vendorID := conn.VendorID
+	switch ev.Topic {
+	case "products/create", "products/update":
+		id := p.GraphQLID
+		if id == "" {
+			id = "gid://shopify/Product/" + p.ID.String()
+		}
+		return s.followProduct(ctx, vendorID, id, at)
+	case "products/delete":
+		_, err := s.catalog.ApplyDeletion(ctx, vendorID, "gid://shopify/Product/"+p.ID.String(), at)
+		return err
+	case "inventory_levels/update":
+		item := "gid://shopify/InventoryItem/" + p.InventoryItemID.String()
+		var productID string
+		var found bool
+		err := s.withToken(ctx, vendorID, func(shop, token string) (err error) {
+			productID, found, err = s.shopify.ProductIDForInventoryItem(ctx, shop, token, item)
+			return err
+		})
+		if err != nil || !found {
+			return err
+		}
+		// Stock is summed over the store's locations, so re-read it rather
+		// than trust the one location in the payload.
+		prod, readAt, ok, err := s.readProduct(ctx, vendorID, productID)
+		if err != nil || !ok {
+			return err
+		}
+		for _, v := range prod.Variants {
+			if v.InventoryItemID == item {
+				_, err := s.catalog.ApplyStock(ctx, vendorID, item, v.Available, at)
+				if fault.Is(err, fault.KindNotFound) {
+					// A variant we have not seen yet: apply the whole product.
+					_, err = s.catalog.ApplyProduct(ctx, vendorID, synced(prod, readAt))
+				}
+				return err
+			}
+		}
+		return nil
+	default:
+		return nil // a topic we did not subscribe to: recorded, nothing to do
+	}
+}
+
+// readProduct re-reads a product and says when the read started.
+func (s *Syncer) readProduct(ctx context.Context, vendorID, productID string) (shopify.Product, time.Time, bool, error) {
+	var prod shopify.Product
+	var found bool
+	readAt := s.clock.Now()
+	err := s.withToken(ctx, vendorID, func(shop, token string) (err error) {
+		prod, found, err = s.shopify.Product(ctx, shop, token, productID)
+		return err
+	})
+	return prod, readAt, found, err
+}
+
+// followProduct re-reads a product from Shopify and applies what it is now;
+// a product Shopify no longer has is deleted (unless newer data says otherwise).
+func (s *Syncer) followProduct(ctx context.Context, vendorID, productID string, at time.Time) error {
+	prod, readAt, found, err := s.readProduct(ctx, vendorID, productID)
+	if err != nil {
+		return err
+	}
+	if !found {
+		_, err := s.catalog.ApplyDeletion(ctx, vendorID, productID, at)
+		return err
+	}
+	_, err = s.catalog.ApplyProduct(ctx, vendorID, synced(prod, readAt))
+	return err
+}
+
+// compliance answers Shopify's mandatory privacy topics. Trove keeps no data
+// about a store's customers from Shopify (buyers are Trove's own accounts), so
+// data requests and customer redactions have nothing to return or erase; a
+// shop redaction erases what we hold about the store (its tokens). Each is
+// recorded in the audit log.
+func (s *Syncer) compliance(ctx context.Context, ev webhooks.Event) error {
+	outcome := map[string]any{"shop": ev.Account, "event_id": ev.EventID, "customer_data_held": false}
+	if ev.Topic == "shop/redact" {
+		erased, err := s.conns.MarkUninstalled(ctx, ev.Account)
+		if err != nil {
+			return err
+		}
+		outcome["tokens_erased"] = erased
+	}
+	vendorID := ""
+	if c, err := s.conns.ByShop(ctx, ev.Account); err == nil {
+		vendorID = c.VendorID
+	}
+	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		return audit.Record(ctx, tx, audit.Entry{At: s.clock.Now(), ActorType: audit.ActorProvider, ActorID: "shopify",
+			VendorID: vendorID, Action: "shopify." + strings.ReplaceAll(ev.Topic, "/", "."), ObjectType: "webhook_event",
+			ObjectID: strconv.FormatInt(ev.ID, 10), After: outcome})
+	})
+}
+
+// Resync enqueues a reconciliation of a vendor's catalog with its store (the
+// vendor's "re-sync" button): everything is re-read, and what Shopify no
+// longer has is removed.
+func (s *Syncer) Resync(ctx context.Context, vendorID string) error {
+	if _, err := s.conns.Get(ctx, vendorID); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		_, err := s.queue.Enqueue(ctx, tx, ReconcileJob{VendorID: vendorID, Sweep: "manual"})
+		return err
+	})
+}

@@ -1,0 +1,453 @@
+package orders
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/platform/db"
+	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/httpx"
+	"github.com/trove-platform/trove/internal/platform/id"
+	"github.com/trove-platform/trove/internal/platform/money"
+)
+
+// CheckoutInput is the body of a checkout. Both fields are optional.
+type CheckoutInput struct {
+	// ExpectedTotal is the total the buyer was shown: when given and the
+	// catalog's prices now make another, checkout stops with a conflict.
+	ExpectedTotal *money.Money `json:"expected_total"`
+}
+
+// Payment is what the buyer's browser needs to pay: Stripe's PaymentIntent id
+// and client secret (for Stripe.js). The secret is never stored by Trove.
+type Payment struct {
+	IntentID     string `json:"payment_intent_id"`
+	ClientSecret string `json:"client_secret"`
+}
+
+// CheckoutResult is the answer to a checkout.
+type CheckoutResult struct {
+	Order BuyerOrder `json:"order"`
+	// Payment is null unless the order is awaiting payment.
+	Payment *Payment `json:"payment"`
+}
+
+// PaymentKey is the idempotency key StartPayment gets for an order: the same
+// for every attempt, so a retried checkout finds the same payment.
+func PaymentKey(orderID string) string { return "orders.payment:" + orderID }
+
+// Checkout turns the caller's cart into an order awaiting payment and starts
+// the payment. In one transaction, under the cart's row lock: every line is
+// priced from the catalog and must be for sale and in stock, the recipient
+// and (for guests) the email complete; the stock is held until now + the
+// reservation TTL (bundles expanded into their parts, and a variant wanted by
+// several lines held once for the sum); the order, its lines and one vendor
+// order per vendor (and recipient) are written; the cart is checked out. Then,
+// outside the transaction, the payment is started.
+//
+// Checking out the same cart again (a double click, a retry after an error)
+// answers the same order and payment: created reports whether this call made
+// the order. If the payment could not be started, the order stays awaiting
+// payment with its stock held, the error says so, and checking out again
+// retries it with the same idempotency key. A cart whose payment failed is
+// held again (if the stock is still there) for another try; an expired order is
+// answered as it is, without a payment.
+func (s *Store) Checkout(ctx context.Context, c Caller, cartID string, in CheckoutInput) (CheckoutResult, bool, error) {
+	var orderID string
+	var created bool
+	err := db.RetryDeadlocks(ctx, func() error {
+		orderID, created = "", false
+		return db.InTxOpts(ctx, s.db, db.ReadCommitted, func(tx *sqlx.Tx) error {
+			cart, err := s.readCart(ctx, tx, c, cartID, true)
+			if err != nil {
+				return err
+			}
+			switch cart.Status {
+			case CartCheckedOut:
+				orderID, err = s.checkoutAgain(ctx, tx, cart.ID)
+				return err
+			case CartOpen:
+			default:
+				return fault.Conflict("cart %s was abandoned: start a new one", cartID)
+			}
+			lines, err := readLines(ctx, tx, cart.ID)
+			if err != nil {
+				return err
+			}
+			pc, err := s.price(ctx, tx, c, cart, lines)
+			if err != nil {
+				return err
+			}
+			if err := pc.checkoutError(); err != nil {
+				return err
+			}
+			now := s.clock.Now()
+			o, err := buildOrder(c, pc, now, now.Add(s.ttl))
+			if err != nil {
+				return err
+			}
+			if in.ExpectedTotal != nil && *in.ExpectedTotal != o.total() {
+				return fault.Conflict("the total is now %s, not %s: prices changed, review the cart", o.total(), *in.ExpectedTotal)
+			}
+			if err := o.insert(ctx, tx); err != nil {
+				return err
+			}
+			// Last, so the hot variant rows stay locked for as short a time as can be.
+			if err := s.catalog.ReserveTx(ctx, tx, o.id, o.reserveItems(), o.expiresAt); err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE carts SET status = 'checked_out', checked_out_at = ?, updated_at = ? WHERE id = ? AND status = 'open'`,
+				now, now, cart.ID)
+			if err != nil {
+				return fmt.Errorf("orders: check out cart: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return fmt.Errorf("orders: cart %s changed under its lock", cart.ID)
+			}
+			orderID, created = o.id, true
+			return nil
+		})
+	})
+	if err != nil {
+		return CheckoutResult{}, false, err
+	}
+	pay, payErr := s.ensurePayment(ctx, orderID)
+	if payErr != nil {
+		return CheckoutResult{}, created, payErr
+	}
+	order, err := s.buyerOrder(ctx, orderID)
+	if err != nil {
+		return CheckoutResult{}, created, err
+	}
+	return CheckoutResult{Order: order, Payment: pay}, created, nil
+}
+
+// checkoutAgain finds the order of a checked-out cart. An order whose payment
+// failed holds its stock again for a new attempt (pending_payment once more);
+// if the stock is gone, that is a conflict naming the item.
+func (s *Store) checkoutAgain(ctx context.Context, tx *sqlx.Tx, cartID string) (string, error) {
+	var o orderRow
+	err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders o WHERE o.source_type = 'cart' AND o.source_id = ? FOR UPDATE`, cartID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("orders: cart %s is checked out but has no order", cartID)
+	}
+	if err != nil {
+		return "", err
+	}
+	if o.Status != StatusPaymentFailed {
+		return o.ID, nil
+	}
+	now := s.clock.Now()
+	until := now.Add(s.ttl)
+	items, err := orderItems(ctx, tx, o.ID)
+	if err != nil {
+		return "", err
+	}
+	if err := s.catalog.ReserveTx(ctx, tx, o.ID, items, until); err != nil {
+		return "", err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE orders SET status = 'pending_payment', reservation_expires_at = ?, updated_at = ?
+		WHERE id = ? AND status = 'payment_failed'`, until, now, o.ID)
+	return o.ID, err
+}
+
+// orderItems is what an order holds or sold, per variant.
+func orderItems(ctx context.Context, q sqlx.QueryerContext, orderID string) ([]catalog.ReserveItem, error) {
+	var items []struct {
+		VariantID string `db:"variant_id"`
+		Quantity  int    `db:"quantity"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &items, `SELECT variant_id, SUM(quantity) AS quantity FROM order_lines
+		WHERE order_id = ? GROUP BY variant_id ORDER BY variant_id`, orderID); err != nil {
+		return nil, fmt.Errorf("orders: order items: %w", err)
+	}
+	out := make([]catalog.ReserveItem, len(items))
+	for i, it := range items {
+		out[i] = catalog.ReserveItem{VariantID: it.VariantID, Quantity: it.Quantity}
+	}
+	return out, nil
+}
+
+// ensurePayment makes sure an order awaiting payment has one, and answers what
+// the browser needs to pay; nil for an order in any other state. One request at
+// a time per order (a MySQL named lock, held outside any transaction while the
+// provider is called), so a double click starts one payment: the second
+// request waits, then finds the first one's payment.
+func (s *Store) ensurePayment(ctx context.Context, orderID string) (*Payment, error) {
+	// Everything runs on the one connection that holds the lock, so a burst of
+	// checkouts cannot starve the pool while each holds a lock.
+	conn, err := s.db.Connx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	name := "trove.orders.payment." + orderID // named locks are at most 64 characters
+	var got sql.NullInt64
+	if err := conn.QueryRowxContext(ctx, `SELECT GET_LOCK(?, 20)`, name).Scan(&got); err != nil {
+		return nil, fmt.Errorf("orders: payment lock: %w", err)
+	}
+	if got.Int64 != 1 {
+		return nil, fault.Unavailable("the payment of order %s is being set up by another request: try again in a moment", orderID)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, name)
+
+	var o orderRow
+	if err := conn.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders o WHERE o.id = ?`, orderID); err != nil {
+		return nil, fmt.Errorf("orders: read order: %w", err)
+	}
+	if o.Status != StatusPendingPayment {
+		return nil, nil
+	}
+	if o.PaymentIntentID != nil {
+		secret, err := s.payments.ClientSecret(ctx, *o.PaymentIntentID)
+		if err != nil {
+			return nil, fault.Wrap(fault.KindUnavailable, err, "the payment of order %s could not be read: try again", orderID)
+		}
+		return &Payment{IntentID: *o.PaymentIntentID, ClientSecret: secret}, nil
+	}
+	intentID, secret, err := s.payments.StartPayment(ctx, o.ID, money.Money{Amount: o.TotalAmount, Currency: o.Currency}, PaymentKey(o.ID))
+	if err != nil {
+		// Unavailable is not logged by httpx.Error; operators need the cause.
+		httpx.Logger(ctx).Warn("payment could not be started", "order_id", o.ID, "err", err.Error())
+		return nil, fault.Wrap(fault.KindUnavailable, err, "order %s is placed and its items are held until %s, but the payment could not be started: check out again to retry",
+			o.ID, o.ReservationExpiresAt.Format(time.RFC3339))
+	}
+	res, err := conn.ExecContext(ctx, `UPDATE orders SET payment_intent_id = ?, updated_at = ? WHERE id = ? AND payment_intent_id IS NULL`,
+		intentID, s.clock.Now(), o.ID)
+	if err != nil {
+		return nil, fmt.Errorf("orders: store payment %s of %s: %w", intentID, o.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// A payment event stored it first (MarkPaid and friends record the
+		// intent of an order that has none): answer the stored one.
+		var stored string
+		if err := conn.GetContext(ctx, &stored, `SELECT payment_intent_id FROM orders WHERE id = ?`, o.ID); err != nil {
+			return nil, err
+		}
+		if stored != intentID {
+			if secret, err = s.payments.ClientSecret(ctx, stored); err != nil {
+				return nil, fault.Wrap(fault.KindUnavailable, err, "the payment of order %s could not be read: try again", orderID)
+			}
+		}
+		intentID = stored
+	}
+	return &Payment{IntentID: intentID, ClientSecret: secret}, nil
+}
+
+// newOrder is an order being written by checkout.
+type newOrder struct {
+	id           string
+	cartID       string
+	buyerUserID  *string
+	buyerEmail   string
+	currency     string
+	subtotal     int64
+	giftMessage  string
+	recipient    *string
+	now          time.Time
+	expiresAt    time.Time
+	vendorOrders []*newVendorOrder
+	lines        []newLine
+}
+
+type newVendorOrder struct {
+	id        string
+	vendor    catalog.Purchasable // vendor id, slug, name, commission
+	key       string
+	recipient string
+	message   string
+	delivery  *string
+	subtotal  int64
+	index     int // its place in the order
+}
+
+type newLine struct {
+	id       string
+	vo       *newVendorOrder
+	p        catalog.Purchasable
+	bundleID *string
+	quantity int
+	unit     int64
+	amount   int64
+}
+
+func (o *newOrder) total() money.Money { return money.Money{Amount: o.subtotal, Currency: o.currency} }
+
+// buildOrder turns a priced cart with no blocking problem into an order: one
+// line per variant line and per bundle part (the bundle's price split across
+// its parts with money.Allocate, weighted by part price x quantity), grouped
+// into one vendor order per vendor and gift (recipient and message).
+func buildOrder(c Caller, pc *pricedCart, now, expiresAt time.Time) (*newOrder, error) {
+	o := &newOrder{id: id.New("ord"), cartID: pc.cart.ID, currency: deref(pc.cart.Currency), giftMessage: pc.cart.GiftMessage,
+		now: now, expiresAt: expiresAt, buyerEmail: pc.cart.Email}
+	if c.UserID != "" {
+		o.buyerUserID, o.buyerEmail = &c.UserID, c.Email
+	}
+	var err error
+	if o.recipient, err = recipientJSON(pc.recipient); err != nil {
+		return nil, err
+	}
+	type voKey struct{ vendor, gift string }
+	vos := map[voKey]*newVendorOrder{}
+	add := func(p catalog.Purchasable, bundleID *string, q int, amount int64, gift string, recipient *Recipient, message string) error {
+		k := voKey{p.VendorID, gift}
+		vo := vos[k]
+		if vo == nil {
+			rj, err := recipientJSON(recipient)
+			if err != nil {
+				return err
+			}
+			vo = &newVendorOrder{id: id.New("vor"), vendor: p, key: gift, recipient: *rj, message: message, index: len(o.vendorOrders)}
+			if recipient.DeliveryDate != "" {
+				vo.delivery = &recipient.DeliveryDate
+			}
+			vos[k] = vo
+			o.vendorOrders = append(o.vendorOrders, vo)
+		}
+		sum, err := (money.Money{Amount: vo.subtotal, Currency: o.currency}).Add(money.Money{Amount: amount, Currency: o.currency})
+		if err != nil {
+			return fault.Invalid("the order's total is too large")
+		}
+		vo.subtotal = sum.Amount
+		o.lines = append(o.lines, newLine{id: id.New("oln"), vo: vo, p: p, bundleID: bundleID, quantity: q, unit: p.Price.Amount, amount: amount})
+		return nil
+	}
+	for _, pl := range pc.lines {
+		recipient, message := pc.recipient, pc.cart.GiftMessage
+		if pl.recipient != nil {
+			recipient = pl.recipient
+		}
+		if pl.message != "" {
+			message = pl.message
+		}
+		if recipient == nil { // checkoutError stops this; never write an order without one
+			return nil, fault.Invalid("a line has no recipient")
+		}
+		gift := ""
+		if !sameRecipient(recipient, pc.recipient) || message != pc.cart.GiftMessage {
+			gift = giftKey(recipient, message)
+		}
+		q := pl.row.Quantity
+		if pl.row.VariantID != nil {
+			amount, err := mul(pl.variant.Price.Amount, q)
+			if err != nil {
+				return nil, err
+			}
+			if err := add(pl.variant, nil, q, amount, gift, recipient, message); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		total, err := mul(pl.view.UnitPrice.Amount, q)
+		if err != nil {
+			return nil, err
+		}
+		weights := make([]int64, len(pl.parts))
+		var sum int64
+		for i, p := range pl.parts {
+			if weights[i], err = mul(p.Price.Amount, pl.perOne[i].Quantity); err != nil {
+				return nil, err
+			}
+			sum += weights[i]
+		}
+		if sum == 0 { // every part free in the catalog: split by quantity
+			for i := range weights {
+				weights[i] = int64(pl.perOne[i].Quantity)
+			}
+		}
+		shares, err := money.Allocate(total, weights)
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range pl.parts {
+			if err := add(p, pl.row.BundleID, pl.perOne[i].Quantity*q, shares[i], gift, recipient, message); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, l := range o.lines {
+		sum, err := o.total().Add(money.Money{Amount: l.amount, Currency: o.currency})
+		if err != nil {
+			return nil, fault.Invalid("the order's total is too large")
+		}
+		o.subtotal = sum.Amount
+	}
+	if o.subtotal <= 0 {
+		return nil, fault.Conflict("the total is %s: there is nothing to pay", o.total())
+	}
+	// Lines are numbered vendor order by vendor order, so each vendor's lines
+	// are together.
+	slices.SortStableFunc(o.lines, func(a, b newLine) int { return a.vo.index - b.vo.index })
+	return o, nil
+}
+
+// reserveItems is what the order holds: its lines' variants (ReserveTx sums
+// the lines of one variant).
+func (o *newOrder) reserveItems() []catalog.ReserveItem {
+	items := make([]catalog.ReserveItem, len(o.lines))
+	for i, l := range o.lines {
+		items[i] = catalog.ReserveItem{VariantID: l.p.VariantID, Quantity: l.quantity}
+	}
+	return items
+}
+
+func (o *newOrder) insert(ctx context.Context, tx *sqlx.Tx) error {
+	const qo = `INSERT INTO orders (id, source_type, source_id, buyer_user_id, buyer_email, status, currency, subtotal_amount,
+		total_amount, gift_message, recipient_json, reservation_expires_at, placed_at, created_at, updated_at)
+		VALUES (?, 'cart', ?, ?, ?, 'pending_payment', ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	if _, err := tx.ExecContext(ctx, qo, o.id, o.cartID, o.buyerUserID, o.buyerEmail, o.currency, o.subtotal, o.subtotal,
+		o.giftMessage, o.recipient, o.expiresAt, o.now, o.now, o.now); err != nil {
+		if db.IsDuplicate(err) {
+			return fault.Conflict("cart %s is being checked out by another request: try again", o.cartID)
+		}
+		return fmt.Errorf("orders: insert order: %w", err)
+	}
+	vos := make([][]any, len(o.vendorOrders))
+	for i, vo := range o.vendorOrders {
+		vos[i] = []any{vo.id, o.id, vo.vendor.VendorID, vo.vendor.Vendor.Slug, vo.vendor.Vendor.Name, vo.key, vo.recipient,
+			vo.message, vo.delivery, o.currency, vo.subtotal, vo.vendor.CommissionBPS, "pending", o.now, o.now}
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO vendor_orders (id, order_id, vendor_id, vendor_slug, vendor_name, recipient_key,
+		recipient_json, gift_message, delivery_date, currency, subtotal_amount, commission_bps, status, created_at, updated_at) VALUES `, vos); err != nil {
+		return fmt.Errorf("orders: insert vendor orders: %w", err)
+	}
+	lines := make([][]any, len(o.lines))
+	for i, l := range o.lines {
+		lines[i] = []any{l.id, o.id, l.vo.id, l.p.VendorID, i + 1, l.p.VariantID, l.p.ProductID, l.bundleID, l.p.SKU, l.p.Title,
+			l.p.VariantTitle, l.quantity, l.unit, l.amount, o.currency, o.now}
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO order_lines (id, order_id, vendor_order_id, vendor_id, line_no, variant_id,
+		product_id, bundle_id, sku, title, variant_title, quantity, unit_price_amount, amount, currency, created_at) VALUES `, lines); err != nil {
+		return fmt.Errorf("orders: insert order lines: %w", err)
+	}
+	return nil
+}
+
+// insertRows runs insert (ending in VALUES) for rows, a few hundred rows per
+// statement: a statement takes at most 65,535 placeholders.
+func insertRows(ctx context.Context, tx *sqlx.Tx, insert string, rows [][]any) error {
+	const perStatement = 500
+	for len(rows) > 0 {
+		n := min(len(rows), perStatement)
+		marks := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(rows[0])), ", ") + ")"
+		vals := make([]string, n)
+		var args []any
+		for i, r := range rows[:n] {
+			vals[i] = marks
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, insert+strings.Join(vals, ", "), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}

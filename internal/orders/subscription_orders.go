@@ -1,0 +1,279 @@
+package orders
+
+// Subscription periods: a corporate gifting plan's invoice, already paid in
+// Stripe, becomes that period's order through checkout's own path (the bundle
+// split into its parts with money.Allocate, one vendor order per vendor and
+// recipient, stock taken with catalog.ReserveTx/CommitTx), but paid at once:
+// there is no payment to start.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/platform/db"
+	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/money"
+	"github.com/trove-platform/trove/internal/platform/queue"
+)
+
+// SourceStripeInvoice is orders.source_type for a subscription period's order.
+const SourceStripeInvoice = "stripe_invoice"
+
+// MaxSubscriptionRecipients is how many recipients one plan may have.
+const MaxSubscriptionRecipients = 50
+
+// ValidateRecipients normalizes a plan's recipient list and checks it: 1 to
+// MaxSubscriptionRecipients recipients, each complete (name, first address
+// line, city, postal code, country) and well formed; now is for delivery
+// dates. The error is kind invalid and names the fields (recipients[i].…).
+func ValidateRecipients(rs []Recipient, now time.Time) ([]Recipient, error) {
+	var f fault.Fields
+	f.Check(len(rs) >= 1, "recipients", "give at least one recipient")
+	f.Check(len(rs) <= MaxSubscriptionRecipients, "recipients", "at most %d recipients", MaxSubscriptionRecipients)
+	out := make([]Recipient, len(rs))
+	for i, r := range rs {
+		r = r.normalize()
+		prefix := fmt.Sprintf("recipients[%d]", i)
+		r.validate(&f, prefix, today(now))
+		for _, m := range r.missing() {
+			f.Add(prefix+"."+m, "is required")
+		}
+		out[i] = r
+	}
+	return out, f.Err()
+}
+
+// SubscriptionOrderInput is one paid subscription invoice.
+type SubscriptionOrderInput struct {
+	InvoiceID       string // in_…: the order's source id; one order per invoice
+	PaymentIntentID string // the invoice's intent, if any (stored on the order)
+	SubscriptionID  string // Trove's sub_…, for the audit trail and flags
+	BuyerUserID     string
+	BuyerEmail      string
+	BundleID        string
+	// UnitPrice is the plan's price per recipient (the bundle's price when
+	// subscribed): the order's total is UnitPrice x len(Recipients).
+	UnitPrice   money.Money
+	Recipients  []Recipient // complete (ValidateRecipients)
+	GiftMessage string
+	// AmountPaid is the invoice's amount_paid: recorded as amount_received. If
+	// it is not the order's total (a discount, a price changed in Stripe), the
+	// order is still made, paid, and flagged for operators.
+	AmountPaid money.Money
+}
+
+// CreateSubscriptionOrder makes a paid subscription invoice into a paid order,
+// once per invoice: (source_type, source_id) = ('stripe_invoice', invoice id),
+// so a redelivered event finds the order made the first time (created false).
+// In one transaction: the bundle's parts are read from the catalog now, a
+// line per recipient x part (the unit price split across the parts as
+// checkout does), one vendor order per vendor and recipient (accepted), the
+// stock reserved and committed item by item, the order written as paid with
+// amount_received = AmountPaid, and orders.paid enqueued as MarkPaid does.
+// Stock that is short is not sold and the order is flagged for operators but
+// still paid (the money was taken), as MarkPaid does for a late payment; so
+// are a bundle no longer active, a part no longer for sale, and an amount paid
+// other than the total. A bundle with no part left in the catalog cannot make
+// an order: that error is kind conflict (permanent).
+func (s *Store) CreateSubscriptionOrder(ctx context.Context, in SubscriptionOrderInput) (Order, bool, error) {
+	if in.InvoiceID == "" || in.BundleID == "" || in.BuyerEmail == "" {
+		return Order{}, false, fault.Invalid("a subscription order needs the invoice, the bundle and the buyer's email")
+	}
+	if len(in.Recipients) == 0 || len(in.Recipients) > MaxSubscriptionRecipients {
+		return Order{}, false, fault.Invalid("a subscription order needs 1 to %d recipients", MaxSubscriptionRecipients)
+	}
+	if in.UnitPrice.Amount <= 0 {
+		return Order{}, false, fault.Invalid("a subscription order needs a positive unit price")
+	}
+	var orderID string
+	var created bool
+	err := db.RetryDeadlocks(ctx, func() error {
+		orderID, created = "", false
+		err := db.InTxOpts(ctx, s.db, db.ReadCommitted, func(tx *sqlx.Tx) error {
+			existing, err := subscriptionOrderID(ctx, tx, in.InvoiceID)
+			if err != nil || existing != "" {
+				orderID = existing
+				return err
+			}
+			orderID, err = s.createSubscriptionOrder(ctx, tx, in)
+			created = err == nil
+			return err
+		})
+		if db.IsDuplicate(err) {
+			// Another delivery of the same invoice made it first.
+			id, gerr := subscriptionOrderID(ctx, s.db, in.InvoiceID)
+			if gerr != nil {
+				return gerr
+			}
+			if id != "" {
+				orderID, created = id, false
+				return nil
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return Order{}, false, err
+	}
+	o, err := loadOrder(ctx, s.db, orderID)
+	return o, created, err
+}
+
+// SubscriptionOrderByInvoice returns the order made for a subscription
+// invoice (not found if none).
+func (s *Store) SubscriptionOrderByInvoice(ctx context.Context, invoiceID string) (Order, error) {
+	id, err := subscriptionOrderID(ctx, s.db, invoiceID)
+	if err != nil {
+		return Order{}, err
+	}
+	if id == "" {
+		return Order{}, fault.NotFound("no order for invoice %s", invoiceID)
+	}
+	return loadOrder(ctx, s.db, id)
+}
+
+func subscriptionOrderID(ctx context.Context, q sqlx.QueryerContext, invoiceID string) (string, error) {
+	var id string
+	err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM orders WHERE source_type = 'stripe_invoice' AND source_id = ?`, invoiceID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("orders: order of invoice %s: %w", invoiceID, err)
+	}
+	return id, nil
+}
+
+func (s *Store) createSubscriptionOrder(ctx context.Context, tx *sqlx.Tx, in SubscriptionOrderInput) (string, error) {
+	bundles, err := s.catalog.PurchasableBundles(ctx, tx, []string{in.BundleID})
+	if err != nil {
+		return "", err
+	}
+	b, ok := bundles[in.BundleID]
+	if !ok {
+		return "", fault.Conflict("bundle %s of subscription %s no longer exists", in.BundleID, in.SubscriptionID)
+	}
+	var ids []string
+	for _, p := range b.Parts {
+		ids = append(ids, p.VariantID)
+	}
+	vs, err := s.catalog.Purchasables(ctx, tx, ids)
+	if err != nil {
+		return "", err
+	}
+	var flags []string
+	if !b.Active {
+		flags = append(flags, fmt.Sprintf("bundle %s is no longer active", b.Name))
+	}
+	// A priced cart as checkout builds it: one bundle line per recipient,
+	// with the plan's unit price.
+	unit := in.UnitPrice
+	pl := pricedLine{view: LineView{UnitPrice: &unit}}
+	bundleID := in.BundleID
+	pl.row = lineRow{BundleID: &bundleID, Quantity: 1}
+	for _, part := range b.Parts {
+		p, found := vs[part.VariantID]
+		if !found {
+			continue
+		}
+		if !p.Visible {
+			flags = append(flags, fmt.Sprintf("%s is no longer for sale", displayTitle(p.Title, p.VariantTitle)))
+		}
+		pl.parts = append(pl.parts, p)
+		pl.perOne = append(pl.perOne, part)
+	}
+	if len(pl.parts) == 0 {
+		return "", fault.Conflict("bundle %s of subscription %s has no part left in the catalog", in.BundleID, in.SubscriptionID)
+	}
+	currency := unit.Currency
+	pc := &pricedCart{cart: cartRow{ID: in.InvoiceID, Currency: &currency, Email: in.BuyerEmail, GiftMessage: in.GiftMessage}}
+	for i := range in.Recipients {
+		r := in.Recipients[i]
+		l := pl
+		l.recipient, l.message = &r, in.GiftMessage
+		pc.lines = append(pc.lines, l)
+	}
+	now := s.clock.Now()
+	o, err := buildOrder(Caller{UserID: in.BuyerUserID, Email: in.BuyerEmail}, pc, now, now)
+	if err != nil {
+		return "", err
+	}
+	if in.AmountPaid != o.total() {
+		flags = append(flags, fmt.Sprintf("invoice %s was paid %s, but the order's total is %s", in.InvoiceID, in.AmountPaid, o.total()))
+	}
+	if err := o.insertPaid(ctx, tx, in); err != nil {
+		return "", err
+	}
+	// Hold and sell item by item (each variant once, for the sum of its
+	// lines): what is short is not sold, and flagged.
+	items, err := orderItems(ctx, tx, o.id)
+	if err != nil {
+		return "", err
+	}
+	for _, it := range items {
+		err := s.catalog.ReserveTx(ctx, tx, o.id, []catalog.ReserveItem{it}, now.Add(s.ttl))
+		var oos *catalog.OutOfStockError
+		switch {
+		case errors.As(err, &oos):
+			flags = append(flags, "stock is short: "+oos.Error())
+		case err != nil:
+			return "", err
+		}
+	}
+	if _, err := s.catalog.CommitTx(ctx, tx, o.id); err != nil {
+		return "", err
+	}
+	if len(flags) > 0 {
+		reason := fmt.Sprintf("subscription %s, invoice %s (paid): %s", in.SubscriptionID, in.InvoiceID, strings.Join(flags, "; "))
+		if err := s.flag(ctx, tx, o.id, reason, now); err != nil {
+			return "", err
+		}
+	}
+	if _, err := s.queue.Enqueue(ctx, tx, Paid{OrderID: o.id}, queue.UniqueKey("orders.paid:"+o.id)); err != nil {
+		return "", err
+	}
+	return o.id, nil
+}
+
+// insertPaid writes the order as paid (source stripe_invoice), its vendor
+// orders accepted and its lines.
+func (o *newOrder) insertPaid(ctx context.Context, tx *sqlx.Tx, in SubscriptionOrderInput) error {
+	var intent *string
+	if in.PaymentIntentID != "" {
+		intent = &in.PaymentIntentID
+	}
+	const qo = `INSERT INTO orders (id, source_type, source_id, buyer_user_id, buyer_email, status, currency, subtotal_amount,
+		total_amount, amount_received, gift_message, recipient_json, payment_intent_id, reservation_expires_at, placed_at, paid_at,
+		created_at, updated_at)
+		VALUES (?, 'stripe_invoice', ?, ?, ?, 'paid', ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`
+	if _, err := tx.ExecContext(ctx, qo, o.id, in.InvoiceID, o.buyerUserID, o.buyerEmail, o.currency, o.subtotal, o.subtotal,
+		in.AmountPaid.Amount, in.GiftMessage, intent, o.now, o.now, o.now, o.now, o.now); err != nil {
+		return err // a duplicate is handled by the caller
+	}
+	vos := make([][]any, len(o.vendorOrders))
+	for i, vo := range o.vendorOrders {
+		vos[i] = []any{vo.id, o.id, vo.vendor.VendorID, vo.vendor.Vendor.Slug, vo.vendor.Vendor.Name, vo.key, vo.recipient,
+			vo.message, vo.delivery, o.currency, vo.subtotal, vo.vendor.CommissionBPS, "accepted", o.now, o.now, o.now}
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO vendor_orders (id, order_id, vendor_id, vendor_slug, vendor_name, recipient_key,
+		recipient_json, gift_message, delivery_date, currency, subtotal_amount, commission_bps, status, accepted_at, created_at, updated_at) VALUES `, vos); err != nil {
+		return fmt.Errorf("orders: insert vendor orders: %w", err)
+	}
+	lines := make([][]any, len(o.lines))
+	for i, l := range o.lines {
+		lines[i] = []any{l.id, o.id, l.vo.id, l.p.VendorID, i + 1, l.p.VariantID, l.p.ProductID, l.bundleID, l.p.SKU, l.p.Title,
+			l.p.VariantTitle, l.quantity, l.unit, l.amount, o.currency, o.now}
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO order_lines (id, order_id, vendor_order_id, vendor_id, line_no, variant_id,
+		product_id, bundle_id, sku, title, variant_title, quantity, unit_price_amount, amount, currency, created_at) VALUES `, lines); err != nil {
+		return fmt.Errorf("orders: insert order lines: %w", err)
+	}
+	return nil
+}

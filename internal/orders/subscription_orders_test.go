@@ -1,0 +1,188 @@
+package orders_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/platform/fault"
+)
+
+func bob() orders.Recipient {
+	return orders.Recipient{Name: "Bob Brown", AddressLines: []string{"2 Oak Ave"}, City: "Portland", Region: "OR",
+		PostalCode: "97201", Country: "US"}
+}
+
+// subscriptionBundle is a bundle of two vendors' parts at $50 (a $30 mug x1
+// from acme, a $10 card x2 from bolt).
+func (f *fixture) subscriptionBundle(stockMug, stockCard int) (bundleID, mug, card string) {
+	mug = f.product(f.acme, "mug", "Mug", usd(3000), stockMug)
+	card = f.product(f.bolt, "card", "Card", usd(1000), stockCard)
+	return f.bundle("plan", usd(5000), part(mug, 1), part(card, 2)), mug, card
+}
+
+func (f *fixture) subscriptionInput(bundleID, invoice string, rs ...orders.Recipient) orders.SubscriptionOrderInput {
+	f.t.Helper()
+	buyer := f.buyer("corp" + strings.ToLower(strings.TrimPrefix(invoice, "in_")))
+	rs, err := orders.ValidateRecipients(rs, t0)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return orders.SubscriptionOrderInput{InvoiceID: invoice, PaymentIntentID: "pi_" + invoice, SubscriptionID: "sub_x",
+		BuyerUserID: buyer.UserID, BuyerEmail: buyer.Email, BundleID: bundleID, UnitPrice: usd(5000), Recipients: rs,
+		GiftMessage: "Happy holidays", AmountPaid: usd(5000 * int64(len(rs)))}
+}
+
+func TestSubscriptionOrderIsPaidWithALinePerRecipientAndPart(t *testing.T) {
+	f := newFixture(t)
+	bundleID, mug, card := f.subscriptionBundle(10, 10)
+	in := f.subscriptionInput(bundleID, "in_first", alice(), bob())
+
+	o, created, err := f.store.CreateSubscriptionOrder(f.ctx, in)
+	if err != nil || !created {
+		t.Fatalf("create: %v %v", created, err)
+	}
+	if o.Status != orders.StatusPaid || o.SourceType != orders.SourceStripeInvoice || o.SourceID != "in_first" {
+		t.Fatalf("order %s %s/%s", o.Status, o.SourceType, o.SourceID)
+	}
+	if o.Total != usd(10000) || o.AmountReceived == nil || *o.AmountReceived != usd(10000) || o.FlaggedAt != nil {
+		t.Fatalf("total %v received %v flagged %v %q", o.Total, o.AmountReceived, o.FlaggedAt, o.FlagReason)
+	}
+	if len(o.Lines) != 4 || len(o.VendorOrders) != 4 {
+		t.Fatalf("%d lines, %d vendor orders; want 4 and 4 (2 recipients x 2 vendors)", len(o.Lines), len(o.VendorOrders))
+	}
+	var sum int64
+	names := map[string]int{}
+	for _, vo := range o.VendorOrders {
+		if vo.Status != "accepted" {
+			t.Errorf("vendor order %s is %s", vo.ID, vo.Status)
+		}
+		names[vo.Recipient.Name]++
+		if vo.GiftMessage != "Happy holidays" {
+			t.Errorf("gift message %q", vo.GiftMessage)
+		}
+	}
+	for _, l := range o.Lines {
+		sum += l.Amount.Amount
+		if l.BundleID != bundleID {
+			t.Errorf("line %d bundle %q", l.LineNo, l.BundleID)
+		}
+	}
+	if sum != 10000 || names["Alice Adams"] != 2 || names["Bob Brown"] != 2 {
+		t.Fatalf("lines sum %d, recipients %v", sum, names)
+	}
+	if on, res := f.stock(mug); on != 8 || res != 0 {
+		t.Fatalf("mug stock %d reserved %d, want 8 and 0", on, res)
+	}
+	if on, res := f.stock(card); on != 6 || res != 0 {
+		t.Fatalf("card stock %d reserved %d, want 6 and 0", on, res)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM jobs WHERE kind = 'orders.paid'`); n != 1 {
+		t.Fatalf("%d orders.paid jobs", n)
+	}
+}
+
+func TestSubscriptionOrderOncePerInvoiceUnderRedelivery(t *testing.T) {
+	f := newFixture(t)
+	bundleID, mug, _ := f.subscriptionBundle(100, 100)
+	in := f.subscriptionInput(bundleID, "in_again", alice())
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ids := map[string]bool{}
+	made := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o, created, err := f.store.CreateSubscriptionOrder(f.ctx, in)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			ids[o.ID] = true
+			if created {
+				made++
+			}
+		}()
+	}
+	wg.Wait()
+	if len(ids) != 1 || made != 1 {
+		t.Fatalf("%d orders, %d created; want 1 and 1", len(ids), made)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM orders WHERE source_type = 'stripe_invoice'`); n != 1 {
+		t.Fatalf("%d orders", n)
+	}
+	if on, _ := f.stock(mug); on != 99 {
+		t.Fatalf("mug stock %d, want 99", on)
+	}
+	// A second invoice (the next period) is a second order.
+	in2 := in
+	in2.InvoiceID, in2.PaymentIntentID = "in_next", "pi_next"
+	if _, created, err := f.store.CreateSubscriptionOrder(f.ctx, in2); err != nil || !created {
+		t.Fatalf("next period: %v %v", created, err)
+	}
+	if got, err := f.store.SubscriptionOrderByInvoice(f.ctx, "in_next"); err != nil || got.SourceID != "in_next" {
+		t.Fatalf("by invoice: %+v %v", got.SourceID, err)
+	}
+}
+
+func TestSubscriptionOrderShortStockIsPaidAndFlagged(t *testing.T) {
+	f := newFixture(t)
+	bundleID, mug, card := f.subscriptionBundle(1, 10)
+	in := f.subscriptionInput(bundleID, "in_short", alice(), bob())
+
+	o, _, err := f.store.CreateSubscriptionOrder(f.ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != orders.StatusPaid || o.FlaggedAt == nil || !strings.Contains(o.FlagReason, "stock is short") {
+		t.Fatalf("status %s flagged %v %q", o.Status, o.FlaggedAt, o.FlagReason)
+	}
+	if on, res := f.stock(mug); on != 1 || res != 0 {
+		t.Fatalf("mug %d/%d: the short item is not sold", on, res)
+	}
+	if on, _ := f.stock(card); on != 6 {
+		t.Fatalf("card %d: what is there is sold", on)
+	}
+}
+
+func TestSubscriptionOrderAmountMismatchIsFlagged(t *testing.T) {
+	f := newFixture(t)
+	bundleID, _, _ := f.subscriptionBundle(10, 10)
+	in := f.subscriptionInput(bundleID, "in_discount", alice())
+	in.AmountPaid = usd(4000)
+	o, _, err := f.store.CreateSubscriptionOrder(f.ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != orders.StatusPaid || *o.AmountReceived != usd(4000) || !strings.Contains(o.FlagReason, "paid") {
+		t.Fatalf("%s %v %q", o.Status, o.AmountReceived, o.FlagReason)
+	}
+}
+
+func TestValidateRecipients(t *testing.T) {
+	if _, err := orders.ValidateRecipients(nil, t0); !fault.Is(err, fault.KindInvalid) {
+		t.Fatalf("none: %v", err)
+	}
+	many := make([]orders.Recipient, 51)
+	for i := range many {
+		many[i] = alice()
+	}
+	if _, err := orders.ValidateRecipients(many, t0); !fault.Is(err, fault.KindInvalid) {
+		t.Fatalf("51: %v", err)
+	}
+	r := alice()
+	r.City = ""
+	_, err := orders.ValidateRecipients([]orders.Recipient{alice(), r}, t0)
+	if !fault.Is(err, fault.KindInvalid) || !strings.Contains(err.Error(), "recipients[1].city") {
+		t.Fatalf("incomplete: %v", err)
+	}
+	out, err := orders.ValidateRecipients([]orders.Recipient{alice()}, t0)
+	if err != nil || out[0].Country != "US" {
+		t.Fatalf("%v %+v", err, out)
+	}
+}

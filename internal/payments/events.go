@@ -1,0 +1,143 @@
+// Package payments turns Stripe's events into order states and carries
+// refunds: the webhook follow-ups (re-reading the payment intent where order
+// matters), and refunds allocated to vendor orders to the cent. Tables:
+// refunds, refund_allocations.
+package payments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/httpx"
+	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/stripe"
+	"github.com/trove-platform/trove/internal/webhooks"
+)
+
+// Service handles payment events and refunds.
+type Service struct {
+	db     *sqlx.DB
+	clock  clock.Clock
+	stripe *stripe.Client
+	orders *orders.Store
+	hooks  *webhooks.Store
+	queue  *queue.Queue
+	subs   *SubscriptionService
+}
+
+// New returns a Service.
+func New(conn *sqlx.DB, c clock.Clock, sc *stripe.Client, os *orders.Store, hooks *webhooks.Store, q *queue.Queue, subs *SubscriptionService) *Service {
+	return &Service{db: conn, clock: c, stripe: sc, orders: os, hooks: hooks, queue: q, subs: subs}
+}
+
+// object is the part of an event's data.object the follow-ups need.
+type object struct {
+	ID            string `json:"id"`
+	Object        string `json:"object"`
+	PaymentIntent string `json:"payment_intent"`
+	Charge        string `json:"charge"`
+	Reason        string `json:"reason"`
+	Status        string `json:"status"`
+}
+
+// OnEvent processes one recorded Stripe event.
+func (s *Service) OnEvent(ctx context.Context, m queue.Meta, e webhooks.StripeEvent) error {
+	ev, err := s.hooks.Get(ctx, e.WebhookID)
+	if err != nil {
+		return queue.Permanent(err)
+	}
+	var env struct {
+		Data struct {
+			Object json.RawMessage `json:"object"`
+		} `json:"data"`
+	}
+	var obj object
+	if err := json.Unmarshal(ev.Payload, &env); err != nil || json.Unmarshal(env.Data.Object, &obj) != nil {
+		return queue.Permanent(fmt.Errorf("stripe %s: unreadable event", ev.EventID))
+	}
+	err = s.process(ctx, m, ev, obj)
+	errText := ""
+	if err != nil {
+		errText = err.Error()
+	}
+	return errors.Join(err, s.hooks.Processed(ctx, ev.ID, errText))
+}
+
+func (s *Service) process(ctx context.Context, _ queue.Meta, ev webhooks.Event, obj object) error {
+	switch {
+	case isRefundEvent(ev.Topic): // charge.refunded, charge.refund.updated, refund.created, refund.updated, refund.failed
+		return s.FollowRefundEvent(ctx, ev)
+	case strings.HasPrefix(ev.Topic, "payment_intent."):
+		return s.followIntent(ctx, obj.ID)
+	case ev.Topic == "charge.dispute.created":
+		return s.dispute(ctx, ev, obj)
+	case ev.Topic == stripe.EventInvoicePaid, ev.Topic == stripe.EventInvoicePaymentFailed,
+		ev.Topic == stripe.EventSubscriptionUpdated, ev.Topic == stripe.EventSubscriptionDeleted:
+		return s.subs.FollowEvent(ctx, ev)
+	}
+	return nil // recorded; nothing to follow
+}
+
+// followIntent re-reads the payment intent and moves its order to match the
+// intent's current status, whatever event announced it: events arrive late,
+// twice and out of order, but the intent's status now is the truth. The
+// order's transitions are guarded, so nothing moves backwards, and a success
+// after a failure wins.
+func (s *Service) followIntent(ctx context.Context, intentID string) error {
+	pi, err := s.stripe.GetPaymentIntent(ctx, intentID)
+	if err != nil {
+		return err
+	}
+	orderID := pi.Metadata["order_id"]
+	if orderID == "" || pi.InvoiceID != "" {
+		return nil // not a checkout's: a subscription invoice pays through its own intent
+	}
+	switch pi.Status {
+	case "succeeded":
+		_, err = s.orders.MarkPaid(ctx, orderID, pi.ID, pi.AmountReceived)
+	case "canceled":
+		_, err = s.orders.MarkCanceled(ctx, orderID, pi.ID)
+	case "requires_payment_method":
+		if pi.LastErrorCode == "" {
+			return nil // created, never tried: nothing failed
+		}
+		_, err = s.orders.MarkPaymentFailed(ctx, orderID, pi.ID)
+	}
+	if errors.Is(err, orders.ErrWrongPayment) || errors.Is(err, orders.ErrAmountMismatch) || errors.Is(err, orders.ErrPaidAfterCancel) {
+		// Retrying cannot change these: the job goes dead, visible to operators.
+		return queue.Permanent(err)
+	}
+	return err
+}
+
+// dispute flags the order for operators (orders audits the flag in the same
+// transaction) and says so in the log, where alerting picks it up.
+func (s *Service) dispute(ctx context.Context, ev webhooks.Event, obj object) error {
+	if obj.PaymentIntent == "" {
+		return nil
+	}
+	o, err := s.orders.OrderByIntent(ctx, obj.PaymentIntent)
+	if fault.Is(err, fault.KindNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	changed, err := s.orders.FlagDispute(ctx, o.ID, obj.Reason)
+	if err != nil {
+		return err
+	}
+	if changed {
+		httpx.Logger(ctx).Error("a payment is disputed: operators must answer it in Stripe",
+			"order_id", o.ID, "dispute", obj.ID, "reason", obj.Reason, "event", ev.EventID)
+	}
+	return nil
+}

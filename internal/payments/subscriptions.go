@@ -1,0 +1,632 @@
+package payments
+
+// Corporate gifting plans: a buyer's recurring bundle (monthly or quarterly)
+// for a recipient list, billed by a Stripe subscription. Table: subscriptions.
+//
+// Subscribing writes our row first (sub_…, incomplete), then, outside any
+// transaction, makes (or reuses) the buyer's Stripe customer, a price of
+// bundle price x recipients every interval, and the Stripe subscription with
+// metadata trove_subscription_id, each with an idempotency key from our ids.
+// Each paid invoice (billing reason subscription_create or
+// subscription_cycle) becomes that period's order through orders (one per
+// invoice: source stripe_invoice/<invoice id>). The subscription's status is
+// re-read from Stripe whenever an event may change it (events come late, twice
+// and out of order); canceled is final.
+//
+// Handlers and where cmd/trove/routes.go mounts them (signed-in buyers,
+// RequireRole(auth.RoleBuyer)):
+//
+//	POST /api/v1/store/subscriptions                          HandleSubscribe(s)
+//	GET  /api/v1/store/subscriptions                          HandleListSubscriptions(s)
+//	POST /api/v1/store/subscriptions/{subscriptionID}/cancel  HandleCancelSubscription(s)
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trove-platform/trove/internal/auth"
+	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/platform/audit"
+	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/platform/db"
+	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/httpx"
+	"github.com/trove-platform/trove/internal/platform/id"
+	"github.com/trove-platform/trove/internal/platform/money"
+	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/stripe"
+	"github.com/trove-platform/trove/internal/webhooks"
+)
+
+// Plan statuses (subscriptions.status).
+const (
+	SubscriptionIncomplete = "incomplete" // the first invoice is not paid yet
+	SubscriptionActive     = "active"
+	SubscriptionPastDue    = "past_due" // a renewal failed; Stripe retries it
+	SubscriptionCanceled   = "canceled" // final
+)
+
+// Plan intervals, as the API names them.
+const (
+	IntervalMonthly   = "monthly"
+	IntervalQuarterly = "quarterly"
+)
+
+// MetadataSubscriptionID is the Stripe subscription metadata key holding our
+// plan's id; invoices carry it in subscription_details.metadata.
+const MetadataSubscriptionID = "trove_subscription_id"
+
+// SubscriptionService runs corporate gifting plans.
+type SubscriptionService struct {
+	db      *sqlx.DB
+	clock   clock.Clock
+	stripe  *stripe.Client
+	orders  *orders.Store
+	catalog *catalog.Store
+}
+
+// NewSubscriptionService returns a SubscriptionService.
+func NewSubscriptionService(conn *sqlx.DB, c clock.Clock, sc *stripe.Client, os *orders.Store, cat *catalog.Store) *SubscriptionService {
+	return &SubscriptionService{db: conn, clock: c, stripe: sc, orders: os, catalog: cat}
+}
+
+// Subscriber is the signed-in buyer who owns plans.
+type Subscriber struct {
+	UserID string
+	Email  string
+}
+
+// SubscribeInput is the body of POST /api/v1/store/subscriptions.
+type SubscribeInput struct {
+	BundleID    string             `json:"bundle_id"`
+	Interval    string             `json:"interval"` // monthly | quarterly
+	Recipients  []orders.Recipient `json:"recipients"`
+	GiftMessage string             `json:"gift_message"`
+}
+
+// Subscription is a plan as its buyer sees it.
+type Subscription struct {
+	ID          string             `json:"id"`
+	BundleID    string             `json:"bundle_id"`
+	Interval    string             `json:"interval"`
+	Recipients  []orders.Recipient `json:"recipients"`
+	GiftMessage string             `json:"gift_message"`
+	// UnitPrice is the bundle's price per recipient when subscribed; Amount
+	// is what each period costs (UnitPrice x recipients).
+	UnitPrice        money.Money `json:"unit_price"`
+	Amount           money.Money `json:"amount"`
+	Status           string      `json:"status"`
+	CurrentPeriodEnd *time.Time  `json:"current_period_end"`
+	CanceledAt       *time.Time  `json:"canceled_at"`
+	CreatedAt        time.Time   `json:"created_at"`
+}
+
+// SubscriptionPayment is what the buyer's browser needs to pay a first
+// invoice that could not be charged at once (confirmed like a checkout).
+type SubscriptionPayment struct {
+	ClientSecret string `json:"client_secret"`
+}
+
+// SubscribeResult is the answer to a subscribe.
+type SubscribeResult struct {
+	Subscription Subscription `json:"subscription"`
+	// Payment is null unless the first invoice awaits the buyer's payment.
+	Payment *SubscriptionPayment `json:"payment"`
+}
+
+type subscriptionRow struct {
+	ID                   string     `db:"id"`
+	BuyerUserID          string     `db:"buyer_user_id"`
+	BuyerEmail           string     `db:"buyer_email"`
+	BundleID             string     `db:"bundle_id"`
+	IntervalMonths       int        `db:"interval_months"`
+	RecipientsJSON       string     `db:"recipients_json"`
+	RecipientCount       int        `db:"recipient_count"`
+	GiftMessage          string     `db:"gift_message"`
+	UnitPriceAmount      int64      `db:"unit_price_amount"`
+	Currency             string     `db:"currency"`
+	Status               string     `db:"status"`
+	StripeCustomerID     *string    `db:"stripe_customer_id"`
+	StripePriceID        *string    `db:"stripe_price_id"`
+	StripeSubscriptionID *string    `db:"stripe_subscription_id"`
+	CurrentPeriodEnd     *time.Time `db:"current_period_end"`
+	PastDueAt            *time.Time `db:"past_due_at"`
+	CanceledAt           *time.Time `db:"canceled_at"`
+	CreatedAt            time.Time  `db:"created_at"`
+	UpdatedAt            time.Time  `db:"updated_at"`
+}
+
+const subscriptionColumns = `id, buyer_user_id, buyer_email, bundle_id, interval_months, recipients_json, recipient_count,
+	gift_message, unit_price_amount, currency, status, stripe_customer_id, stripe_price_id, stripe_subscription_id,
+	current_period_end, past_due_at, canceled_at, created_at, updated_at`
+
+func (r subscriptionRow) unitPrice() money.Money {
+	return money.Money{Amount: r.UnitPriceAmount, Currency: r.Currency}
+}
+
+func (r subscriptionRow) recipients() ([]orders.Recipient, error) {
+	var rs []orders.Recipient
+	if err := json.Unmarshal([]byte(r.RecipientsJSON), &rs); err != nil {
+		return nil, fmt.Errorf("payments: subscription %s: recipients: %w", r.ID, err)
+	}
+	return rs, nil
+}
+
+func (r subscriptionRow) view() (Subscription, error) {
+	rs, err := r.recipients()
+	if err != nil {
+		return Subscription{}, err
+	}
+	interval := IntervalMonthly
+	if r.IntervalMonths == 3 {
+		interval = IntervalQuarterly
+	}
+	return Subscription{ID: r.ID, BundleID: r.BundleID, Interval: interval, Recipients: rs, GiftMessage: r.GiftMessage,
+		UnitPrice: r.unitPrice(), Amount: money.Money{Amount: r.UnitPriceAmount * int64(r.RecipientCount), Currency: r.Currency},
+		Status: r.Status, CurrentPeriodEnd: r.CurrentPeriodEnd, CanceledAt: r.CanceledAt, CreatedAt: r.CreatedAt}, nil
+}
+
+// Idempotency keys of the Stripe writes, derived from our ids.
+func customerKey(userID string) string          { return "payments.customer:" + userID }
+func priceKey(subscriptionID string) string     { return "payments.subscription.price:" + subscriptionID }
+func subscribeKey(subscriptionID string) string { return "payments.subscription:" + subscriptionID }
+
+// Subscribe starts a plan for the buyer: the input is checked (an active
+// bundle with parts, 1–50 complete recipients, a gift message of at most 1,000
+// characters), our row written (incomplete), then the Stripe customer (one per
+// buyer, reused), price and subscription made. If Stripe cannot be reached,
+// the error is kind unavailable and the plan stays incomplete with no Stripe
+// subscription (the buyer may cancel it or subscribe again).
+func (s *SubscriptionService) Subscribe(ctx context.Context, who Subscriber, in SubscribeInput) (SubscribeResult, error) {
+	if who.UserID == "" {
+		return SubscribeResult{}, fault.Unauthorized("sign in as a buyer to subscribe")
+	}
+	var f fault.Fields
+	months := 0
+	switch in.Interval {
+	case IntervalMonthly:
+		months = 1
+	case IntervalQuarterly:
+		months = 3
+	default:
+		f.Add("interval", "must be monthly or quarterly")
+	}
+	in.BundleID = strings.TrimSpace(in.BundleID)
+	f.Check(in.BundleID != "", "bundle_id", "is required")
+	in.GiftMessage = strings.TrimSpace(in.GiftMessage)
+	f.Check(utf8.RuneCountInString(in.GiftMessage) <= 1000, "gift_message", "must be at most 1000 characters")
+	if err := f.Err(); err != nil {
+		return SubscribeResult{}, err
+	}
+	recipients, err := orders.ValidateRecipients(in.Recipients, s.clock.Now())
+	if err != nil {
+		return SubscribeResult{}, err
+	}
+	bundles, err := s.catalog.PurchasableBundles(ctx, s.db, []string{in.BundleID})
+	if err != nil {
+		return SubscribeResult{}, err
+	}
+	b, ok := bundles[in.BundleID]
+	if !ok || !b.Active || len(b.Parts) == 0 {
+		return SubscribeResult{}, fault.Invalid("bundle %s is not for sale", in.BundleID)
+	}
+	n := len(recipients)
+	if b.Price.Amount <= 0 || b.Price.Amount > (1<<62)/int64(n) {
+		return SubscribeResult{}, fault.Invalid("bundle %s cannot be subscribed to at its price", in.BundleID)
+	}
+	rj, err := json.Marshal(recipients)
+	if err != nil {
+		return SubscribeResult{}, err
+	}
+
+	now := s.clock.Now()
+	row := subscriptionRow{ID: id.New("sbn"), BuyerUserID: who.UserID, BuyerEmail: who.Email, BundleID: b.ID,
+		IntervalMonths: months, RecipientsJSON: string(rj), RecipientCount: n, GiftMessage: in.GiftMessage,
+		UnitPriceAmount: b.Price.Amount, Currency: b.Price.Currency, Status: SubscriptionIncomplete, CreatedAt: now, UpdatedAt: now}
+	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		// The buyer's Stripe customer, if an earlier plan made one.
+		var cus sql.NullString
+		if err := tx.GetContext(ctx, &cus, `SELECT MAX(stripe_customer_id) FROM subscriptions WHERE buyer_user_id = ?`, who.UserID); err != nil {
+			return fmt.Errorf("payments: buyer's customer: %w", err)
+		}
+		if cus.Valid {
+			row.StripeCustomerID = &cus.String
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (id, buyer_user_id, buyer_email, bundle_id, interval_months,
+			recipients_json, recipient_count, gift_message, unit_price_amount, currency, status, stripe_customer_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'incomplete', ?, ?, ?)`, row.ID, row.BuyerUserID, row.BuyerEmail, row.BundleID,
+			row.IntervalMonths, row.RecipientsJSON, row.RecipientCount, row.GiftMessage, row.UnitPriceAmount, row.Currency,
+			row.StripeCustomerID, now, now); err != nil {
+			return fmt.Errorf("payments: insert subscription: %w", err)
+		}
+		return audit.Record(ctx, tx, audit.Entry{At: now, ActorType: audit.ActorUser, ActorID: who.UserID, Action: "subscription.created",
+			ObjectType: "subscription", ObjectID: row.ID, After: map[string]any{"bundle_id": row.BundleID, "interval_months": months, "recipients": n}})
+	})
+	if err != nil {
+		return SubscribeResult{}, err
+	}
+
+	secret, err := s.startInStripe(ctx, &row, b.Name)
+	if err != nil {
+		httpx.Logger(ctx).Warn("subscription could not be started in Stripe", "subscription_id", row.ID, "err", err.Error())
+		return SubscribeResult{}, fault.Wrap(fault.KindUnavailable, err, "subscription %s could not be started with the payment provider: try again", row.ID)
+	}
+	cur, err := s.get(ctx, s.db, row.ID)
+	if err != nil {
+		return SubscribeResult{}, err
+	}
+	view, err := cur.view()
+	if err != nil {
+		return SubscribeResult{}, err
+	}
+	res := SubscribeResult{Subscription: view}
+	if secret != "" && cur.Status == SubscriptionIncomplete {
+		res.Payment = &SubscriptionPayment{ClientSecret: secret}
+	}
+	return res, nil
+}
+
+// startInStripe makes the customer (when the buyer has none), the price and
+// the subscription, storing each id as it comes; it returns the first
+// invoice's client secret when Stripe says the subscription awaits payment.
+func (s *SubscriptionService) startInStripe(ctx context.Context, row *subscriptionRow, bundleName string) (string, error) {
+	if row.StripeCustomerID == nil {
+		cus, err := s.stripe.CreateCustomer(ctx, row.BuyerEmail, "", customerKey(row.BuyerUserID))
+		if err != nil {
+			return "", err
+		}
+		row.StripeCustomerID = &cus
+		if err := s.set(ctx, row.ID, `stripe_customer_id = ?`, cus); err != nil {
+			return "", err
+		}
+	}
+	total := money.Money{Amount: row.UnitPriceAmount * int64(row.RecipientCount), Currency: row.Currency}
+	name := fmt.Sprintf("Trove gifting plan: %s for %d recipient(s)", bundleName, row.RecipientCount)
+	price, err := s.stripe.CreatePrice(ctx, name, total, row.IntervalMonths, priceKey(row.ID))
+	if err != nil {
+		return "", err
+	}
+	if err := s.set(ctx, row.ID, `stripe_price_id = ?`, price); err != nil {
+		return "", err
+	}
+	sub, err := s.stripe.CreateSubscription(ctx, *row.StripeCustomerID, price, map[string]string{MetadataSubscriptionID: row.ID}, subscribeKey(row.ID))
+	if err != nil {
+		return "", err
+	}
+	// Its events may have been followed already: the status only moves from
+	// incomplete here, and never back from canceled.
+	now := s.clock.Now()
+	if _, err := s.db.ExecContext(ctx, `UPDATE subscriptions SET stripe_subscription_id = ?,
+		status = IF(status = 'incomplete', ?, status), current_period_end = COALESCE(?, current_period_end), updated_at = ? WHERE id = ?`,
+		sub.ID, ourStatus(sub.Status, SubscriptionIncomplete), nullTime(sub.CurrentPeriodEnd), now, row.ID); err != nil {
+		return "", fmt.Errorf("payments: store subscription %s: %w", sub.ID, err)
+	}
+	if sub.Status == stripe.SubscriptionIncomplete {
+		return sub.ClientSecret, nil
+	}
+	return "", nil
+}
+
+func (s *SubscriptionService) set(ctx context.Context, subID, assignment string, v any) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE subscriptions SET `+assignment+`, updated_at = ? WHERE id = ?`, v, s.clock.Now(), subID); err != nil {
+		return fmt.Errorf("payments: update subscription %s: %w", subID, err)
+	}
+	return nil
+}
+
+// ourStatus maps a Stripe subscription status to ours; unknown ones keep cur.
+func ourStatus(stripeStatus, cur string) string {
+	switch stripeStatus {
+	case stripe.SubscriptionIncomplete:
+		return SubscriptionIncomplete
+	case stripe.SubscriptionActive, stripe.SubscriptionTrialing:
+		return SubscriptionActive
+	case stripe.SubscriptionPastDue, stripe.SubscriptionUnpaid:
+		return SubscriptionPastDue
+	case stripe.SubscriptionCanceled, stripe.SubscriptionIncompleteExpired:
+		return SubscriptionCanceled
+	}
+	return cur
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func (s *SubscriptionService) get(ctx context.Context, q sqlx.QueryerContext, subID string) (subscriptionRow, error) {
+	var r subscriptionRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = ?`, subID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fault.NotFound("subscription %s not found", subID)
+	}
+	return r, err
+}
+
+// Subscriptions lists the buyer's own plans, newest first.
+func (s *SubscriptionService) Subscriptions(ctx context.Context, userID string) ([]Subscription, error) {
+	var rows []subscriptionRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE buyer_user_id = ?
+		ORDER BY created_at DESC, id DESC`, userID); err != nil {
+		return nil, fmt.Errorf("payments: list subscriptions: %w", err)
+	}
+	out := make([]Subscription, 0, len(rows))
+	for _, r := range rows {
+		v, err := r.view()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Cancel cancels the buyer's own plan (another buyer's answers not found):
+// the Stripe subscription is canceled now, then ours. Canceling a canceled
+// plan answers it as it is; the webhook arriving first changes nothing.
+func (s *SubscriptionService) Cancel(ctx context.Context, userID, subID string) (Subscription, error) {
+	row, err := s.get(ctx, s.db, subID)
+	if err != nil || row.BuyerUserID != userID {
+		if err == nil || fault.Is(err, fault.KindNotFound) {
+			return Subscription{}, fault.NotFound("subscription %s not found", subID)
+		}
+		return Subscription{}, err
+	}
+	if row.Status != SubscriptionCanceled && row.StripeSubscriptionID != nil {
+		if _, err := s.stripe.CancelSubscription(ctx, *row.StripeSubscriptionID); err != nil {
+			return Subscription{}, fault.Wrap(fault.KindUnavailable, err, "subscription %s could not be canceled with the payment provider: try again", subID)
+		}
+	}
+	if err := s.markCanceled(ctx, subID, audit.ActorUser, userID); err != nil {
+		return Subscription{}, err
+	}
+	row, err = s.get(ctx, s.db, subID)
+	if err != nil {
+		return Subscription{}, err
+	}
+	return row.view()
+}
+
+func (s *SubscriptionService) markCanceled(ctx context.Context, subID, actorType, actorID string) error {
+	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		now := s.clock.Now()
+		res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET status = 'canceled', canceled_at = ?, updated_at = ?
+			WHERE id = ? AND status <> 'canceled'`, now, now, subID)
+		if err != nil {
+			return fmt.Errorf("payments: cancel subscription %s: %w", subID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, audit.Entry{At: now, ActorType: actorType, ActorID: actorID, Action: "subscription.canceled",
+			ObjectType: "subscription", ObjectID: subID})
+	})
+}
+
+// FollowEvent follows one recorded Stripe event about plans: invoice.paid
+// (billing reason subscription_create or subscription_cycle) makes that
+// period's order, once per invoice; invoice.payment_failed,
+// customer.subscription.updated and customer.subscription.deleted set the
+// plan's status to what Stripe says now (re-read: the event's snapshot may be
+// stale), canceled being final. Other topics, and events about subscriptions
+// that are not Trove plans, change nothing. Errors that retrying cannot fix
+// are queue.Permanent.
+func (s *SubscriptionService) FollowEvent(ctx context.Context, ev webhooks.Event) error {
+	var env struct {
+		Data struct {
+			Object json.RawMessage `json:"object"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(ev.Payload, &env); err != nil || len(env.Data.Object) == 0 {
+		return queue.Permanent(fmt.Errorf("stripe %s: unreadable event", ev.EventID))
+	}
+	sev := stripe.Event{ID: ev.EventID, Type: ev.Topic, Object: env.Data.Object}
+	switch ev.Topic {
+	case stripe.EventInvoicePaid, stripe.EventInvoicePaymentFailed:
+		inv, err := sev.Invoice()
+		if err != nil {
+			return queue.Permanent(err)
+		}
+		if inv.SubscriptionID == "" {
+			return nil
+		}
+		row, ok, err := s.find(ctx, inv.SubscriptionMetadata[MetadataSubscriptionID], inv.SubscriptionID)
+		if err != nil || !ok {
+			return err
+		}
+		if ev.Topic == stripe.EventInvoicePaid {
+			if err := s.invoicePaid(ctx, row, inv); err != nil {
+				return err
+			}
+		}
+		return s.sync(ctx, row.ID, inv.SubscriptionID)
+	case stripe.EventSubscriptionUpdated, stripe.EventSubscriptionDeleted:
+		sub, err := sev.Subscription()
+		if err != nil {
+			return queue.Permanent(err)
+		}
+		row, ok, err := s.find(ctx, sub.Metadata[MetadataSubscriptionID], sub.ID)
+		if err != nil || !ok {
+			return err
+		}
+		if ev.Topic == stripe.EventSubscriptionDeleted {
+			// Deleted is final in Stripe too: no need to re-read.
+			if err := s.storeStripeID(ctx, row.ID, sub.ID); err != nil {
+				return err
+			}
+			return s.markCanceled(ctx, row.ID, audit.ActorProvider, "stripe")
+		}
+		return s.sync(ctx, row.ID, sub.ID)
+	}
+	return nil
+}
+
+// find is our plan for a Stripe subscription: by the id in its metadata, else
+// by the stored Stripe id. ok is false for a subscription that is not ours.
+func (s *SubscriptionService) find(ctx context.Context, ourID, stripeID string) (subscriptionRow, bool, error) {
+	var row subscriptionRow
+	var err error
+	if ourID != "" {
+		row, err = s.get(ctx, s.db, ourID)
+	} else {
+		err = s.db.GetContext(ctx, &row, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE stripe_subscription_id = ?`, stripeID)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = fault.NotFound("no plan for %s", stripeID)
+		}
+	}
+	if fault.Is(err, fault.KindNotFound) {
+		httpx.Logger(ctx).Info("stripe subscription event for no Trove plan", "stripe_subscription_id", stripeID, "trove_subscription_id", ourID)
+		return row, false, nil
+	}
+	if err != nil {
+		return row, false, err
+	}
+	if row.StripeSubscriptionID != nil && *row.StripeSubscriptionID != stripeID {
+		return row, false, queue.Permanent(fault.Conflict("plan %s is Stripe subscription %s, not %s", row.ID, *row.StripeSubscriptionID, stripeID))
+	}
+	return row, true, nil
+}
+
+func (s *SubscriptionService) storeStripeID(ctx context.Context, subID, stripeID string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE subscriptions SET stripe_subscription_id = ?, updated_at = ?
+		WHERE id = ? AND stripe_subscription_id IS NULL`, stripeID, s.clock.Now(), subID)
+	return err
+}
+
+// invoicePaid makes the period's order (once per invoice).
+func (s *SubscriptionService) invoicePaid(ctx context.Context, row subscriptionRow, inv stripe.Invoice) error {
+	if inv.BillingReason != stripe.BillingReasonSubscriptionCreate && inv.BillingReason != stripe.BillingReasonSubscriptionCycle {
+		return nil
+	}
+	rs, err := row.recipients()
+	if err != nil {
+		return queue.Permanent(err)
+	}
+	o, created, err := s.orders.CreateSubscriptionOrder(ctx, orders.SubscriptionOrderInput{InvoiceID: inv.ID,
+		PaymentIntentID: inv.PaymentIntentID, SubscriptionID: row.ID, BuyerUserID: row.BuyerUserID, BuyerEmail: row.BuyerEmail,
+		BundleID: row.BundleID, UnitPrice: row.unitPrice(), Recipients: rs, GiftMessage: row.GiftMessage, AmountPaid: inv.AmountPaid})
+	if fault.Is(err, fault.KindConflict) || fault.Is(err, fault.KindInvalid) {
+		return queue.Permanent(err)
+	}
+	if err != nil {
+		return err
+	}
+	if created {
+		httpx.Logger(ctx).Info("subscription period ordered", "subscription_id", row.ID, "invoice_id", inv.ID, "order_id", o.ID)
+	}
+	return nil
+}
+
+// sync sets the plan's status (and period end) to the Stripe subscription's
+// now; canceled is final, and past_due_at records when it fell behind.
+func (s *SubscriptionService) sync(ctx context.Context, subID, stripeID string) error {
+	sub, err := s.stripe.GetSubscription(ctx, stripeID)
+	if err != nil {
+		return err
+	}
+	if err := s.storeStripeID(ctx, subID, stripeID); err != nil {
+		return err
+	}
+	status := ourStatus(sub.Status, "")
+	if status == SubscriptionCanceled {
+		return s.markCanceled(ctx, subID, audit.ActorProvider, "stripe")
+	}
+	now := s.clock.Now()
+	if status == "" {
+		_, err = s.db.ExecContext(ctx, `UPDATE subscriptions SET current_period_end = COALESCE(?, current_period_end), updated_at = ?
+			WHERE id = ? AND status <> 'canceled'`, nullTime(sub.CurrentPeriodEnd), now, subID)
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE subscriptions SET status = ?,
+		past_due_at = IF(? = 'past_due', COALESCE(past_due_at, ?), NULL),
+		current_period_end = COALESCE(?, current_period_end), updated_at = ?
+		WHERE id = ? AND status <> 'canceled'`, status, status, now, nullTime(sub.CurrentPeriodEnd), now, subID)
+	if err != nil {
+		return fmt.Errorf("payments: sync subscription %s: %w", subID, err)
+	}
+	return nil
+}
+
+// subscriber is the signed-in buyer of a request (routes are behind
+// RequireRole(auth.RoleBuyer)).
+func subscriber(r *http.Request) (Subscriber, error) {
+	p := auth.PrincipalFrom(r.Context())
+	if p == nil {
+		return Subscriber{}, fault.Unauthorized("sign in as a buyer")
+	}
+	return Subscriber{UserID: p.UserID, Email: p.Email}, nil
+}
+
+// HandleSubscribe answers 201 with the plan and, when the first invoice
+// awaits payment, the client secret to confirm it with.
+func HandleSubscribe(s *SubscriptionService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		who, err := subscriber(r)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		var in SubscribeInput
+		if err := httpx.Decode(w, r, &in); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		res, err := s.Subscribe(r.Context(), who, in)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.JSON(w, http.StatusCreated, res)
+	})
+}
+
+// HandleListSubscriptions answers the buyer's own plans.
+func HandleListSubscriptions(s *SubscriptionService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		who, err := subscriber(r)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		subs, err := s.Subscriptions(r.Context(), who.UserID)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.JSON(w, http.StatusOK, map[string]any{"subscriptions": subs})
+	})
+}
+
+// HandleCancelSubscription cancels the buyer's own plan ({subscriptionID});
+// another buyer's answers 404.
+func HandleCancelSubscription(s *SubscriptionService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		who, err := subscriber(r)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		sub, err := s.Cancel(r.Context(), who.UserID, chi.URLParam(r, "subscriptionID"))
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.JSON(w, http.StatusOK, map[string]any{"subscription": sub})
+	})
+}

@@ -1,0 +1,207 @@
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/trove-platform/trove/internal/platform/fault"
+)
+
+type input struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		name, body, ctype string
+		wantKind          fault.Kind
+		wantDetail        string
+	}{
+		{"valid", `{"name":"a","count":2}`, "application/json", "", ""},
+		{"valid with charset", `{"name":"a"}`, "application/json; charset=utf-8", "", ""},
+		{"empty", ``, "application/json", fault.KindInvalid, "empty"},
+		{"syntax", `{"name":`, "application/json", fault.KindInvalid, "cut short"},
+		{"bad syntax", `{"name" "a"}`, "application/json", fault.KindInvalid, "not valid JSON"},
+		{"wrong type", `{"count":"two"}`, "application/json", fault.KindInvalid, `field "count" must be int`},
+		{"unknown field", `{"name":"a","admin":true}`, "application/json", fault.KindInvalid, `unknown field "admin"`},
+		{"two values", `{"name":"a"}{"name":"b"}`, "application/json", fault.KindInvalid, "single JSON value"},
+		{"not json content type", `{"name":"a"}`, "text/plain", fault.KindInvalid, "must be JSON"},
+		{"too large", `{"name":"` + strings.Repeat("x", MaxJSONBody) + `"}`, "application/json", fault.KindTooLarge, "larger than"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+			r.Header.Set("Content-Type", tc.ctype)
+			var v input
+			err := Decode(httptest.NewRecorder(), r, &v)
+			if tc.wantKind == "" {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				if v.Name != "a" {
+					t.Fatalf("decoded %+v", v)
+				}
+				return
+			}
+			if fault.KindOf(err) != tc.wantKind || !strings.Contains(err.Error(), tc.wantDetail) {
+				t.Fatalf("got %v (kind %s), want kind %s with %q", err, fault.KindOf(err), tc.wantKind, tc.wantDetail)
+			}
+		})
+	}
+}
+
+func decodeProblem(t *testing.T, res *http.Response) Problem {
+	t.Helper()
+	if ct := res.Header.Get("Content-Type"); ct != ProblemContentType {
+		t.Fatalf("content type %q, want %q", ct, ProblemContentType)
+	}
+	var p Problem
+	if err := json.NewDecoder(res.Body).Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestErrorMapsKinds(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	fields := &fault.Fields{}
+	fields.Add("email", "is required")
+	fields.Add("commission_bps", "must be between 0 and 10000")
+	tests := []struct {
+		err        error
+		status     int
+		detail     string
+		wantLogged bool
+	}{
+		{fault.Invalid("bad thing"), 400, "bad thing", false},
+		{fields.Err(), 400, "invalid fields", false},
+		{fault.NotFound("no such vendor"), 404, "no such vendor", false},
+		{fault.Conflict("already paid"), 409, "already paid", false},
+		{fault.Unauthorized("sign in"), 401, "sign in", false},
+		{fault.Forbidden("not yours"), 403, "not yours", false},
+		{fault.RateLimited("slow down"), 429, "slow down", false},
+		{fault.Unavailable("database down"), 503, "database down", false},
+		{errors.New("sql: secret table exploded"), 500, "Something went wrong", true},
+		{fault.Wrap(fault.KindConflict, errors.New("duplicate key secret"), "vendor exists"), 409, "vendor exists", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.err.Error(), func(t *testing.T) {
+			logs.Reset()
+			h := RequestContext(log)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { Error(w, r, tc.err) }))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/x", nil))
+			res := rec.Result()
+			if res.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", res.StatusCode, tc.status)
+			}
+			p := decodeProblem(t, res)
+			if p.Status != tc.status || !strings.Contains(p.Detail, tc.detail) || p.RequestID == "" || p.Instance != "/api/v1/x" {
+				t.Fatalf("problem %+v", p)
+			}
+			if strings.Contains(p.Detail, "secret") {
+				t.Fatalf("the cause leaked to the caller: %q", p.Detail)
+			}
+			if logged := logs.Len() > 0; logged != tc.wantLogged {
+				t.Fatalf("logged=%v, want %v: %s", logged, tc.wantLogged, logs.String())
+			}
+		})
+	}
+	t.Run("field errors are listed", func(t *testing.T) {
+		rec := httptest.NewRecorder()
+		Error(rec, httptest.NewRequest("POST", "/", nil), fields.Err())
+		p := decodeProblem(t, rec.Result())
+		if len(p.Errors) != 2 || p.Errors[0].Field != "commission_bps" || p.Errors[1].Field != "email" {
+			t.Fatalf("errors %+v", p.Errors)
+		}
+	})
+}
+
+func TestMiddlewareChain(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	r := chi.NewRouter()
+	r.NotFound(NotFound().ServeHTTP)
+	r.MethodNotAllowed(MethodNotAllowed(r).ServeHTTP)
+	r.Get("/things/{id}", func(w http.ResponseWriter, r *http.Request) {
+		JSON(w, 200, map[string]string{"id": chi.URLParam(r, "id")})
+	})
+	r.Get("/panic", func(w http.ResponseWriter, r *http.Request) { panic("kaboom") })
+	h := RequestContext(log)(m.Observe(Recover(r)))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	get := func(method, path string, hdr map[string]string) *http.Response {
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		return res
+	}
+
+	t.Run("route pattern labels, not paths", func(t *testing.T) {
+		get("GET", "/things/1", nil)
+		get("GET", "/things/2", nil)
+		if n := testutil.ToFloat64(m.requests.WithLabelValues("/things/{id}", "GET", "200")); n != 2 {
+			t.Fatalf("counted %v, want 2", n)
+		}
+	})
+	t.Run("panic becomes a 500 problem", func(t *testing.T) {
+		res := get("GET", "/panic", nil)
+		if res.StatusCode != 500 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		decodeProblem(t, res)
+		if !strings.Contains(logs.String(), "kaboom") {
+			t.Fatal("the panic was not logged")
+		}
+		if n := testutil.ToFloat64(m.requests.WithLabelValues("/panic", "GET", "500")); n != 1 {
+			t.Fatalf("counted %v, want 1", n)
+		}
+	})
+	t.Run("404 and 405 are problems", func(t *testing.T) {
+		res := get("GET", "/nope", nil)
+		if res.StatusCode != 404 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		decodeProblem(t, res)
+		res = get("DELETE", "/things/1", nil)
+		if res.StatusCode != 405 || res.Header.Get("Allow") != "GET" {
+			t.Fatalf("status %d allow %q", res.StatusCode, res.Header.Get("Allow"))
+		}
+		decodeProblem(t, res)
+	})
+	t.Run("request id kept when well-formed, replaced otherwise", func(t *testing.T) {
+		res := get("GET", "/things/1", map[string]string{RequestIDHeader: "abc-123-def"})
+		if got := res.Header.Get(RequestIDHeader); got != "abc-123-def" {
+			t.Fatalf("got %q", got)
+		}
+		res = get("GET", "/things/1", map[string]string{RequestIDHeader: "bad id with spaces"})
+		if got := res.Header.Get(RequestIDHeader); got == "" || strings.Contains(got, " ") {
+			t.Fatalf("got %q", got)
+		}
+		body, _ := io.ReadAll(res.Body)
+		if !strings.Contains(string(body), `"id":"1"`) {
+			t.Fatalf("body %s", body)
+		}
+	})
+}

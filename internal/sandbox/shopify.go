@@ -1,0 +1,519 @@
+// Package sandbox holds stateful local stand-ins for the providers Trove talks
+// to. They speak the providers' wire formats, signed webhooks included, so
+// tests run the real adapters over real HTTP and `trove serve --sandbox` works
+// without internet. They import no Trove domain package.
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/trove-platform/trove/internal/platform/clock"
+)
+
+// ShopifyConfig configures the Shopify stand-in.
+type ShopifyConfig struct {
+	APIKey, APISecret string
+	// AccessTokenTTL is how long an expiring offline access token lives
+	// (default 60 minutes, as Shopify). RefreshTokenTTL is how long a refresh
+	// token lives (default 90 days).
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+	// StrictRefreshRotation makes a refresh token good for one use only. By
+	// default the stand-in does what Shopify does since August 2026: a used
+	// refresh token may be retried (a lost response) until its replacement is
+	// used, for up to 30 days; after that it is refused with invalid_grant.
+	StrictRefreshRotation bool
+	// ComplianceURL is where SendCompliance posts. Shopify takes it from the
+	// app's configuration; empty means the shop's last webhook subscription
+	// address.
+	ComplianceURL string
+	Clock         clock.Clock
+	HTTPClient    *http.Client // for webhook deliveries
+	Log           *slog.Logger
+}
+
+// Shopify is a local Shopify: shops with products, variants and stock, the
+// OAuth authorize and token endpoints, the GraphQL Admin API operations the
+// adapter uses, and webhook subscriptions that receive signed deliveries
+// when data changes. Safe for concurrent use.
+type Shopify struct {
+	cfg     ShopifyConfig
+	clock   clock.Clock
+	log     *slog.Logger
+	hc      *http.Client
+	handler http.Handler
+
+	mu     sync.Mutex
+	shops  map[string]*shopifyShop
+	codes  map[string]*shopifyAuthCode
+	nextID int64
+	sender *webhookSender
+}
+
+// SandboxProduct is a product as tests and the demo seed describe it.
+type SandboxProduct struct {
+	ID          string // gid://shopify/Product/N; "" on create: one is assigned
+	Title       string
+	Description string // plain text
+	Status      string // ACTIVE (default), DRAFT, ARCHIVED
+	ImageURL    string
+	Tags        []string
+	Variants    []SandboxVariant
+}
+
+// SandboxVariant is one variant of a SandboxProduct.
+type SandboxVariant struct {
+	ID              string // gid://shopify/ProductVariant/N; "" on create: one is assigned
+	SKU             string
+	Title           string
+	Price           string // decimal, "12.50"
+	Available       int
+	InventoryItemID string // gid://shopify/InventoryItem/N; "" on create: one is assigned
+}
+
+// Delivery is one webhook event sent to one subscription address.
+type Delivery struct {
+	Shop        string
+	Topic       string
+	EventID     string // X-Shopify-Event-Id: one per event, kept on retries and redelivery
+	WebhookID   string // X-Shopify-Webhook-Id: one per event and subscription
+	URL         string
+	APIVersion  string
+	TriggeredAt time.Time
+	Payload     []byte
+	StatusCode  int // of the last attempt; 0 while none has answered
+	Attempts    int
+	Err         string // the last attempt's transport error, if any
+}
+
+// ShopifySubscription is a webhook subscription made with webhookSubscriptionCreate.
+type ShopifySubscription struct {
+	ID         string // gid://shopify/WebhookSubscription/N
+	Topic      string // products/update
+	URI        string
+	APIVersion string
+}
+
+type shopifyShop struct {
+	domain, name, currency string
+	id, locationID         int64
+	installed              bool
+	scope                  string
+
+	products  map[int64]*shopifyProduct
+	itemOf    map[int64]int64 // inventory item id -> variant id
+	variantOf map[int64]int64 // variant id -> product id
+
+	access  map[string]*shopifyAccessToken
+	refresh map[string]*shopifyRefreshToken
+
+	subs               []*ShopifySubscription
+	lastWebhookURI     string // kept after uninstall, for shop/redact
+	lastWebhookVersion string
+	deliveries         []*Delivery
+	refreshCount       int
+	throttleNext       int
+}
+
+type shopifyProduct struct {
+	id                                   int64
+	title, description, status, imageURL string
+	tags                                 []string
+	createdAt, updatedAt                 time.Time
+	variants                             []*shopifyVariant
+}
+
+type shopifyVariant struct {
+	id, itemID           int64
+	sku, title, price    string
+	available            int
+	createdAt, updatedAt time.Time
+}
+
+type shopifyAuthCode struct {
+	shop, scope string
+	expires     time.Time
+	used        bool
+}
+
+type shopifyAccessToken struct {
+	scope   string
+	expires time.Time // zero: never
+}
+
+type shopifyRefreshToken struct {
+	scope       string
+	expires     time.Time
+	firstUsed   time.Time
+	parent      string // the refresh token this one replaced
+	replacement string // the refresh token issued when this one was used
+	retired     bool
+}
+
+// NewShopify returns an empty stand-in; add shops with AddShop or SeedDemo.
+func NewShopify(cfg ShopifyConfig) *Shopify {
+	if cfg.AccessTokenTTL <= 0 {
+		cfg.AccessTokenTTL = time.Hour
+	}
+	if cfg.RefreshTokenTTL <= 0 {
+		cfg.RefreshTokenTTL = 90 * 24 * time.Hour
+	}
+	s := &Shopify{
+		cfg:    cfg,
+		clock:  cfg.Clock,
+		log:    cfg.Log,
+		hc:     cfg.HTTPClient,
+		shops:  map[string]*shopifyShop{},
+		codes:  map[string]*shopifyAuthCode{},
+		nextID: 7_000_000_000,
+	}
+	if s.clock == nil {
+		s.clock = clock.System{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s.sender = newWebhookSender(shopifyRetryDelays, s.log)
+	if s.hc == nil {
+		s.hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	s.handler = s.routes()
+	return s
+}
+
+// Handler serves the stand-in's HTTP API: mount it at the root of a test
+// server, or under a prefix with http.StripPrefix.
+func (s *Shopify) Handler() http.Handler { return s.handler }
+
+// AddShop creates a shop (or renames an existing one). domain is its
+// myshopify.com hostname; currency its ISO 4217 code.
+func (s *Shopify) AddShop(domain, name, currency string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sh, ok := s.shops[domain]; ok {
+		sh.name, sh.currency = name, currency
+		return
+	}
+	s.shops[domain] = &shopifyShop{
+		domain: domain, name: name, currency: currency,
+		id: s.newID(), locationID: s.newID(),
+		products: map[int64]*shopifyProduct{}, itemOf: map[int64]int64{}, variantOf: map[int64]int64{},
+		access: map[string]*shopifyAccessToken{}, refresh: map[string]*shopifyRefreshToken{},
+	}
+}
+
+// UpsertProduct creates or replaces a product (variants missing from p are
+// removed) and sends products/create or products/update. It returns the
+// product's GID.
+func (s *Shopify) UpsertProduct(shop string, p SandboxProduct) string {
+	id, created := s.upsert(shop, p)
+	topic := "products/update"
+	if created {
+		topic = "products/create"
+	}
+	s.emitProduct(shop, topic, id)
+	return shopifyGID("Product", id)
+}
+
+// UpsertProductQuietly is UpsertProduct without a webhook: a change made
+// behind the webhooks' back, for drift tests.
+func (s *Shopify) UpsertProductQuietly(shop string, p SandboxProduct) string {
+	id, _ := s.upsert(shop, p)
+	return shopifyGID("Product", id)
+}
+
+// DeleteProduct deletes a product and sends products/delete.
+func (s *Shopify) DeleteProduct(shop, productID string) {
+	if s.deleteProduct(shop, productID) {
+		id, _ := shopifyParseGID("Product", productID)
+		s.emit(shop, "products/delete", map[string]any{"id": id})
+	}
+}
+
+// DeleteProductQuietly deletes a product without a webhook.
+func (s *Shopify) DeleteProductQuietly(shop, productID string) { s.deleteProduct(shop, productID) }
+
+// SetInventory sets a variant's available stock at the shop's location and
+// sends inventory_levels/update.
+func (s *Shopify) SetInventory(shop, variantID string, available int) {
+	vid := shopifyMustGID("ProductVariant", variantID)
+	s.mu.Lock()
+	sh := s.mustShop(shop)
+	v := sh.variant(vid)
+	if v == nil {
+		s.mu.Unlock()
+		panic(fmt.Sprintf("sandbox shopify: %s has no variant %s", shop, variantID))
+	}
+	now := s.clock.Now()
+	v.available, v.updatedAt = available, now
+	payload := map[string]any{
+		"inventory_item_id":    v.itemID,
+		"location_id":          sh.locationID,
+		"available":            available,
+		"updated_at":           shopifyRESTTime(now),
+		"admin_graphql_api_id": fmt.Sprintf("gid://shopify/InventoryLevel/%d?inventory_item_id=%d", sh.locationID, v.itemID),
+	}
+	s.mu.Unlock()
+	s.emit(shop, "inventory_levels/update", payload)
+}
+
+// Uninstall removes the app from the shop: its tokens stop working, its
+// subscriptions are deleted, and app/uninstalled goes to them first.
+func (s *Shopify) Uninstall(shop string) {
+	s.mu.Lock()
+	sh := s.mustShop(shop)
+	payload := sh.restShop()
+	subs := sh.subsFor("app/uninstalled")
+	sh.installed = false
+	sh.access = map[string]*shopifyAccessToken{}
+	sh.refresh = map[string]*shopifyRefreshToken{}
+	sh.subs = nil
+	s.mu.Unlock()
+	s.emitTo(shop, "app/uninstalled", payload, subs)
+}
+
+// RefreshCount is how many refresh-token grants the shop has served.
+func (s *Shopify) RefreshCount(shop string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mustShop(shop).refreshCount
+}
+
+// ThrottleNext makes the shop's next n GraphQL requests answer THROTTLED, with
+// a throttle status that says the bucket refills in about a tenth of a second.
+func (s *Shopify) ThrottleNext(shop string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustShop(shop).throttleNext = n
+}
+
+// Installed reports whether the app holds a grant for the shop.
+func (s *Shopify) Installed(shop string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mustShop(shop).installed
+}
+
+// Product returns a product as the stand-in holds it (variant and inventory
+// item ids filled in).
+func (s *Shopify) Product(shop, productID string) (SandboxProduct, bool) {
+	id := shopifyMustGID("Product", productID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.mustShop(shop).products[id]
+	if !ok {
+		return SandboxProduct{}, false
+	}
+	out := SandboxProduct{ID: shopifyGID("Product", p.id), Title: p.title, Description: p.description,
+		Status: p.status, ImageURL: p.imageURL, Tags: append([]string(nil), p.tags...)}
+	for _, v := range p.variants {
+		out.Variants = append(out.Variants, SandboxVariant{ID: shopifyGID("ProductVariant", v.id), SKU: v.sku, Title: v.title,
+			Price: v.price, Available: v.available, InventoryItemID: shopifyGID("InventoryItem", v.itemID)})
+	}
+	return out, true
+}
+
+// Subscriptions lists the shop's webhook subscriptions.
+func (s *Shopify) Subscriptions(shop string) []ShopifySubscription {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ShopifySubscription
+	for _, sub := range s.mustShop(shop).subs {
+		out = append(out, *sub)
+	}
+	return out
+}
+
+func (s *Shopify) upsert(shop string, in SandboxProduct) (id int64, created bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh := s.mustShop(shop)
+	now := s.clock.Now()
+	if in.ID != "" {
+		id = shopifyMustGID("Product", in.ID)
+	} else {
+		id = s.newID()
+	}
+	p, exists := sh.products[id]
+	if !exists {
+		p = &shopifyProduct{id: id, createdAt: now}
+		sh.products[id] = p
+	}
+	status := strings.ToUpper(in.Status)
+	if status == "" {
+		status = "ACTIVE"
+	}
+	p.title, p.description, p.status, p.imageURL = in.Title, in.Description, status, in.ImageURL
+	p.tags = append([]string(nil), in.Tags...)
+	p.updatedAt = now
+
+	old := map[int64]*shopifyVariant{}
+	for _, v := range p.variants {
+		old[v.id] = v
+	}
+	p.variants = nil
+	for _, iv := range in.Variants {
+		price, err := shopifyNormalizePrice(iv.Price)
+		if err != nil {
+			panic(fmt.Sprintf("sandbox shopify: variant %q of %q: %v", iv.SKU, in.Title, err))
+		}
+		var v *shopifyVariant
+		if iv.ID != "" {
+			vid := shopifyMustGID("ProductVariant", iv.ID)
+			if v = old[vid]; v == nil {
+				if other, taken := sh.variantOf[vid]; taken && other != id {
+					panic(fmt.Sprintf("sandbox shopify: variant %s belongs to another product", iv.ID))
+				}
+				v = &shopifyVariant{id: vid, createdAt: now}
+			}
+		} else {
+			v = &shopifyVariant{id: s.newID(), createdAt: now}
+		}
+		if v.itemID == 0 {
+			if iv.InventoryItemID != "" {
+				v.itemID = shopifyMustGID("InventoryItem", iv.InventoryItemID)
+			} else {
+				v.itemID = s.newID()
+			}
+		}
+		delete(old, v.id)
+		v.sku, v.title, v.price, v.available, v.updatedAt = iv.SKU, iv.Title, price, iv.Available, now
+		p.variants = append(p.variants, v)
+		sh.variantOf[v.id] = id
+		sh.itemOf[v.itemID] = v.id
+	}
+	for _, gone := range old {
+		delete(sh.variantOf, gone.id)
+		delete(sh.itemOf, gone.itemID)
+	}
+	return id, !exists
+}
+
+func (s *Shopify) deleteProduct(shop, productID string) bool {
+	id := shopifyMustGID("Product", productID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh := s.mustShop(shop)
+	p, ok := sh.products[id]
+	if !ok {
+		s.log.Warn("sandbox shopify: delete of an unknown product", "shop", shop, "product", productID)
+		return false
+	}
+	for _, v := range p.variants {
+		delete(sh.variantOf, v.id)
+		delete(sh.itemOf, v.itemID)
+	}
+	delete(sh.products, id)
+	return true
+}
+
+// mustShop returns the shop; a test naming an unknown shop is a bug in the test.
+// Callers hold s.mu.
+func (s *Shopify) mustShop(domain string) *shopifyShop {
+	sh, ok := s.shops[domain]
+	if !ok {
+		panic(fmt.Sprintf("sandbox shopify: no shop %q (AddShop it first)", domain))
+	}
+	return sh
+}
+
+// newID returns a fresh numeric id, far above the demo data's. Callers hold s.mu.
+func (s *Shopify) newID() int64 {
+	s.nextID++
+	return s.nextID
+}
+
+func (sh *shopifyShop) variant(id int64) *shopifyVariant {
+	p := sh.products[sh.variantOf[id]]
+	if p == nil {
+		return nil
+	}
+	for _, v := range p.variants {
+		if v.id == id {
+			return v
+		}
+	}
+	return nil
+}
+
+// sortedProducts returns the products in id order (Shopify's sortKey: ID).
+func (sh *shopifyShop) sortedProducts() []*shopifyProduct {
+	out := make([]*shopifyProduct, 0, len(sh.products))
+	for _, p := range sh.products {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+func (sh *shopifyShop) subsFor(topic string) []ShopifySubscription {
+	var out []ShopifySubscription
+	for _, sub := range sh.subs {
+		if sub.Topic == topic {
+			out = append(out, *sub)
+		}
+	}
+	return out
+}
+
+func shopifyGID(kind string, id int64) string {
+	return "gid://shopify/" + kind + "/" + strconv.FormatInt(id, 10)
+}
+
+// shopifyParseGID accepts a GID of kind or a bare positive number.
+func shopifyParseGID(kind, s string) (int64, bool) {
+	s = strings.TrimPrefix(s, "gid://shopify/"+kind+"/")
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+func shopifyMustGID(kind, s string) int64 {
+	n, ok := shopifyParseGID(kind, s)
+	if !ok {
+		panic(fmt.Sprintf("sandbox shopify: %q is not a %s id", s, kind))
+	}
+	return n
+}
+
+// shopifyNormalizePrice checks a decimal price and writes it with at least two
+// decimals, as the Admin API does ("28" -> "28.00").
+func shopifyNormalizePrice(p string) (string, error) {
+	whole, frac, _ := strings.Cut(strings.TrimSpace(p), ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
+		return "", fmt.Errorf("price %q is not a non-negative decimal", p)
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	return whole + "." + frac, nil
+}
+
+func shopifyRandomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// shopifyUUID returns a random version 4 UUID, the form of Shopify's event ids.
+func shopifyUUID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

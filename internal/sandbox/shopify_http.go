@@ -1,0 +1,633 @@
+package sandbox
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func (s *Shopify) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin/oauth/authorize", s.handleAuthorize)
+	mux.HandleFunc("POST /admin/oauth/access_token", s.handleAccessToken)
+	mux.HandleFunc("POST /admin/api/{version}/graphql.json", s.handleGraphQL)
+	return mux
+}
+
+// shopFor finds the shop a request is for: the Host header (the adapter keeps
+// the shop's domain there) or else the `shop` query parameter.
+func (s *Shopify) shopFor(r *http.Request) (*shopifyShop, bool) {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if sh, ok := s.shops[strings.ToLower(host)]; ok {
+		return sh, true
+	}
+	sh, ok := s.shops[strings.ToLower(r.URL.Query().Get("shop"))]
+	return sh, ok
+}
+
+func shopifyJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// handleAuthorize is the merchant's approval page, approved at once: it
+// redirects to redirect_uri with code, hmac, host, shop, state and timestamp,
+// signed as Shopify signs them.
+func (s *Shopify) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	sh, ok := s.shopFor(r)
+	if !ok {
+		s.mu.Unlock()
+		http.Error(w, "There is no store for this domain (pass ?shop=name.myshopify.com).", http.StatusNotFound)
+		return
+	}
+	domain := sh.domain
+	if subtle.ConstantTimeCompare([]byte(q.Get("client_id")), []byte(s.cfg.APIKey)) != 1 {
+		s.mu.Unlock()
+		http.Error(w, "Oauth error invalid_request: The client_id is not valid.", http.StatusBadRequest)
+		return
+	}
+	redirect, err := url.Parse(q.Get("redirect_uri"))
+	if err != nil || (redirect.Scheme != "http" && redirect.Scheme != "https") || redirect.Host == "" {
+		s.mu.Unlock()
+		http.Error(w, "Oauth error invalid_request: The redirect_uri is missing or not an absolute URL.", http.StatusBadRequest)
+		return
+	}
+	code := shopifyRandomHex(16)
+	now := s.clock.Now()
+	s.codes[code] = &shopifyAuthCode{shop: domain, scope: q.Get("scope"), expires: now.Add(10 * time.Minute)}
+	s.mu.Unlock()
+
+	params := redirect.Query()
+	params.Set("code", code)
+	params.Set("host", base64.RawURLEncoding.EncodeToString([]byte("admin.shopify.com/store/"+strings.TrimSuffix(domain, ".myshopify.com"))))
+	params.Set("shop", domain)
+	params.Set("state", q.Get("state"))
+	params.Set("timestamp", strconv.FormatInt(now.Unix(), 10))
+	params.Set("hmac", shopifySignQuery(s.cfg.APISecret, params))
+	redirect.RawQuery = params.Encode()
+	s.log.Info("sandbox shopify: authorize approved", "shop", domain)
+	http.Redirect(w, r, redirect.String(), http.StatusFound)
+}
+
+// shopifySignQuery is the hex HMAC-SHA256 of the parameters other than hmac
+// and signature, sorted by name, written k=v and joined with &.
+func shopifySignQuery(secret string, q url.Values) string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		if k != "hmac" && k != "signature" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		for _, v := range q[k] {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(strings.Join(parts, "&")))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// handleAccessToken is POST /admin/oauth/access_token: the authorization code
+// grant (expiring=1 for an expiring offline token) and the refresh token grant
+// (rotating). Form or JSON bodies, as Shopify accepts.
+func (s *Shopify) handleAccessToken(w http.ResponseWriter, r *http.Request) {
+	form, err := shopifyReadForm(w, r)
+	if err != nil {
+		shopifyJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": err.Error()})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh, ok := s.shopFor(r)
+	if !ok {
+		shopifyJSON(w, http.StatusNotFound, map[string]string{"errors": "Not Found"})
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(form.Get("client_id")), []byte(s.cfg.APIKey)) != 1 ||
+		subtle.ConstantTimeCompare([]byte(form.Get("client_secret")), []byte(s.cfg.APISecret)) != 1 {
+		shopifyJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "Client authentication failed."})
+		return
+	}
+	now := s.clock.Now()
+	switch grant := form.Get("grant_type"); grant {
+	case "", "authorization_code":
+		c, ok := s.codes[form.Get("code")]
+		if !ok || c.used || c.shop != sh.domain || now.After(c.expires) {
+			shopifyJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request",
+				"error_description": "The authorization code was not found or was already used"})
+			return
+		}
+		c.used = true
+		sh.installed, sh.scope = true, c.scope
+		if form.Get("expiring") == "1" {
+			shopifyJSON(w, http.StatusOK, s.issuePair(sh, now, ""))
+			return
+		}
+		token := "shpat_" + shopifyRandomHex(16)
+		sh.access[token] = &shopifyAccessToken{scope: sh.scope}
+		shopifyJSON(w, http.StatusOK, map[string]any{"access_token": token, "scope": sh.scope})
+	case "refresh_token":
+		old := form.Get("refresh_token")
+		t, ok := sh.refresh[old]
+		refuse := func(why string) {
+			shopifyJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": why})
+		}
+		switch {
+		case !ok:
+			refuse("The refresh token is not valid.")
+			return
+		case t.retired:
+			refuse("The refresh token has already been used.")
+			return
+		case !now.Before(t.expires):
+			refuse("The refresh token has expired.")
+			return
+		case t.replacement != "" && (s.cfg.StrictRefreshRotation || now.Sub(t.firstUsed) > 30*24*time.Hour):
+			refuse("The refresh token has already been used.")
+			return
+		}
+		if t.replacement != "" {
+			// A retry after a lost response: the pair issued then was never
+			// used, and the new one takes its place.
+			if lost, ok := sh.refresh[t.replacement]; ok {
+				lost.retired = true
+			}
+		}
+		if t.firstUsed.IsZero() {
+			t.firstUsed = now
+		}
+		// Using this token retires the one it replaced.
+		if p, ok := sh.refresh[t.parent]; ok {
+			p.retired = true
+		}
+		pair := s.issuePair(sh, now, old)
+		t.replacement = pair["refresh_token"].(string)
+		sh.refreshCount++
+		shopifyJSON(w, http.StatusOK, pair)
+	default:
+		shopifyJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type",
+			"error_description": fmt.Sprintf("grant_type %q is not supported", grant)})
+	}
+}
+
+// issuePair makes an expiring access token and a refresh token. Callers hold s.mu.
+func (s *Shopify) issuePair(sh *shopifyShop, now time.Time, parent string) map[string]any {
+	access := "shpat_" + shopifyRandomHex(16)
+	refresh := "shprt_" + shopifyRandomHex(16)
+	sh.access[access] = &shopifyAccessToken{scope: sh.scope, expires: now.Add(s.cfg.AccessTokenTTL)}
+	sh.refresh[refresh] = &shopifyRefreshToken{scope: sh.scope, expires: now.Add(s.cfg.RefreshTokenTTL), parent: parent}
+	return map[string]any{
+		"access_token":             access,
+		"expires_in":               int64(s.cfg.AccessTokenTTL / time.Second),
+		"refresh_token":            refresh,
+		"refresh_token_expires_in": int64(s.cfg.RefreshTokenTTL / time.Second),
+		"scope":                    sh.scope,
+	}
+}
+
+// shopifyReadForm reads a form or JSON body into url.Values (query parameters
+// included, as Shopify also takes them there).
+func shopifyReadForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		if err := r.ParseForm(); err != nil {
+			return nil, err
+		}
+		return r.Form, nil
+	}
+	var body map[string]any
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil {
+		return nil, fmt.Errorf("body is not a JSON object: %v", err)
+	}
+	out := r.URL.Query()
+	for k, v := range body {
+		switch v := v.(type) {
+		case string:
+			out.Set(k, v)
+		case json.Number:
+			out.Set(k, v.String())
+		case bool:
+			out.Set(k, strconv.FormatBool(v))
+		}
+	}
+	return out, nil
+}
+
+var (
+	shopifyVersionPattern = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}|unstable)$`)
+	shopifyOpNamePattern  = regexp.MustCompile(`^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)`)
+)
+
+// shopifyCost is what a query costs: Shopify's bucket is 2,000 points
+// refilled at 100 a second (Standard plan) and refuses a single query over 1,000.
+const (
+	shopifyBucketMax   = 2000.0
+	shopifyRestoreRate = 100.0
+	shopifyMaxCost     = 1000
+)
+
+type shopifyGQLRequest struct {
+	Query         string         `json:"query"`
+	OperationName string         `json:"operationName"`
+	Variables     map[string]any `json:"variables"`
+}
+
+// handleGraphQL is the GraphQL Admin API, answering the adapter's operations
+// by operation name.
+func (s *Shopify) handleGraphQL(w http.ResponseWriter, r *http.Request) {
+	version := r.PathValue("version")
+	if !shopifyVersionPattern.MatchString(version) {
+		shopifyJSON(w, http.StatusNotFound, map[string]string{"errors": "Not Found"})
+		return
+	}
+	var req shopifyGQLRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.UseNumber()
+	decodeErr := dec.Decode(&req)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh, ok := s.shopFor(r)
+	if !ok {
+		shopifyJSON(w, http.StatusNotFound, map[string]string{"errors": "Not Found"})
+		return
+	}
+	tok, ok := sh.access[r.Header.Get("X-Shopify-Access-Token")]
+	if !ok || !sh.installed || (!tok.expires.IsZero() && !s.clock.Now().Before(tok.expires)) {
+		shopifyJSON(w, http.StatusUnauthorized, map[string]string{"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})
+		return
+	}
+	w.Header().Set("X-Shopify-API-Version", version)
+	if decodeErr != nil {
+		shopifyJSON(w, http.StatusBadRequest, map[string]any{"errors": map[string]string{"query": "Required parameter missing or invalid"}})
+		return
+	}
+	op := req.OperationName
+	if op == "" {
+		if m := shopifyOpNamePattern.FindStringSubmatch(req.Query); m != nil {
+			op = m[1]
+		}
+	}
+	vars := shopifyVars(req.Variables)
+	requested := shopifyRequestedCost(op, vars)
+	if requested > shopifyMaxCost {
+		shopifyJSON(w, http.StatusOK, map[string]any{"errors": []any{map[string]any{
+			"message":    fmt.Sprintf("Query cost is %d, which exceeds the single query max cost limit (%d).", requested, shopifyMaxCost),
+			"extensions": map[string]any{"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": shopifyMaxCost},
+		}}})
+		return
+	}
+	if sh.throttleNext > 0 {
+		sh.throttleNext--
+		shopifyJSON(w, http.StatusOK, map[string]any{
+			"errors": []any{map[string]any{"message": "Throttled", "extensions": map[string]any{
+				"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}},
+			"extensions": map[string]any{"cost": shopifyCostReport(requested, nil, float64(max(requested-10, 0)))},
+		})
+		return
+	}
+	data, actual, gqlErr := s.runOperation(sh, version, op, vars)
+	if gqlErr != "" {
+		shopifyJSON(w, http.StatusOK, map[string]any{"errors": []any{map[string]any{"message": gqlErr}},
+			"extensions": map[string]any{"cost": shopifyCostReport(requested, &actual, shopifyBucketMax-float64(actual))}})
+		return
+	}
+	shopifyJSON(w, http.StatusOK, map[string]any{"data": data,
+		"extensions": map[string]any{"cost": shopifyCostReport(requested, &actual, shopifyBucketMax-float64(actual))}})
+}
+
+func shopifyCostReport(requested int, actual *int, available float64) map[string]any {
+	return map[string]any{
+		"requestedQueryCost": requested,
+		"actualQueryCost":    actual,
+		"throttleStatus": map[string]any{
+			"maximumAvailable":   shopifyBucketMax,
+			"currentlyAvailable": available,
+			"restoreRate":        shopifyRestoreRate,
+		},
+	}
+}
+
+// shopifyVariables are a request's variables with typed getters.
+type shopifyVariables map[string]any
+
+func shopifyVars(v map[string]any) shopifyVariables {
+	if v == nil {
+		return shopifyVariables{}
+	}
+	return v
+}
+
+func (v shopifyVariables) str(k string) string {
+	s, _ := v[k].(string)
+	return s
+}
+
+func (v shopifyVariables) num(k string, def int) int {
+	switch n := v[k].(type) {
+	case json.Number:
+		if i, err := n.Int64(); err == nil {
+			return int(i)
+		}
+	case float64:
+		return int(n)
+	case int:
+		return n
+	}
+	return def
+}
+
+func (v shopifyVariables) obj(k string) shopifyVariables {
+	m, _ := v[k].(map[string]any)
+	return shopifyVars(m)
+}
+
+// Cost of a product node: the product, featuredMedia, preview and image (one
+// point each), and its variants connection (2 + first × (variant + inventory item)).
+func shopifyProductCost(variants int) int { return 4 + 2 + 2*variants }
+
+func shopifyRequestedCost(op string, v shopifyVariables) int {
+	switch op {
+	case "TroveShop":
+		return 1
+	case "TroveProductsPage":
+		return 1 + 2 + v.num("first", 0)*shopifyProductCost(v.num("variantsFirst", 0))
+	case "TroveProduct":
+		return 1 + shopifyProductCost(v.num("variantsFirst", 0))
+	case "TroveProductVariants":
+		return 1 + 2 + 2*v.num("first", 0)
+	case "TroveInventoryItemProduct":
+		return 3
+	case "TroveWebhookSubscriptionCreate":
+		return 10
+	}
+	return 1
+}
+
+// runOperation answers one operation. It returns the data, its actual cost,
+// and a GraphQL error message instead when the request is not valid. Callers
+// hold s.mu.
+func (s *Shopify) runOperation(sh *shopifyShop, version, op string, v shopifyVariables) (any, int, string) {
+	switch op {
+	case "TroveShop":
+		return map[string]any{"shop": map[string]any{"name": sh.name, "currencyCode": sh.currency, "myshopifyDomain": sh.domain}}, 1, ""
+
+	case "TroveProductsPage":
+		first, vf := v.num("first", 0), v.num("variantsFirst", 0)
+		if first < 1 || first > 250 || vf < 1 || vf > 250 {
+			return nil, 1, "first must be between 1 and 250"
+		}
+		after := int64(0)
+		if c := v.str("after"); c != "" {
+			var ok bool
+			if after, ok = shopifyDecodeCursor(c); !ok {
+				return nil, 1, "Invalid cursor for current pagination sort."
+			}
+		}
+		var nodes []any
+		actual := 3
+		var last int64
+		more := false
+		for _, p := range sh.sortedProducts() {
+			if p.id <= after {
+				continue
+			}
+			if len(nodes) == first {
+				more = true
+				break
+			}
+			node, cost, _ := sh.gqlProduct(p, vf, 0)
+			nodes = append(nodes, node)
+			actual += cost
+			last = p.id
+		}
+		if nodes == nil {
+			nodes = []any{}
+		}
+		return map[string]any{
+			"shop":     map[string]any{"currencyCode": sh.currency},
+			"products": map[string]any{"pageInfo": shopifyPageInfo(more, last), "nodes": nodes},
+		}, actual, ""
+
+	case "TroveProduct":
+		vf := v.num("variantsFirst", 0)
+		if vf < 1 || vf > 250 {
+			return nil, 1, "variantsFirst must be between 1 and 250"
+		}
+		data := map[string]any{"shop": map[string]any{"currencyCode": sh.currency}, "product": nil}
+		id, ok := shopifyParseGID("Product", v.str("id"))
+		if !ok || !strings.HasPrefix(v.str("id"), "gid://shopify/Product/") {
+			return nil, 1, fmt.Sprintf("Invalid global id '%s'", v.str("id"))
+		}
+		p, ok := sh.products[id]
+		if !ok {
+			return data, 2, ""
+		}
+		node, cost, _ := sh.gqlProduct(p, vf, 0)
+		data["product"] = node
+		return data, 1 + cost, ""
+
+	case "TroveProductVariants":
+		first := v.num("first", 0)
+		if first < 1 || first > 250 {
+			return nil, 1, "first must be between 1 and 250"
+		}
+		id, ok := shopifyParseGID("Product", v.str("id"))
+		if !ok || !strings.HasPrefix(v.str("id"), "gid://shopify/Product/") {
+			return nil, 1, fmt.Sprintf("Invalid global id '%s'", v.str("id"))
+		}
+		after := int64(0)
+		if c := v.str("after"); c != "" {
+			if after, ok = shopifyDecodeCursor(c); !ok {
+				return nil, 1, "Invalid cursor for current pagination sort."
+			}
+		}
+		p, ok := sh.products[id]
+		if !ok {
+			return map[string]any{"product": nil}, 1, ""
+		}
+		_, cost, variants := sh.gqlProduct(p, first, after)
+		return map[string]any{"product": map[string]any{"variants": variants}}, 1 + cost - 4, ""
+
+	case "TroveInventoryItemProduct":
+		id, ok := shopifyParseGID("InventoryItem", v.str("id"))
+		if !ok || !strings.HasPrefix(v.str("id"), "gid://shopify/InventoryItem/") {
+			return nil, 1, fmt.Sprintf("Invalid global id '%s'", v.str("id"))
+		}
+		vid, ok := sh.itemOf[id]
+		if !ok {
+			return map[string]any{"inventoryItem": nil}, 1, ""
+		}
+		return map[string]any{"inventoryItem": map[string]any{
+			"id": shopifyGID("InventoryItem", id),
+			"variant": map[string]any{
+				"id":      shopifyGID("ProductVariant", vid),
+				"product": map[string]any{"id": shopifyGID("Product", sh.variantOf[vid])},
+			},
+		}}, 3, ""
+
+	case "TroveWebhookSubscriptionCreate":
+		return s.subscribe(sh, version, v), 10, ""
+	}
+	return nil, 1, fmt.Sprintf("sandbox shopify: operation %q is not one the sandbox answers", op)
+}
+
+// gqlProduct renders a product node with up to variantsFirst variants after
+// the variant id after. It also returns the node's cost and the variants
+// connection alone.
+func (sh *shopifyShop) gqlProduct(p *shopifyProduct, variantsFirst int, after int64) (map[string]any, int, map[string]any) {
+	var media any
+	if p.imageURL != "" {
+		media = map[string]any{"preview": map[string]any{"image": map[string]any{"url": p.imageURL}}}
+	}
+	nodes := []any{}
+	more := false
+	var last int64
+	started := after == 0
+	for _, v := range p.variants {
+		if !started {
+			started = v.id == after
+			continue
+		}
+		if len(nodes) == variantsFirst {
+			more = true
+			break
+		}
+		nodes = append(nodes, map[string]any{
+			"id":                shopifyGID("ProductVariant", v.id),
+			"sku":               v.sku,
+			"title":             v.title,
+			"price":             v.price,
+			"inventoryQuantity": v.available,
+			"inventoryItem":     map[string]any{"id": shopifyGID("InventoryItem", v.itemID)},
+		})
+		last = v.id
+	}
+	variants := map[string]any{"pageInfo": shopifyPageInfo(more, last), "nodes": nodes}
+	tags := p.tags
+	if tags == nil {
+		tags = []string{}
+	}
+	node := map[string]any{
+		"id":            shopifyGID("Product", p.id),
+		"title":         p.title,
+		"description":   p.description,
+		"status":        p.status,
+		"tags":          tags,
+		"updatedAt":     p.updatedAt.UTC().Truncate(time.Second).Format(time.RFC3339),
+		"featuredMedia": media,
+		"variants":      variants,
+	}
+	return node, shopifyProductCost(len(nodes)), variants
+}
+
+func shopifyPageInfo(more bool, last int64) map[string]any {
+	var end any
+	if last != 0 {
+		end = shopifyEncodeCursor(last)
+	}
+	return map[string]any{"hasNextPage": more, "endCursor": end}
+}
+
+// Cursors are opaque to clients; these are base64 JSON, like Shopify's.
+func shopifyEncodeCursor(id int64) string {
+	b, _ := json.Marshal(map[string]int64{"last_id": id})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func shopifyDecodeCursor(c string) (int64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, false
+	}
+	var v struct {
+		LastID int64 `json:"last_id"`
+	}
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&v); err != nil || v.LastID <= 0 {
+		return 0, false
+	}
+	return v.LastID, true
+}
+
+// shopifyTopics maps WebhookSubscriptionTopic values to the topic names
+// deliveries carry. Compliance topics are not in the enum: they are set in
+// the app's configuration.
+var shopifyTopics = map[string]string{
+	"PRODUCTS_CREATE":             "products/create",
+	"PRODUCTS_UPDATE":             "products/update",
+	"PRODUCTS_DELETE":             "products/delete",
+	"INVENTORY_LEVELS_UPDATE":     "inventory_levels/update",
+	"INVENTORY_LEVELS_CONNECT":    "inventory_levels/connect",
+	"INVENTORY_LEVELS_DISCONNECT": "inventory_levels/disconnect",
+	"INVENTORY_ITEMS_UPDATE":      "inventory_items/update",
+	"APP_UNINSTALLED":             "app/uninstalled",
+	"SHOP_UPDATE":                 "shop/update",
+	"ORDERS_CREATE":               "orders/create",
+	"ORDERS_UPDATED":              "orders/updated",
+	"ORDERS_CANCELLED":            "orders/cancelled",
+	"ORDERS_FULFILLED":            "orders/fulfilled",
+	"FULFILLMENTS_CREATE":         "fulfillments/create",
+	"FULFILLMENTS_UPDATE":         "fulfillments/update",
+}
+
+// subscribe is webhookSubscriptionCreate. Callers hold s.mu.
+func (s *Shopify) subscribe(sh *shopifyShop, version string, v shopifyVariables) map[string]any {
+	fail := func(field []string, msg string) map[string]any {
+		return map[string]any{"webhookSubscriptionCreate": map[string]any{
+			"webhookSubscription": nil,
+			"userErrors":          []any{map[string]any{"field": field, "message": msg}},
+		}}
+	}
+	topic, ok := shopifyTopics[v.str("topic")]
+	if !ok {
+		return fail([]string{"topic"}, fmt.Sprintf("Topic %q is not supported by the sandbox", v.str("topic")))
+	}
+	in := v.obj("webhookSubscription")
+	uri, field := in.str("uri"), "uri"
+	if uri == "" {
+		uri, field = in.str("callbackUrl"), "callbackUrl"
+	}
+	if u, err := url.Parse(uri); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fail([]string{"webhookSubscription", field}, "Address is invalid")
+	}
+	if f := in.str("format"); f != "" && f != "JSON" {
+		return fail([]string{"webhookSubscription", "format"}, "The sandbox sends JSON only")
+	}
+	for _, sub := range sh.subs {
+		if sub.Topic == topic && sub.URI == uri {
+			return fail([]string{"webhookSubscription", field}, "Address for this topic has already been taken")
+		}
+	}
+	sub := &ShopifySubscription{ID: shopifyGID("WebhookSubscription", s.newID()), Topic: topic, URI: uri, APIVersion: version}
+	sh.subs = append(sh.subs, sub)
+	sh.lastWebhookURI, sh.lastWebhookVersion = uri, version
+	return map[string]any{"webhookSubscriptionCreate": map[string]any{
+		"webhookSubscription": map[string]any{"id": sub.ID, "topic": v.str("topic"), "uri": uri},
+		"userErrors":          []any{},
+	}}
+}

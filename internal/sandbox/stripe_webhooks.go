@@ -1,0 +1,178 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Failed deliveries are retried this many times in all, quickly (Stripe
+// retries for up to three days; the stand-in does not make tests wait).
+var stripeRetryDelays = []time.Duration{0, 50 * time.Millisecond, 150 * time.Millisecond, 400 * time.Millisecond}
+
+// StripeDelivery is one event sent (with its retries) to the webhook URL.
+type StripeDelivery struct {
+	EventID    string // evt_…: the same on every delivery of one event
+	Type       string // payment_intent.succeeded, …
+	URL        string
+	Payload    []byte // the event as sent: the same bytes on every delivery
+	StatusCode int    // of the last attempt; 0 while none has answered
+	Attempts   int
+	Err        string // the last attempt's transport error, if any
+	Redelivery bool   // made by Redeliver
+}
+
+type stripeEvent struct {
+	id, typ string
+	body    []byte
+}
+
+// emit records an event about obj (rendered now) and queues it for delivery
+// once s.mu is released (flush). Callers hold s.mu.
+func (s *Stripe) emit(typ string, obj map[string]any, previous map[string]any) {
+	data := map[string]any{"object": obj}
+	if previous != nil {
+		data["previous_attributes"] = previous
+	}
+	pending := 0
+	if s.webhookURL != "" {
+		pending = 1
+	}
+	ev := &stripeEvent{id: stripeID("evt"), typ: typ}
+	body, err := json.Marshal(map[string]any{
+		"id": ev.id, "object": "event", "api_version": stripeAPIVersion, "created": s.clock.Now().Unix(),
+		"data": data, "livemode": false, "pending_webhooks": pending,
+		"request": map[string]any{"id": stripeNullable(s.cause.requestID), "idempotency_key": stripeNullable(s.cause.idemKey)},
+		"type":    typ,
+	})
+	if err != nil {
+		panic(fmt.Sprintf("sandbox stripe: %s event: %v", typ, err))
+	}
+	ev.body = body
+	s.events[ev.id] = ev
+	s.outbox = append(s.outbox, ev)
+}
+
+// flush sends the events made so far, each in the background and retried a
+// few times on failure. Callers do not hold s.mu.
+func (s *Stripe) flush() {
+	s.mu.Lock()
+	evs, url := s.outbox, s.webhookURL
+	s.outbox = nil
+	if url == "" {
+		s.mu.Unlock()
+		for _, ev := range evs {
+			s.log.Debug("sandbox stripe: event with no webhook URL", "event_id", ev.id, "type", ev.typ)
+		}
+		return
+	}
+	recs := make([]*StripeDelivery, 0, len(evs))
+	for _, ev := range evs {
+		rec := &StripeDelivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body}
+		s.deliveries = append(s.deliveries, rec)
+		recs = append(recs, rec)
+	}
+	s.mu.Unlock()
+	for _, rec := range recs {
+		s.sender.send([]any{"provider", "stripe", "event_id", rec.EventID, "type", rec.Type, "url", rec.URL},
+			func() (int, error) { return s.attempt(rec) })
+	}
+}
+
+// Deliveries returns every delivery so far, oldest first: one per event
+// (with its attempts) and one per Redeliver.
+func (s *Stripe) Deliveries() []StripeDelivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]StripeDelivery, 0, len(s.deliveries))
+	for _, d := range s.deliveries {
+		c := *d
+		c.Payload = append([]byte(nil), d.Payload...)
+		out = append(out, c)
+	}
+	return out
+}
+
+// WaitDeliveries blocks until every delivery under way (retries included)
+// has finished.
+func (s *Stripe) WaitDeliveries() { s.sender.wait() }
+
+// Redeliver sends the delivery's event again, now and once, as Stripe's
+// "resend" does: the same payload and event id, a fresh signature. It
+// returns the answer's status.
+func (s *Stripe) Redeliver(d StripeDelivery) (int, error) {
+	s.mu.Lock()
+	ev, ok := s.events[d.EventID]
+	url := d.URL
+	if url == "" {
+		url = s.webhookURL
+	}
+	if !ok || url == "" {
+		s.mu.Unlock()
+		return 0, errors.New("sandbox stripe: redeliver needs a delivery from Deliveries")
+	}
+	rec := &StripeDelivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body, Redelivery: true}
+	s.deliveries = append(s.deliveries, rec)
+	s.mu.Unlock()
+	return s.attempt(rec)
+}
+
+// SignPayload returns a Stripe-Signature header value for body signed at
+// at with the webhook secret: "t=<unix>,v1=<hex HMAC-SHA256 of "t.body">".
+// Tests use it to forge, tamper with or age deliveries.
+func (s *Stripe) SignPayload(body []byte, at time.Time) string {
+	t := strconv.FormatInt(at.Unix(), 10)
+	m := hmac.New(sha256.New, []byte(s.cfg.WebhookSecret))
+	m.Write([]byte(t))
+	m.Write([]byte("."))
+	m.Write(body)
+	return "t=" + t + ",v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// attempt POSTs a delivery once, signed now, and records the outcome on it.
+func (s *Stripe) attempt(rec *StripeDelivery) (int, error) {
+	s.mu.Lock()
+	url, body, id, typ := rec.URL, rec.Payload, rec.EventID, rec.Type
+	s.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		s.record(rec, 0, err)
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+	req.Header.Set("Stripe-Signature", s.SignPayload(body, s.clock.Now()))
+	res, err := s.hc.Do(req)
+	if err != nil {
+		s.record(rec, 0, err)
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
+	res.Body.Close()
+	s.record(rec, res.StatusCode, nil)
+	s.log.Debug("sandbox stripe: webhook delivered", "event_id", id, "type", typ, "status", res.StatusCode)
+	return res.StatusCode, nil
+}
+
+func (s *Stripe) record(rec *StripeDelivery, status int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.Attempts++
+	rec.StatusCode = status
+	rec.Err = ""
+	if err != nil {
+		rec.Err = err.Error()
+	}
+}

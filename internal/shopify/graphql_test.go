@@ -1,0 +1,320 @@
+package shopify_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trove-platform/trove/internal/platform/money"
+	"github.com/trove-platform/trove/internal/shopify"
+)
+
+// fakeAdmin is a GraphQL Admin API that answers with the next of its canned
+// responses and records what it was asked.
+type fakeAdmin struct {
+	mu        sync.Mutex
+	responses []func(w http.ResponseWriter)
+	requests  []map[string]any
+	paths     []string
+	tokens    []string
+}
+
+func (f *fakeAdmin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	f.mu.Lock()
+	f.requests = append(f.requests, body)
+	f.paths = append(f.paths, r.Host+r.URL.Path)
+	f.tokens = append(f.tokens, r.Header.Get("X-Shopify-Access-Token"))
+	var next func(w http.ResponseWriter)
+	if len(f.responses) > 0 {
+		next = f.responses[0]
+		if len(f.responses) > 1 {
+			f.responses = f.responses[1:]
+		}
+	}
+	f.mu.Unlock()
+	if next == nil {
+		http.Error(w, "no response", http.StatusInternalServerError)
+		return
+	}
+	next(w)
+}
+
+func reply(status int, v any) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(v)
+	}
+}
+
+func cost(requested, available, rate float64) map[string]any {
+	return map[string]any{"cost": map[string]any{"requestedQueryCost": requested, "actualQueryCost": nil,
+		"throttleStatus": map[string]any{"maximumAvailable": 2000.0, "currentlyAvailable": available, "restoreRate": rate}}}
+}
+
+var (
+	throttledReply = reply(200, map[string]any{
+		"errors":     []any{map[string]any{"message": "Throttled", "extensions": map[string]any{"code": "THROTTLED"}}},
+		"extensions": cost(102, 92, 100), // 10 points short at 100/s: a tenth of a second
+	})
+	shopReply = reply(200, map[string]any{
+		"data":       map[string]any{"shop": map[string]any{"name": "Demo", "currencyCode": "EUR"}},
+		"extensions": cost(1, 1999, 100),
+	})
+)
+
+func TestGraphQLThrottleRetry(t *testing.T) {
+	admin := &fakeAdmin{responses: []func(http.ResponseWriter){throttledReply, shopReply}}
+	srv := httptest.NewServer(admin)
+	defer srv.Close()
+	c, _ := newClient(t, srv.URL)
+
+	start := time.Now()
+	info, err := c.Shop(context.Background(), "demo.myshopify.com", "shpat_x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info != (shopify.ShopInfo{Name: "Demo", Currency: "EUR"}) {
+		t.Errorf("shop = %+v", info)
+	}
+	if len(admin.requests) != 2 {
+		t.Fatalf("%d requests, want 2 (one throttled, one retried)", len(admin.requests))
+	}
+	if waited := time.Since(start); waited < 100*time.Millisecond {
+		t.Errorf("retried after %s, before the bucket could refill (0.1 s)", waited)
+	}
+	for i, req := range admin.requests {
+		if req["operationName"] != "TroveShop" || !strings.Contains(req["query"].(string), "query TroveShop") {
+			t.Errorf("request %d does not name its operation: %v", i, req)
+		}
+		if admin.paths[i] != "demo.myshopify.com/admin/api/2025-10/graphql.json" || admin.tokens[i] != "shpat_x" {
+			t.Errorf("request %d went to %s with token %q", i, admin.paths[i], admin.tokens[i])
+		}
+	}
+}
+
+func TestGraphQLErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		responses []func(http.ResponseWriter)
+		ctx       func() (context.Context, context.CancelFunc)
+		want      error // errors.Is target, or nil for "some other error"
+		requests  int
+	}{
+		{"401 is ErrUnauthorized", []func(http.ResponseWriter){reply(401, map[string]string{
+			"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})}, nil, shopify.ErrUnauthorized, 1},
+		{"401 without JSON is ErrUnauthorized", []func(http.ResponseWriter){func(w http.ResponseWriter) {
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+		}}, nil, shopify.ErrUnauthorized, 1},
+		{"throttled every time gives up", []func(http.ResponseWriter){throttledReply}, nil, shopify.ErrThrottled, 5},
+		{"throttled with a long wait honours ctx", []func(http.ResponseWriter){reply(200, map[string]any{
+			"errors":     []any{map[string]any{"message": "Throttled", "extensions": map[string]any{"code": "THROTTLED"}}},
+			"extensions": cost(1000, 0, 50), // 20 s
+		})}, func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 150*time.Millisecond)
+		}, context.DeadlineExceeded, 1},
+		{"other GraphQL errors are returned", []func(http.ResponseWriter){reply(200, map[string]any{
+			"errors": []any{map[string]any{"message": "Access denied for shop field.", "extensions": map[string]any{"code": "ACCESS_DENIED"}}}})}, nil, nil, 1},
+		{"5xx is an error", []func(http.ResponseWriter){reply(503, map[string]string{"errors": "Unavailable"})}, nil, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			admin := &fakeAdmin{responses: tt.responses}
+			srv := httptest.NewServer(admin)
+			defer srv.Close()
+			c, _ := newClient(t, srv.URL)
+			ctx, cancel := context.Background(), context.CancelFunc(func() {})
+			if tt.ctx != nil {
+				ctx, cancel = tt.ctx()
+			}
+			defer cancel()
+			start := time.Now()
+			_, err := c.Shop(ctx, "demo.myshopify.com", "shpat_x")
+			switch {
+			case err == nil:
+				t.Fatal("want an error")
+			case tt.want != nil && !errors.Is(err, tt.want):
+				t.Fatalf("want %v, got %v", tt.want, err)
+			case tt.want == nil && (errors.Is(err, shopify.ErrUnauthorized) || errors.Is(err, shopify.ErrThrottled)):
+				t.Fatalf("want a plain error, got %v", err)
+			}
+			if len(admin.requests) != tt.requests {
+				t.Errorf("%d requests, want %d", len(admin.requests), tt.requests)
+			}
+			if time.Since(start) > 5*time.Second {
+				t.Errorf("took %s", time.Since(start))
+			}
+		})
+	}
+}
+
+func TestGraphQL429RetryAfter(t *testing.T) {
+	admin := &fakeAdmin{responses: []func(http.ResponseWriter){func(w http.ResponseWriter) {
+		w.Header().Set("Retry-After", "1")
+		reply(429, map[string]string{"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."})(w)
+	}, shopReply}}
+	srv := httptest.NewServer(admin)
+	defer srv.Close()
+	c, _ := newClient(t, srv.URL)
+	if _, err := c.Shop(context.Background(), "demo.myshopify.com", "shpat_x"); err != nil {
+		t.Fatal(err)
+	}
+	if len(admin.requests) != 2 {
+		t.Errorf("%d requests, want 2", len(admin.requests))
+	}
+}
+
+func TestProductsConversion(t *testing.T) {
+	page := map[string]any{
+		"shop": map[string]any{"currencyCode": "JPY"},
+		"products": map[string]any{
+			"pageInfo": map[string]any{"hasNextPage": true, "endCursor": "c1"},
+			"nodes": []any{map[string]any{
+				"id": "gid://shopify/Product/1", "title": "Tea", "description": "Green tea.", "status": "ACTIVE",
+				"tags": []string{"tea"}, "updatedAt": "2026-11-20T10:00:00Z",
+				"featuredMedia": map[string]any{"preview": map[string]any{"image": map[string]any{"url": "https://cdn.example/tea.jpg"}}},
+				"variants": map[string]any{
+					"pageInfo": map[string]any{"hasNextPage": true, "endCursor": "v1"},
+					"nodes": []any{map[string]any{"id": "gid://shopify/ProductVariant/11", "sku": "T-1", "title": "50 g",
+						"price": "1200.00", "inventoryQuantity": 7, "inventoryItem": map[string]any{"id": "gid://shopify/InventoryItem/21"}}},
+				},
+			}},
+		},
+	}
+	more := map[string]any{"product": map[string]any{"variants": map[string]any{
+		"pageInfo": map[string]any{"hasNextPage": false, "endCursor": "v2"},
+		"nodes": []any{map[string]any{"id": "gid://shopify/ProductVariant/12", "sku": "T-2", "title": "100 g",
+			"price": "2000", "inventoryQuantity": nil, "inventoryItem": map[string]any{"id": "gid://shopify/InventoryItem/22"}}},
+	}}}
+	admin := &fakeAdmin{responses: []func(http.ResponseWriter){
+		reply(200, map[string]any{"data": page, "extensions": cost(802, 1198, 100)}),
+		reply(200, map[string]any{"data": more, "extensions": cost(203, 995, 100)}),
+	}}
+	srv := httptest.NewServer(admin)
+	defer srv.Close()
+	c, _ := newClient(t, srv.URL)
+	got, next, err := c.Products(context.Background(), "demo.myshopify.com", "shpat_x", "c0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next != "c1" || len(got) != 1 {
+		t.Fatalf("next = %q, %d products", next, len(got))
+	}
+	p := got[0]
+	if p.ID != "gid://shopify/Product/1" || p.ImageURL != "https://cdn.example/tea.jpg" || p.Status != "ACTIVE" ||
+		!p.UpdatedAt.Equal(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) || len(p.Variants) != 2 {
+		t.Fatalf("product = %+v", p)
+	}
+	want := []shopify.Variant{
+		{ID: "gid://shopify/ProductVariant/11", SKU: "T-1", Title: "50 g", InventoryItemID: "gid://shopify/InventoryItem/21", Price: money.Money{Amount: 1200, Currency: "JPY"}, Available: 7},
+		{ID: "gid://shopify/ProductVariant/12", SKU: "T-2", Title: "100 g", InventoryItemID: "gid://shopify/InventoryItem/22", Price: money.Money{Amount: 2000, Currency: "JPY"}, Available: 0},
+	}
+	for i := range want {
+		if p.Variants[i] != want[i] {
+			t.Errorf("variant %d = %+v, want %+v", i, p.Variants[i], want[i])
+		}
+	}
+	if v := admin.requests[0]["variables"].(map[string]any); v["after"] != "c0" || v["first"] != 50.0 {
+		t.Errorf("page variables = %v", v)
+	}
+	if r := admin.requests[1]; r["operationName"] != "TroveProductVariants" || r["variables"].(map[string]any)["after"] != "v1" {
+		t.Errorf("follow-up = %v", r)
+	}
+}
+
+func TestSubscribeWebhooks(t *testing.T) {
+	created := reply(200, map[string]any{"data": map[string]any{"webhookSubscriptionCreate": map[string]any{
+		"webhookSubscription": map[string]any{"id": "gid://shopify/WebhookSubscription/1"}, "userErrors": []any{}}}})
+	taken := reply(200, map[string]any{"data": map[string]any{"webhookSubscriptionCreate": map[string]any{
+		"webhookSubscription": nil, "userErrors": []any{map[string]any{"field": []string{"webhookSubscription", "callbackUrl"},
+			"message": "Address for this topic has already been taken"}}}}})
+	invalid := reply(200, map[string]any{"data": map[string]any{"webhookSubscriptionCreate": map[string]any{
+		"webhookSubscription": nil, "userErrors": []any{map[string]any{"field": []string{"webhookSubscription", "uri"},
+			"message": "Address is invalid"}}}}})
+
+	admin := &fakeAdmin{responses: []func(http.ResponseWriter){created, taken}}
+	srv := httptest.NewServer(admin)
+	defer srv.Close()
+	c, _ := newClient(t, srv.URL)
+	ctx := context.Background()
+	err := c.SubscribeWebhooks(ctx, "demo.myshopify.com", "shpat_x", "https://trove.example/webhooks/shopify",
+		[]string{shopify.TopicProductsUpdate, shopify.TopicInventoryLevelsUpdate})
+	if err != nil {
+		t.Fatalf("created then already taken: %v", err)
+	}
+	vars := admin.requests[1]["variables"].(map[string]any)
+	input := vars["webhookSubscription"].(map[string]any)
+	if vars["topic"] != "INVENTORY_LEVELS_UPDATE" || input["uri"] != "https://trove.example/webhooks/shopify" || input["format"] != "JSON" {
+		t.Errorf("variables = %v", vars)
+	}
+
+	admin.responses = []func(http.ResponseWriter){invalid}
+	if err := c.SubscribeWebhooks(ctx, "demo.myshopify.com", "shpat_x", "nope", []string{"products/update"}); err == nil {
+		t.Error("a user error other than taken: want an error")
+	}
+	for _, topic := range []string{shopify.TopicShopRedact, "PRODUCTS_UPDATE"} {
+		if err := c.SubscribeWebhooks(ctx, "demo.myshopify.com", "shpat_x", "https://trove.example/w", []string{topic}); err == nil {
+			t.Errorf("topic %q: want an error", topic)
+		}
+	}
+}
+
+func TestParsePrice(t *testing.T) {
+	tests := []struct {
+		in, currency string
+		want         int64
+		ok           bool
+	}{
+		{"12.50", "USD", 1250, true},
+		{"12.5", "USD", 1250, true},
+		{"12", "USD", 1200, true},
+		{"0.01", "USD", 1, true},
+		{"0", "USD", 0, true},
+		{"0.00", "USD", 0, true},
+		{"12.500", "USD", 1250, true},
+		{" 3.10 ", "USD", 310, true},
+		{"0.1", "USD", 10, true},
+		{"19.99", "EUR", 1999, true},
+		{"1200", "JPY", 1200, true},
+		{"1200.00", "JPY", 1200, true},
+		{"1.234", "KWD", 1234, true},
+		{"92233720368547758.07", "USD", 9223372036854775807, true},
+		{"92233720368547758.08", "USD", 0, false},
+		{"12.505", "USD", 0, false},
+		{"1200.50", "JPY", 0, false},
+		{"-1.00", "USD", 0, false},
+		{"+1.00", "USD", 0, false},
+		{"", "USD", 0, false},
+		{"abc", "USD", 0, false},
+		{"1e3", "USD", 0, false},
+		{"12.", "USD", 0, false},
+		{".5", "USD", 0, false},
+		{"1,000.00", "USD", 0, false},
+		{"12.50", "usd", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in+" "+tt.currency, func(t *testing.T) {
+			got, err := shopify.ParsePrice(tt.in, tt.currency)
+			if !tt.ok {
+				if err == nil {
+					t.Fatalf("want an error, got %v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != (money.Money{Amount: tt.want, Currency: tt.currency}) {
+				t.Fatalf("got %v, want %d %s", got, tt.want, tt.currency)
+			}
+		})
+	}
+}

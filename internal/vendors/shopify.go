@@ -1,0 +1,403 @@
+package vendors
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/platform/db"
+	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/platform/secrets"
+	"github.com/trove-platform/trove/internal/shopify"
+)
+
+// Connection statuses.
+const (
+	ConnConnected   = "connected"
+	ConnBroken      = "broken"
+	ConnUninstalled = "uninstalled"
+)
+
+// Connection is a vendor's link to its Shopify store, as vendors and
+// operators see it (tokens never leave this file).
+type Connection struct {
+	VendorID        string     `db:"vendor_id" json:"vendor_id"`
+	ShopDomain      string     `db:"shop_domain" json:"shop_domain"`
+	Status          string     `db:"status" json:"status"`
+	ShopName        string     `db:"shop_name" json:"shop_name"`
+	Currency        string     `db:"currency" json:"currency"`
+	Scopes          string     `db:"scopes" json:"scopes"`
+	AccessExpiresAt *time.Time `db:"access_expires_at" json:"-"`
+	LastSyncAt      *time.Time `db:"last_sync_at" json:"last_sync_at"`
+	LastError       *string    `db:"last_error" json:"last_error"`
+	ConnectedAt     time.Time  `db:"connected_at" json:"connected_at"`
+	UpdatedAt       time.Time  `db:"updated_at" json:"updated_at"`
+}
+
+const connColumns = `vendor_id, shop_domain, status, shop_name, currency, scopes, access_expires_at, last_sync_at, last_error, connected_at, updated_at`
+
+// ShopifyConnected is emitted when a vendor connects (or reconnects) its store:
+// the catalog imports it.
+type ShopifyConnected struct {
+	VendorID string `json:"vendor_id"`
+	Shop     string `json:"shop"`
+}
+
+// Kind names the event.
+func (ShopifyConnected) Kind() string { return "shopify.connected" }
+
+// TokenRefresher trades a refresh token for a new pair (the Shopify adapter).
+type TokenRefresher interface {
+	Refresh(ctx context.Context, shop, refreshToken string) (shopify.Token, error)
+}
+
+// Connections stores Shopify connections and hands out live access tokens.
+type Connections struct {
+	db      *sqlx.DB
+	clock   clock.Clock
+	box     *secrets.Box
+	refresh TokenRefresher
+	queue   *queue.Queue
+	log     *slog.Logger
+	// flight joins the callers of one process that need the same refresh, so
+	// only one of them waits on the database lock: waiters holding pooled
+	// connections would otherwise starve the one doing the refresh.
+	flight singleflight.Group
+}
+
+// NewConnections returns the connection store.
+func NewConnections(conn *sqlx.DB, c clock.Clock, box *secrets.Box, r TokenRefresher, q *queue.Queue, log *slog.Logger) *Connections {
+	return &Connections{db: conn, clock: c, box: box, refresh: r, queue: q, log: log}
+}
+
+func tokenAD(vendorID, field string) []byte { return secrets.AD(vendorID, "shopify", field) }
+
+// Save stores a freshly installed connection and emits ShopifyConnected, in
+// one transaction. A shop already connected to another vendor is a conflict.
+func (c *Connections) Save(ctx context.Context, vendorID, shop string, t shopify.Token, info shopify.ShopInfo) error {
+	access, err := c.box.Seal([]byte(t.AccessToken), tokenAD(vendorID, "access_token"))
+	if err != nil {
+		return err
+	}
+	refresh, err := c.box.Seal([]byte(t.RefreshToken), tokenAD(vendorID, "refresh_token"))
+	if err != nil {
+		return err
+	}
+	now := c.clock.Now()
+	currency := info.Currency
+	if currency == "" {
+		currency = "USD"
+	}
+	return db.InTx(ctx, c.db, func(tx *sqlx.Tx) error {
+		var owner string
+		err := tx.GetContext(ctx, &owner, `SELECT vendor_id FROM shopify_connections WHERE shop_domain = ? FOR UPDATE`, shop)
+		if err == nil && owner != vendorID {
+			return fault.Conflict("the store %s is connected to another vendor", shop)
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		const q = `INSERT INTO shopify_connections (vendor_id, shop_domain, status, access_token_sealed, access_expires_at,
+				refresh_token_sealed, refresh_expires_at, scopes, shop_name, currency, connected_at, updated_at)
+			VALUES (?, ?, 'connected', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON DUPLICATE KEY UPDATE shop_domain = VALUES(shop_domain), status = 'connected',
+				access_token_sealed = VALUES(access_token_sealed), access_expires_at = VALUES(access_expires_at),
+				refresh_token_sealed = VALUES(refresh_token_sealed), refresh_expires_at = VALUES(refresh_expires_at),
+				scopes = VALUES(scopes), shop_name = VALUES(shop_name), currency = VALUES(currency),
+				last_error = NULL, connected_at = VALUES(connected_at), updated_at = VALUES(updated_at)`
+		if _, err := tx.ExecContext(ctx, q, vendorID, shop, access, nullTime(t.ExpiresAt), refresh, nullTime(t.RefreshExpiresAt),
+			t.Scope, info.Name, currency, now, now); err != nil {
+			return err
+		}
+		_, err = c.queue.Enqueue(ctx, tx, ShopifyConnected{VendorID: vendorID, Shop: shop})
+		return err
+	})
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// Get returns the vendor's connection.
+func (c *Connections) Get(ctx context.Context, vendorID string) (Connection, error) {
+	var out Connection
+	err := c.db.GetContext(ctx, &out, `SELECT `+connColumns+` FROM shopify_connections WHERE vendor_id = ?`, vendorID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, fault.NotFound("no Shopify store is connected")
+	}
+	return out, err
+}
+
+// ByShop returns the connection of a shop domain.
+func (c *Connections) ByShop(ctx context.Context, shop string) (Connection, error) {
+	var out Connection
+	err := c.db.GetContext(ctx, &out, `SELECT `+connColumns+` FROM shopify_connections WHERE shop_domain = ?`, shop)
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, fault.NotFound("no vendor has the store %s", shop)
+	}
+	return out, err
+}
+
+// List returns every connection (operators), or only those with status.
+func (c *Connections) List(ctx context.Context, status string) ([]Connection, error) {
+	q := `SELECT ` + connColumns + ` FROM shopify_connections`
+	var args []any
+	if status != "" {
+		q += ` WHERE status = ?`
+		args = append(args, status)
+	}
+	out := []Connection{}
+	err := c.db.SelectContext(ctx, &out, q+` ORDER BY shop_domain`, args...)
+	return out, err
+}
+
+// refreshMargin: an access token this close to expiry is refreshed before use.
+const refreshMargin = 5 * time.Minute
+
+// ErrNotConnected means the vendor has no working connection to use.
+var ErrNotConnected = errors.New("vendors: the Shopify store is not connected")
+
+// AccessToken returns the shop and a live access token for the vendor,
+// refreshing the pair first when it is about to expire (or when force is set,
+// after Shopify refused the token). Refreshes are single-flight per shop across
+// every process: a MySQL named lock is held around the refresh, on its own
+// connection and outside any transaction, and whoever gets it second finds
+// the pair already fresh. A refused refresh marks the connection broken.
+func (c *Connections) AccessToken(ctx context.Context, vendorID string, force bool) (string, string, error) {
+	shop, token, fresh, err := c.current(ctx, vendorID, force)
+	if err != nil || fresh {
+		return shop, token, err
+	}
+	key := vendorID
+	if force {
+		key += ":force"
+	}
+	v, err, _ := c.flight.Do(key, func() (any, error) {
+		token, err := c.refreshLocked(context.WithoutCancel(ctx), vendorID, shop, force)
+		return token, err
+	})
+	if err != nil {
+		return "", "", err
+	}
+	return shop, v.(string), nil
+}
+
+// refreshLocked refreshes the pair under the cross-process lock of the shop.
+func (c *Connections) refreshLocked(ctx context.Context, vendorID, shop string, force bool) (string, error) {
+	unlock, err := c.lock(ctx, shop)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	// Another process may have refreshed while we waited for the lock.
+	_, token, fresh, err := c.current(ctx, vendorID, false)
+	if err != nil || (fresh && !force) {
+		return token, err
+	}
+	var sealed string
+	if err := c.db.GetContext(ctx, &sealed, `SELECT COALESCE(refresh_token_sealed, '') FROM shopify_connections WHERE vendor_id = ?`, vendorID); err != nil {
+		return "", err
+	}
+	rt, err := c.box.Open(sealed, tokenAD(vendorID, "refresh_token"))
+	if err != nil {
+		return "", c.markBroken(ctx, vendorID, "the stored refresh token does not open: reconnect the store")
+	}
+	t, err := c.refresh.Refresh(ctx, shop, string(rt))
+	if err != nil {
+		if errors.Is(err, shopify.ErrInvalidGrant) || errors.Is(err, shopify.ErrUnauthorized) {
+			return "", c.markBroken(ctx, vendorID, "Shopify refused the refresh token: reconnect the store")
+		}
+		return "", fmt.Errorf("vendors: refresh the Shopify token of %s: %w", shop, err)
+	}
+	if err := c.saveTokens(ctx, vendorID, t); err != nil {
+		// The old pair is spent: without the new one, only a reconnect helps.
+		return "", errors.Join(err, c.markBroken(ctx, vendorID, "a refreshed token could not be saved: reconnect the store"))
+	}
+	return t.AccessToken, nil
+}
+
+// current reads the stored access token and whether it is fresh enough to use.
+func (c *Connections) current(ctx context.Context, vendorID string, force bool) (shop, token string, fresh bool, err error) {
+	var row struct {
+		Shop    string     `db:"shop_domain"`
+		Status  string     `db:"status"`
+		Sealed  *string    `db:"access_token_sealed"`
+		Expires *time.Time `db:"access_expires_at"`
+	}
+	err = c.db.GetContext(ctx, &row, `SELECT shop_domain, status, access_token_sealed, access_expires_at FROM shopify_connections WHERE vendor_id = ?`, vendorID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (row.Status != ConnConnected || row.Sealed == nil)) {
+		return "", "", false, ErrNotConnected
+	}
+	if err != nil {
+		return "", "", false, err
+	}
+	plain, err := c.box.Open(*row.Sealed, tokenAD(vendorID, "access_token"))
+	if err != nil {
+		return row.Shop, "", false, nil // does not open: refresh
+	}
+	fresh = !force && (row.Expires == nil || row.Expires.After(c.clock.Now().Add(refreshMargin)))
+	return row.Shop, string(plain), fresh, nil
+}
+
+// saveTokens replaces the token pair at once.
+func (c *Connections) saveTokens(ctx context.Context, vendorID string, t shopify.Token) error {
+	access, err := c.box.Seal([]byte(t.AccessToken), tokenAD(vendorID, "access_token"))
+	if err != nil {
+		return err
+	}
+	refresh, err := c.box.Seal([]byte(t.RefreshToken), tokenAD(vendorID, "refresh_token"))
+	if err != nil {
+		return err
+	}
+	_, err = c.db.ExecContext(ctx, `UPDATE shopify_connections SET access_token_sealed = ?, access_expires_at = ?,
+		refresh_token_sealed = ?, refresh_expires_at = ?, updated_at = ? WHERE vendor_id = ?`,
+		access, nullTime(t.ExpiresAt), refresh, nullTime(t.RefreshExpiresAt), c.clock.Now(), vendorID)
+	return err
+}
+
+// lock takes the per-shop refresh lock (waiting up to 30 s) and returns its release.
+func (c *Connections) lock(ctx context.Context, shop string) (func(), error) {
+	sum := sha256.Sum256([]byte(shop))
+	name := "trove.shopify.refresh." + hex.EncodeToString(sum[:12]) // named locks are at most 64 characters
+	conn, err := c.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, `SELECT GET_LOCK(?, 30)`, name).Scan(&got); err != nil || got.Int64 != 1 {
+		conn.Close()
+		if err == nil {
+			err = fmt.Errorf("vendors: timed out waiting for the token refresh of %s", shop)
+		}
+		return nil, err
+	}
+	return func() {
+		conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, name)
+		conn.Close()
+	}, nil
+}
+
+// markBroken records that the connection cannot be used until the vendor
+// reconnects, and returns ErrNotConnected with the reason.
+func (c *Connections) markBroken(ctx context.Context, vendorID, reason string) error {
+	_, err := c.db.ExecContext(ctx, `UPDATE shopify_connections SET status = 'broken', last_error = ?, updated_at = ?
+		WHERE vendor_id = ? AND status = 'connected'`, reason, c.clock.Now(), vendorID)
+	if c.log != nil {
+		c.log.Warn("shopify connection broken", "vendor_id", vendorID, "reason", reason)
+	}
+	return errors.Join(fmt.Errorf("%w: %s", ErrNotConnected, reason), err)
+}
+
+// MarkUninstalled records that the shop removed the app: tokens are dropped
+// (they no longer work), and the store's products leave the storefront, which
+// shows only connected stores.
+func (c *Connections) MarkUninstalled(ctx context.Context, shop string) (bool, error) {
+	res, err := c.db.ExecContext(ctx, `UPDATE shopify_connections SET status = 'uninstalled', access_token_sealed = NULL,
+		refresh_token_sealed = NULL, access_expires_at = NULL, refresh_expires_at = NULL, updated_at = ?
+		WHERE shop_domain = ? AND status <> 'uninstalled'`, c.clock.Now(), shop)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// RecordSync notes a sync's end: its time, and its error or none.
+func (c *Connections) RecordSync(ctx context.Context, vendorID string, syncErr error) error {
+	var errText *string
+	if syncErr != nil {
+		s := syncErr.Error()
+		errText = &s
+	}
+	now := c.clock.Now()
+	_, err := c.db.ExecContext(ctx, `UPDATE shopify_connections SET last_sync_at = IF(? IS NULL, ?, last_sync_at),
+		last_error = ?, updated_at = ? WHERE vendor_id = ?`, errText, now, errText, now, vendorID)
+	return err
+}
+
+// stateTTL bounds how long a "Connect Shopify" click may take to come back.
+const stateTTL = 15 * time.Minute
+
+// StartConnect validates the shop and creates a single-use state nonce bound
+// to the user who clicked, the vendor and the shop.
+func (c *Connections) StartConnect(ctx context.Context, userID, vendorID, shop string) (string, error) {
+	shop = strings.ToLower(strings.TrimSpace(shop))
+	if !shopify.ValidShop(shop) {
+		return "", fault.Invalid("shop must be your store's myshopify.com domain, such as acme.myshopify.com")
+	}
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	state := base64.RawURLEncoding.EncodeToString(b)
+	now := c.clock.Now()
+	_, err := c.db.ExecContext(ctx, `INSERT INTO oauth_states (state_hash, provider, user_id, vendor_id, shop_domain, created_at, expires_at)
+		VALUES (?, 'shopify', ?, ?, ?, ?, ?)`, hashState(state), userID, vendorID, shop, now, now.Add(stateTTL))
+	return state, err
+}
+
+func hashState(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// ConsumeState spends a state nonce: it must exist, be unused and unexpired,
+// match the shop, and belong to userID (the user finishing the flow is the one
+// who started it). It returns the vendor the connection is for.
+func (c *Connections) ConsumeState(ctx context.Context, state, shop, userID string) (string, error) {
+	var vendorID string
+	err := db.InTx(ctx, c.db, func(tx *sqlx.Tx) error {
+		var row struct {
+			UserID   string     `db:"user_id"`
+			VendorID *string    `db:"vendor_id"`
+			Shop     string     `db:"shop_domain"`
+			Expires  time.Time  `db:"expires_at"`
+			Used     *time.Time `db:"used_at"`
+		}
+		err := tx.GetContext(ctx, &row, `SELECT user_id, vendor_id, shop_domain, expires_at, used_at FROM oauth_states
+			WHERE state_hash = ? AND provider = 'shopify' FOR UPDATE`, hashState(state))
+		now := c.clock.Now()
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && (row.Used != nil || !row.Expires.After(now) || row.VendorID == nil)) {
+			return fault.Invalid("this Shopify connection attempt is unknown, used or expired: start again")
+		}
+		if err != nil {
+			return err
+		}
+		if row.Shop != shop || row.UserID != userID {
+			return fault.Forbidden("this Shopify connection attempt was started for another store or by another user")
+		}
+		vendorID = *row.VendorID
+		_, err = tx.ExecContext(ctx, `UPDATE oauth_states SET used_at = ? WHERE state_hash = ?`, now, hashState(state))
+		return err
+	})
+	return vendorID, err
+}
+
+// PruneStatesJob deletes expired OAuth state nonces (scheduled daily).
+type PruneStatesJob struct{}
+
+// Kind names the job.
+func (PruneStatesJob) Kind() string { return "vendors.prune_oauth_states" }
+
+// PruneStates deletes state nonces that expired before cutoff, used or not.
+func (c *Connections) PruneStates(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := c.db.ExecContext(ctx, `DELETE FROM oauth_states WHERE expires_at < ?`, cutoff)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,191 @@
+package vendors_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/platform/db/dbtest"
+	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/platform/secrets"
+	"github.com/trove-platform/trove/internal/sandbox"
+	"github.com/trove-platform/trove/internal/shopify"
+	"github.com/trove-platform/trove/internal/vendors"
+)
+
+type shopifyFixture struct {
+	sb        *sandbox.Shopify
+	conns     *vendors.Connections
+	other     *vendors.Connections // a second process's store, on the same database
+	installer *vendors.Installer
+	clock     *clock.Fake
+	vendor    vendors.Vendor
+}
+
+const shop = "acme.myshopify.com"
+
+func newShopifyFixture(t *testing.T, strict bool) *shopifyFixture {
+	t.Helper()
+	conn := dbtest.New(t)
+	clk := clock.NewFake(time.Now().UTC())
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sb := sandbox.NewShopify(sandbox.ShopifyConfig{APIKey: "k", APISecret: "s", Clock: clk, StrictRefreshRotation: strict, Log: log})
+	sb.AddShop(shop, "Acme", "USD")
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(srv.Close)
+	client, err := shopify.New(shopify.Config{APIKey: "k", APISecrets: []string{"s"}, APIVersion: "2025-10",
+		Scopes: []string{"read_products"}, Endpoint: srv.URL, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := queue.NewRegistry()
+	queue.Handle(reg, "shopify.connected.test", func(context.Context, queue.Meta, vendors.ShopifyConnected) error { return nil })
+	q, _ := queue.New(conn, reg, clk, queue.Config{}, log, nil)
+	box, _ := secrets.New(make([]byte, 32))
+	conns := vendors.NewConnections(conn, clk, box, client, q, log)
+	v, _, err := vendors.NewStore(conn, clk).Ensure(context.Background(), vendors.Vendor{Slug: "acme", Name: "Acme", ContactEmail: "a@acme.example", Status: vendors.StatusActive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := vendors.NewConnections(conn, clk, box, client, q, log)
+	return &shopifyFixture{sb: sb, conns: conns, other: other, installer: vendors.NewInstaller(conns, client, "https://trove.example"), clock: clk, vendor: v}
+}
+
+// approve follows the authorize URL to the sandbox and returns the callback's query.
+func approve(t *testing.T, authURL string) url.Values {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	cb, err := url.Parse(res.Header.Get("Location"))
+	if err != nil || cb.Query().Get("code") == "" {
+		t.Fatalf("authorize answered %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	return cb.Query()
+}
+
+func TestInstallFlow(t *testing.T) {
+	t.Parallel()
+	f := newShopifyFixture(t, false)
+	ctx := context.Background()
+	start := func(userID string) url.Values {
+		u, err := f.installer.Start(ctx, userID, f.vendor.ID, shop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return approve(t, u)
+	}
+	for _, tc := range []struct {
+		name string
+		q    func() url.Values
+		user string
+		want fault.Kind
+	}{
+		{"bad hmac", func() url.Values { q := start("usr_1"); q.Set("hmac", "00"+q.Get("hmac")[2:]); return q }, "usr_1", fault.KindUnauthorized},
+		{"tampered code", func() url.Values { q := start("usr_1"); q.Set("code", "other"); return q }, "usr_1", fault.KindUnauthorized},
+		{"unknown state", func() url.Values { return approve(t, mustAuthorize(t, f, "made-up-state")) }, "usr_1", fault.KindInvalid},
+		{"state of another user", func() url.Values { return start("usr_1") }, "usr_2", fault.KindForbidden},
+		{"bad shop host", func() url.Values { q := start("usr_1"); q.Set("shop", "evil.example.com"); return q }, "usr_1", fault.KindUnauthorized},
+	} {
+		t.Run(tc.name+" is refused", func(t *testing.T) {
+			_, err := f.installer.Complete(ctx, tc.q(), tc.user)
+			if !fault.Is(err, tc.want) {
+				t.Fatalf("got %v (kind %s), want %s", err, fault.KindOf(err), tc.want)
+			}
+			if _, err := f.conns.Get(ctx, f.vendor.ID); !fault.Is(err, fault.KindNotFound) {
+				t.Fatal("a refused callback stored a connection")
+			}
+		})
+	}
+	if _, err := f.installer.Start(ctx, "usr_1", f.vendor.ID, "acme.example.com"); !fault.Is(err, fault.KindInvalid) {
+		t.Fatalf("a non-myshopify shop must be refused at start: %v", err)
+	}
+
+	q := start("usr_1")
+	if _, err := f.installer.Complete(ctx, q, "usr_1"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.conns.Get(ctx, f.vendor.ID)
+	if err != nil || c.Status != vendors.ConnConnected || c.ShopName != "Acme" {
+		t.Fatalf("connection %+v %v", c, err)
+	}
+	if _, err := f.installer.Complete(ctx, q, "usr_1"); !fault.Is(err, fault.KindInvalid) {
+		t.Fatalf("a state is single use: %v", err)
+	}
+	f.clock.Advance(time.Hour)
+	if n, err := f.conns.PruneStates(ctx, f.clock.Now()); err != nil || n < 6 {
+		t.Fatalf("pruned %d expired states (%v), want every one made above", n, err)
+	}
+}
+
+func mustAuthorize(t *testing.T, f *shopifyFixture, state string) string {
+	t.Helper()
+	u, err := f.installer.Start(context.Background(), "usr_1", f.vendor.ID, shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := url.Parse(u)
+	q := p.Query()
+	q.Set("state", state)
+	p.RawQuery = q.Encode()
+	return p.String()
+}
+
+func TestConcurrentRefreshIsSingleFlight(t *testing.T) {
+	t.Parallel()
+	f := newShopifyFixture(t, true)
+	ctx := context.Background()
+	u, _ := f.installer.Start(ctx, "usr_1", f.vendor.ID, shop)
+	if _, err := f.installer.Complete(ctx, approve(t, u), "usr_1"); err != nil {
+		t.Fatal(err)
+	}
+	_, first, err := f.conns.AccessToken(ctx, f.vendor.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(58 * time.Minute) // within the refresh margin of the 60-minute token
+
+	var wg sync.WaitGroup
+	tokens := make([]string, 50)
+	errs := make([]error, 50)
+	for i := range 50 {
+		// Half the callers in each of two "processes": the lock is in MySQL.
+		c := f.conns
+		if i%2 == 1 {
+			c = f.other
+		}
+		wg.Go(func() { _, tokens[i], errs[i] = c.AccessToken(ctx, f.vendor.ID, false) })
+	}
+	wg.Wait()
+	for i := range 50 {
+		if errs[i] != nil || tokens[i] == first || tokens[i] != tokens[0] {
+			t.Fatalf("caller %d: %v (token changed: %v)", i, errs[i], tokens[i] != first)
+		}
+	}
+	if n := f.sb.RefreshCount(shop); n != 1 {
+		t.Fatalf("%d refreshes for 50 concurrent callers, want exactly 1", n)
+	}
+
+	t.Run("a refused refresh marks the connection broken", func(t *testing.T) {
+		f.sb.Uninstall(shop)
+		_, _, err := f.conns.AccessToken(ctx, f.vendor.ID, true)
+		if err == nil {
+			t.Fatal("want an error")
+		}
+		c, _ := f.conns.Get(ctx, f.vendor.ID)
+		if c.Status != vendors.ConnBroken || c.LastError == nil {
+			t.Fatalf("connection %+v", c)
+		}
+	})
+}
