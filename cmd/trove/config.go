@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/auth"
+	"github.com/trove-platform/trove/internal/platform/blob"
 	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/mail"
 	"github.com/trove-platform/trove/internal/platform/queue"
@@ -54,6 +55,10 @@ type Config struct {
 	MailDriver string // "local" or "smtp"
 	MailFrom   string
 	SMTP       mail.SMTPConfig
+
+	BlobDriver string // "local" or "s3"
+	BlobDir    string // the local driver's folder
+	S3         blob.S3Config
 }
 
 // ShopifyConfig is the Shopify app's settings.
@@ -402,6 +407,28 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 		}
 	default:
 		e.problem("TROVE_MAIL_DRIVER", "want local or smtp, got %q", c.MailDriver)
+	}
+
+	c.BlobDriver = e.str("TROVE_BLOB_DRIVER", "local")
+	c.BlobDir = e.str("TROVE_BLOB_DIR", ".data/blobs")
+	c.S3 = blob.S3Config{
+		Bucket:    e.get("TROVE_S3_BUCKET"),
+		Prefix:    e.get("TROVE_S3_PREFIX"),
+		Region:    e.get("TROVE_S3_REGION"),
+		Endpoint:  e.get("TROVE_S3_ENDPOINT"),
+		PathStyle: e.boolean("TROVE_S3_PATH_STYLE", false),
+	}
+	switch c.BlobDriver {
+	case "local":
+	case "s3":
+		if c.S3.Bucket == "" {
+			e.problem("TROVE_S3_BUCKET", "is required with TROVE_BLOB_DRIVER=s3")
+		}
+		if u, err := url.Parse(c.S3.Endpoint); c.S3.Endpoint != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			e.problem("TROVE_S3_ENDPOINT", "want the http(s) URL of an S3-compatible store, got %q", c.S3.Endpoint)
+		}
+	default:
+		e.problem("TROVE_BLOB_DRIVER", "want local or s3, got %q", c.BlobDriver)
 	}
 
 	c.SeedAdminEmail = e.str("TROVE_SEED_ADMIN_EMAIL", "admin@trove.local")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog/shopifysync"
+	"github.com/trove-platform/trove/internal/fulfilment"
 	"github.com/trove-platform/trove/internal/orders"
 	"github.com/trove-platform/trove/internal/payments"
 	"github.com/trove-platform/trove/internal/platform/clock"
@@ -21,15 +22,15 @@ import (
 // jobDeps is what the job handlers need. queue is set once the Queue exists:
 // the Queue needs the registry first.
 type jobDeps struct {
-	db        *sqlx.DB
-	clock     clock.Clock
-	queue     *queue.Queue
-	retention time.Duration
-	auth      *auth.Service
-	mail      mail.Sender
-	mailFrom  string
-	shopify   *shopifyParts
-	payments  *paymentParts
+	db         *sqlx.DB
+	clock      clock.Clock
+	queue      *queue.Queue
+	retention  time.Duration
+	auth       *auth.Service
+	post       mail.Postman
+	fulfilment *fulfilment.Service
+	shopify    *shopifyParts
+	payments   *paymentParts
 }
 
 // registerJobs is THE table of job kind -> handler(s). One kind may fan out to
@@ -48,7 +49,7 @@ func registerJobs(reg *queue.Registry, d *jobDeps) {
 
 	// auth.email -> invitations and password resets.
 	queue.Handle(reg, "auth.email", func(ctx context.Context, m queue.Meta, j auth.EmailJob) error {
-		return auth.EmailHandler(d.auth, d.mail, d.mailFrom)(ctx, m, j)
+		return auth.EmailHandler(d.auth, d.post)(ctx, m, j)
 	}, queue.Timeout(45*time.Second))
 
 	// shopify.connected -> register our webhooks; import the catalog.
@@ -63,8 +64,13 @@ func registerJobs(reg *queue.Registry, d *jobDeps) {
 		_, err := d.shopify.conns.PruneStates(ctx, d.clock.Now().Add(-24*time.Hour))
 		return err
 	}, queue.Concurrency(1))
-	// shopify.webhook -> follow up one verified delivery (re-reading from Shopify).
+	// shopify.webhook -> follow up one verified delivery (re-reading from
+	// Shopify): orders and fulfillments move vendor orders, the rest is the
+	// catalog's.
 	queue.Handle(reg, "shopify.webhook", func(ctx context.Context, m queue.Meta, e webhooks.ShopifyEvent) error {
+		if fulfilment.HandlesTopic(e.Topic) {
+			return d.fulfilment.OnShopifyWebhook(ctx, m, e)
+		}
 		return d.shopify.syncer.OnWebhook(ctx, m, e)
 	}, queue.Concurrency(8))
 	// shopify.import -> a vendor's full re-sync.
@@ -87,10 +93,31 @@ func registerJobs(reg *queue.Registry, d *jobDeps) {
 	queue.Handle(reg, "payments.create_refund", func(ctx context.Context, m queue.Meta, j payments.CreateRefund) error {
 		return d.payments.refunds.OnCreateRefund(ctx, m, j)
 	}, queue.Timeout(45*time.Second))
-	// orders.paid -> the buyer's receipt. (Vendor order hand-off and ledger
-	// lines join this fan-out with their issues.)
+	// orders.paid -> the buyer's receipt; fulfilment starts (a hand-off and a
+	// vendor mail per vendor order). (Ledger lines join this fan-out with
+	// payouts.)
 	queue.Handle(reg, "orders.paid.receipt", func(ctx context.Context, m queue.Meta, p orders.Paid) error {
-		return orders.ReceiptHandler(d.payments.orders, d.mail, d.mailFrom)(ctx, m, p)
+		return orders.ReceiptHandler(d.payments.orders, d.post)(ctx, m, p)
+	}, queue.Timeout(45*time.Second))
+	queue.Handle(reg, "orders.paid.fulfilment", func(ctx context.Context, m queue.Meta, p orders.Paid) error {
+		return d.fulfilment.OnPaid(ctx, m, p)
+	})
+	// fulfilment.handoff -> the vendor order becomes an order in the vendor's
+	// Shopify store (found by reference first: never two).
+	queue.Handle(reg, "fulfilment.handoff", func(ctx context.Context, m queue.Meta, j fulfilment.HandOff) error {
+		return d.fulfilment.OnHandOff(ctx, m, j)
+	}, queue.Timeout(2*time.Minute), queue.Concurrency(4))
+	// fulfilment.vendor_mail -> the vendor's team hears of the new order.
+	queue.Handle(reg, "fulfilment.vendor_mail", func(ctx context.Context, m queue.Meta, j fulfilment.VendorMail) error {
+		return d.fulfilment.OnVendorMail(ctx, m, j)
+	}, queue.Timeout(time.Minute))
+	// orders.fulfilment_changed -> the packing manifest is rendered again.
+	queue.Handle(reg, "orders.fulfilment_changed.manifest", func(ctx context.Context, m queue.Meta, j orders.FulfilmentChanged) error {
+		return d.fulfilment.OnChanged(ctx, m, j)
+	}, queue.Timeout(time.Minute))
+	// orders.shipped -> the buyer hears it is on its way.
+	queue.Handle(reg, "orders.shipped.mail", func(ctx context.Context, m queue.Meta, j orders.Shipped) error {
+		return d.fulfilment.OnShipped(ctx, m, j)
 	}, queue.Timeout(45*time.Second))
 	// orders.release_expired -> give back stock held by checkouts never paid.
 	queue.Handle(reg, "orders.release_expired", func(ctx context.Context, m queue.Meta, j orders.ReleaseExpired) error {

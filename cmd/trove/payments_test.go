@@ -67,6 +67,9 @@ type item struct {
 	qty       int
 }
 
+// giftMessage is the message of every order checkoutGuest places.
+const giftMessage = "Merci pour tout — with thanks from the whole team"
+
 // checkoutGuest fills a guest cart with items, gives the recipient, and
 // checks it out; it returns the order id, the payment intent id and its client
 // secret.
@@ -91,7 +94,7 @@ func checkoutGuest(t testing.TB, s *server, items ...item) (*guest, string, stri
 		}
 	}
 	if code, body := g.do("PATCH", "/api/v1/store/carts/"+g.cartID, map[string]any{"email": "buyer@corp.example",
-		"recipient": map[string]any{"name": "Robin Recipient", "address_lines": []string{"1 Main St"}, "city": "Springfield",
+		"gift_message": giftMessage, "recipient": map[string]any{"name": "Robin Recipient", "address_lines": []string{"1 Main St"}, "city": "Springfield",
 			"postal_code": "12345", "country": "US"}}); code != 200 {
 		t.Fatalf("recipient: %d %s", code, body)
 	}

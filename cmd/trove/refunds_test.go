@@ -86,7 +86,7 @@ func (r refundJSON) sums(t *testing.T) {
 func TestRefundsEndToEnd(t *testing.T) {
 	t.Parallel()
 	wired := 0
-	chi.Walk(routes(routeDeps{metrics: prometheus.NewRegistry(), shopify: &shopifyParts{}, pay: &paymentParts{}}),
+	chi.Walk(routes(routeDeps{metrics: prometheus.NewRegistry(), shopify: &shopifyParts{}, pay: &paymentParts{}, fulfilment: &fulfilmentParts{files: http.NotFoundHandler()}}),
 		func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 			if strings.HasSuffix(route, "/refunds") {
 				wired++
@@ -189,7 +189,8 @@ func TestRefundsEndToEnd(t *testing.T) {
 			sb.WaitDeliveries()
 			var pending, jobs int
 			p.db.Get(&pending, `SELECT COUNT(*) FROM refunds WHERE status = 'pending'`)
-			p.db.Get(&jobs, `SELECT COUNT(*) FROM jobs WHERE kind IN ('payments.create_refund', 'stripe.webhook') AND status NOT IN ('done', 'dead')`)
+			p.db.Get(&jobs, `SELECT COUNT(*) FROM jobs WHERE kind IN ('payments.create_refund', 'stripe.webhook',
+				'orders.paid', 'orders.fulfilment_changed', 'fulfilment.vendor_mail') AND status NOT IN ('done', 'dead')`)
 			return pending == 0 && jobs == 0
 		})
 	}

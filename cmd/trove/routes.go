@@ -10,6 +10,7 @@ import (
 
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/fulfilment"
 	"github.com/trove-platform/trove/internal/orders"
 	"github.com/trove-platform/trove/internal/payments"
 	"github.com/trove-platform/trove/internal/platform/audit"
@@ -34,6 +35,7 @@ type routeDeps struct {
 	catalog     *catalog.Store
 	shopify     *shopifyParts
 	pay         *paymentParts
+	fulfilment  *fulfilmentParts
 	hooks       *webhooks.Store
 	proxies     auth.Proxies
 	sandbox     bool
@@ -111,6 +113,11 @@ func routes(d routeDeps) chi.Router {
 			r.Method(http.MethodGet, "/catalog/products/{productID}", catalog.HandleVendorProduct(d.catalog))
 			r.Method(http.MethodPatch, "/catalog/products/{productID}", catalog.HandleCurate(d.catalog))
 			r.Method(http.MethodPost, "/catalog/resync", catalog.HandleResync(d.shopify.resync))
+			r.Method(http.MethodGet, "/orders", fulfilment.HandleVendorOrders(d.fulfilment.service))
+			r.Method(http.MethodGet, "/orders/{vendorOrderID}", fulfilment.HandleVendorOrder(d.fulfilment.service))
+			r.Method(http.MethodPost, "/orders/{vendorOrderID}/fulfilment", fulfilment.HandleUpdate(d.fulfilment.service))
+			r.Method(http.MethodGet, "/orders/{vendorOrderID}/manifest", fulfilment.HandleManifest(d.fulfilment.service))
+			r.Method(http.MethodPost, "/manifests/batch", fulfilment.HandleBatch(d.fulfilment.service))
 			r.Method(http.MethodGet, "/orders/{vendorOrderID}/refunds", payments.HandleVendorOrderRefunds(d.pay.refunds))
 			r.Method(http.MethodPost, "/orders/{vendorOrderID}/refunds", payments.HandleCreateVendorRefund(d.pay.refunds))
 			r.Group(func(r chi.Router) {
@@ -147,6 +154,9 @@ func routes(d routeDeps) chi.Router {
 			r.Method(http.MethodGet, "/audit", audit.HandleQuery(d.db))
 			r.Method(http.MethodGet, "/orders/{orderID}/refunds", payments.HandleOrderRefunds(d.pay.refunds))
 			r.Method(http.MethodPost, "/orders/{orderID}/refunds", payments.HandleCreateOrderRefund(d.pay.refunds))
+			r.Method(http.MethodGet, "/vendor-orders/{vendorOrderID}", fulfilment.HandleVendorOrder(d.fulfilment.service))
+			r.Method(http.MethodPost, "/vendor-orders/{vendorOrderID}/fulfilment", fulfilment.HandleUpdate(d.fulfilment.service))
+			r.Method(http.MethodGet, "/vendor-orders/{vendorOrderID}/manifest", fulfilment.HandleManifest(d.fulfilment.service))
 			r.Method(http.MethodGet, "/jobs/dead", queue.HandleListDead(d.queue))
 			r.Method(http.MethodPost, "/jobs/retry", queue.HandleRetryKind(d.queue, operator))
 			r.Method(http.MethodPost, "/jobs/{jobID}/retry", queue.HandleRetry(d.queue, operator))
@@ -154,6 +164,12 @@ func routes(d routeDeps) chi.Router {
 			r.Method(http.MethodPost, "/jobs/dlq/redrive", queue.HandleRedrive(d.queue, operator))
 		})
 	})
+	// Documents behind signed, expiring links (the local blob driver; with
+	// S3 the links go to S3).
+	if d.fulfilment != nil && d.fulfilment.files != nil {
+		r.Method(http.MethodGet, filesPath+"/*", d.fulfilment.files)
+		r.Method(http.MethodHead, filesPath+"/*", d.fulfilment.files)
+	}
 	// Local stand-ins (trove serve --sandbox), for running offline.
 	if d.sandbox && d.mailbox != nil {
 		r.Method(http.MethodGet, "/sandbox/mail", handleSandboxMail(d.mailbox))

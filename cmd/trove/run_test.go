@@ -65,6 +65,9 @@ var listenRE = regexp.MustCompile(`"msg":"http server listening","addr":"([^"]+)
 
 func startServer(t testing.TB, env map[string]string, args ...string) *server {
 	t.Helper()
+	if _, ok := env["TROVE_BLOB_DIR"]; !ok && env != nil {
+		env["TROVE_BLOB_DIR"] = t.TempDir() // documents stay out of the source tree
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{stdout: &syncBuffer{}, done: make(chan error, 1), stop: cancel}
 	go func() {

@@ -98,28 +98,35 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 	vendorStore := vendors.NewStore(conn, clk)
 
 	var localMail *mail.Local
-	jobs.auth, jobs.mailFrom = authSvc, cfg.MailFrom
+	jobs.auth = authSvc
+	jobs.post = mail.Postman{From: cfg.MailFrom, Brand: mail.Brand{Name: "Trove", URL: cfg.PublicURL.String()}}
 	if cfg.MailDriver == "smtp" {
-		if jobs.mail, err = mail.NewSMTP(cfg.SMTP); err != nil {
+		if jobs.post.Sender, err = mail.NewSMTP(cfg.SMTP); err != nil {
 			return err
 		}
 	} else {
 		localMail = mail.NewLocal()
-		jobs.mail = localMail
+		jobs.post.Sender = localMail
 	}
+	ful, err := newFulfilmentParts(ctx, conn, clk, cfg, log, q, catalogStore, shop, pay, jobs.post, authSvc)
+	if err != nil {
+		return err
+	}
+	jobs.fulfilment = ful.service
 	router := routes(routeDeps{
-		db:      conn,
-		metrics: reg,
-		queue:   q,
-		auth:    authSvc,
-		vendors: vendorStore,
-		catalog: catalogStore,
-		shopify: shop,
-		pay:     pay,
-		hooks:   hooks,
-		proxies: cfg.TrustedProxies,
-		sandbox: opts.sandbox,
-		mailbox: localMail,
+		fulfilment: ful,
+		db:         conn,
+		metrics:    reg,
+		queue:      q,
+		auth:       authSvc,
+		vendors:    vendorStore,
+		catalog:    catalogStore,
+		shopify:    shop,
+		pay:        pay,
+		hooks:      hooks,
+		proxies:    cfg.TrustedProxies,
+		sandbox:    opts.sandbox,
+		mailbox:    localMail,
 		readyChecks: []health.Check{
 			// A query, not a ping: a ping on a pooled connection succeeds even
 			// when the schema the app works in has been dropped.

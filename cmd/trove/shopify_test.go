@@ -56,6 +56,40 @@ func variantOf(t *testing.T, sb *sandbox.Shopify, shop, productID string) string
 	return p.Variants[0].ID
 }
 
+// connectShop connects a store of the sandbox Shopify the server talks to, as
+// its vendor's owner does from the vendor admin: the real install, with the
+// stand-in approving at once.
+func connectShop(t *testing.T, s *server, ownerEmail, shop string) {
+	t.Helper()
+	b := newBrowser(t, s)
+	if res, body := b.do("POST", "/api/v1/auth/login", `{"email":"`+ownerEmail+`","password":"`+testPassword+`"}`, nil); res.StatusCode != 200 {
+		t.Fatalf("login: %d %s", res.StatusCode, body)
+	}
+	csrf := map[string]string{"X-CSRF-Token": b.cookie("trove_csrf")}
+	res, body := b.do("POST", "/api/v1/vendor/shopify/connect", `{"shop":"`+shop+`"}`, csrf)
+	if res.StatusCode != 200 {
+		t.Fatalf("connect: %d %s", res.StatusCode, body)
+	}
+	var start struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	json.Unmarshal([]byte(body), &start)
+	b.client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if strings.HasPrefix(req.URL.Path, "/vendor/") {
+			return http.ErrUseLastResponse // stop at the vendor admin: the app may not be built in tests
+		}
+		return nil
+	}
+	res, err := b.client.Get(start.AuthorizeURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 303 || res.Header.Get("Location") != "/vendor/?shopify=connected" {
+		t.Fatalf("the install ended with %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -94,34 +128,7 @@ func TestShopifyEndToEnd(t *testing.T) {
 	s := startServer(t, env)
 
 	// The owner connects the store from the vendor admin.
-	b := newBrowser(t, s)
-	if res, body := b.do("POST", "/api/v1/auth/login", `{"email":"owner@a.example","password":"`+testPassword+`"}`, nil); res.StatusCode != 200 {
-		t.Fatalf("login: %d %s", res.StatusCode, body)
-	}
-	csrf := map[string]string{"X-CSRF-Token": b.cookie("trove_csrf")}
-	res, body := b.do("POST", "/api/v1/vendor/shopify/connect", `{"shop":"`+shop+`"}`, csrf)
-	if res.StatusCode != 200 {
-		t.Fatalf("connect: %d %s", res.StatusCode, body)
-	}
-	var start struct {
-		AuthorizeURL string `json:"authorize_url"`
-	}
-	json.Unmarshal([]byte(body), &start)
-	b.client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if strings.HasPrefix(req.URL.Path, "/vendor/") {
-			return http.ErrUseLastResponse // stop at the vendor admin: the app may not be built in tests
-		}
-		return nil
-	}
-	res, err := b.client.Get(start.AuthorizeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 303 || res.Header.Get("Location") != "/vendor/?shopify=connected" {
-		t.Fatalf("the install ended with %d %q", res.StatusCode, res.Header.Get("Location"))
-	}
-	b.client.CheckRedirect = nil
+	connectShop(t, s, "owner@a.example", shop)
 
 	// The first import brings both products in, unlisted.
 	owner := signIn(t, s, p.ownerA.Email)

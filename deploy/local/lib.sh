@@ -14,6 +14,19 @@ require_node() {
     die "Node.js $(node --version) is too old: the web apps need 20.19 or newer"
 }
 
+# The manifest PDF tests read their output back with pdftotext (poppler-utils).
+# Installed here when we are root (a fresh Debian machine), as mariadb.sh does.
+require_pdftotext() {
+  command -v pdftotext >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> installing Debian's poppler-utils (pdftotext)" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >&2 ||
+      die "could not install poppler-utils"
+  else
+    die "pdftotext is not installed. Run: sudo apt-get install -y poppler-utils"
+  fi
+}
+
 # A TCP port on 127.0.0.1 that nothing listens on. It is drawn from below the
 # kernel's ephemeral range (ip_local_port_range, 32768 and up on Linux): a port
 # in that range can be held by some outgoing connection, which a connect probe

@@ -4,6 +4,7 @@
 #   - a throwaway MariaDB for the run (unless TROVE_TEST_DATABASE_URL is set)
 #   - go vet, then go test (with -race where concurrency matters)
 #   - the web unit tests (Vitest: the shared package and both apps)
+#   - pdftotext (Debian's poppler-utils) for the manifest PDF tests
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/../.."
 
 require_go
 require_node
+require_pdftotext
 
 if [ -z "${TROVE_TEST_DATABASE_URL:-}" ]; then
   dbdir=$(mktemp -d "${TMPDIR:-/tmp}/trove-test-db.XXXXXX")

@@ -342,7 +342,7 @@ func TestEmailJobSendsTheLink(t *testing.T) {
 	f.svc.RequestPasswordReset(ctx, "owner@acme.example")
 	j, token := f.lastEmail(t)
 	box := mail.NewLocal()
-	send := auth.EmailHandler(f.svc, box, "Trove <no-reply@trove.example>")
+	send := auth.EmailHandler(f.svc, mail.Postman{Sender: box, From: "Trove <no-reply@trove.example>", Brand: mail.Brand{Name: "Trove"}})
 	meta := queue.Meta{ID: "job_1", Kind: "auth.email", Attempt: 1}
 	if err := send(ctx, meta, j); err != nil {
 		t.Fatal(err)

@@ -120,3 +120,27 @@ func (s *Store) CountByVendor(ctx context.Context, vendorID string) (int, error)
 	err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM products WHERE vendor_id = ?`, vendorID)
 	return n, err
 }
+
+// ShopifyVariantIDs maps each of the variant ids that the catalog still has
+// to the variant's Shopify GID (a vendor order is handed to Shopify by them).
+func (s *Store) ShopifyVariantIDs(ctx context.Context, variantIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(variantIDs) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT id, shopify_variant_id FROM variants WHERE id IN (?)`, variantIDs)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		ID        string `db:"id"`
+		ShopifyID string `db:"shopify_variant_id"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("catalog: read Shopify variant ids: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.ShopifyID
+	}
+	return out, nil
+}

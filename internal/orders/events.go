@@ -22,3 +22,26 @@ type ReleaseExpired struct{}
 
 // Kind names the job.
 func (ReleaseExpired) Kind() string { return "orders.release_expired" }
+
+// FulfilmentChanged says a paid vendor order changed in a way its packing
+// manifest shows: its status or tracking moved, or a refund took lines off
+// it. Status is the new status, "" when only the lines changed. Enqueued on
+// every change; a handler reads the vendor order as it is then, so a late or
+// repeated job does no harm.
+type FulfilmentChanged struct {
+	VendorOrderID string `json:"vendor_order_id"`
+	Status        string `json:"status,omitempty"`
+}
+
+// Kind names the job.
+func (FulfilmentChanged) Kind() string { return "orders.fulfilment_changed" }
+
+// Shipped says a vendor order was shipped (or reported delivered
+// without a shipment first): the buyer hears of it. Enqueued once per vendor
+// order (unique key orders.shipped:<id>).
+type Shipped struct {
+	VendorOrderID string `json:"vendor_order_id"`
+}
+
+// Kind names the job.
+func (Shipped) Kind() string { return "orders.shipped" }

@@ -45,6 +45,7 @@ type Order struct {
 	BuyerUserID     string // "" for a guest
 	BuyerEmail      string
 	Status          string
+	Fulfilment      string // FulfilmentUnfulfilled ... (derived from the vendor orders)
 	Subtotal        money.Money
 	Total           money.Money
 	Refunded        money.Money
@@ -97,6 +98,9 @@ type VendorOrder struct {
 	CommissionBPS int // the vendor's rate at checkout
 	Refunded      money.Money
 	Status        string
+	Tracking      Tracking
+	ShippedAt     *time.Time
+	DeliveredAt   *time.Time
 }
 
 type orderRow struct {
@@ -106,6 +110,7 @@ type orderRow struct {
 	BuyerUserID          *string    `db:"buyer_user_id"`
 	BuyerEmail           string     `db:"buyer_email"`
 	Status               string     `db:"status"`
+	FulfilmentStatus     string     `db:"fulfilment_status"`
 	Currency             string     `db:"currency"`
 	SubtotalAmount       int64      `db:"subtotal_amount"`
 	TotalAmount          int64      `db:"total_amount"`
@@ -128,7 +133,7 @@ type orderRow struct {
 	UpdatedAt            time.Time  `db:"updated_at"`
 }
 
-const orderColumns = `o.id, o.source_type, o.source_id, o.buyer_user_id, o.buyer_email, o.status, o.currency, o.subtotal_amount,
+const orderColumns = `o.id, o.source_type, o.source_id, o.buyer_user_id, o.buyer_email, o.status, o.fulfilment_status, o.currency, o.subtotal_amount,
 	o.total_amount, o.refunded_amount, o.amount_received, o.gift_message, o.recipient_json, o.payment_intent_id,
 	o.reservation_expires_at, o.flagged_at, o.flag_reason, o.disputed_at, o.dispute_reason, o.placed_at, o.paid_at,
 	o.payment_failed_at, o.canceled_at, o.expired_at, o.created_at, o.updated_at`
@@ -156,20 +161,25 @@ type orderLineRow struct {
 }
 
 type vendorOrderRow struct {
-	ID             string  `db:"id"`
-	OrderID        string  `db:"order_id"`
-	VendorID       string  `db:"vendor_id"`
-	VendorSlug     string  `db:"vendor_slug"`
-	VendorName     string  `db:"vendor_name"`
-	RecipientKey   string  `db:"recipient_key"`
-	RecipientJSON  string  `db:"recipient_json"`
-	GiftMessage    string  `db:"gift_message"`
-	DeliveryDate   *string `db:"delivery_date"`
-	Currency       string  `db:"currency"`
-	SubtotalAmount int64   `db:"subtotal_amount"`
-	CommissionBPS  int     `db:"commission_bps"`
-	RefundedAmount int64   `db:"refunded_amount"`
-	Status         string  `db:"status"`
+	ID             string     `db:"id"`
+	OrderID        string     `db:"order_id"`
+	VendorID       string     `db:"vendor_id"`
+	VendorSlug     string     `db:"vendor_slug"`
+	VendorName     string     `db:"vendor_name"`
+	RecipientKey   string     `db:"recipient_key"`
+	RecipientJSON  string     `db:"recipient_json"`
+	GiftMessage    string     `db:"gift_message"`
+	DeliveryDate   *string    `db:"delivery_date"`
+	Currency       string     `db:"currency"`
+	SubtotalAmount int64      `db:"subtotal_amount"`
+	CommissionBPS  int        `db:"commission_bps"`
+	RefundedAmount int64      `db:"refunded_amount"`
+	Status         string     `db:"status"`
+	Carrier        string     `db:"carrier"`
+	TrackingNumber string     `db:"tracking_number"`
+	TrackingURL    string     `db:"tracking_url"`
+	ShippedAt      *time.Time `db:"shipped_at"`
+	DeliveredAt    *time.Time `db:"delivered_at"`
 }
 
 // loadOrders reads the orders whose ids are given, with their lines and
@@ -193,7 +203,8 @@ func loadOrders(ctx context.Context, q sqlx.QueryerContext, ids []string) ([]Ord
 		return nil, fmt.Errorf("orders: read order lines: %w", err)
 	}
 	query, args, _ = sqlx.In(`SELECT id, order_id, vendor_id, vendor_slug, vendor_name, recipient_key, recipient_json, gift_message,
-		DATE_FORMAT(delivery_date, '%Y-%m-%d') AS delivery_date, currency, subtotal_amount, commission_bps, refunded_amount, status
+		DATE_FORMAT(delivery_date, '%Y-%m-%d') AS delivery_date, currency, subtotal_amount, commission_bps, refunded_amount, status,
+		carrier, tracking_number, tracking_url, shipped_at, delivered_at
 		FROM vendor_orders WHERE order_id IN (?) ORDER BY order_id, created_at, id`, ids)
 	var vos []vendorOrderRow
 	if err := sqlx.SelectContext(ctx, q, &vos, query, args...); err != nil {
@@ -202,7 +213,7 @@ func loadOrders(ctx context.Context, q sqlx.QueryerContext, ids []string) ([]Ord
 	byID := map[string]*Order{}
 	for _, r := range rows {
 		o := &Order{ID: r.ID, SourceType: r.SourceType, SourceID: r.SourceID, BuyerUserID: deref(r.BuyerUserID), BuyerEmail: r.BuyerEmail,
-			Status: r.Status, Subtotal: money.Money{Amount: r.SubtotalAmount, Currency: r.Currency}, Total: r.total(),
+			Status: r.Status, Fulfilment: r.FulfilmentStatus, Subtotal: money.Money{Amount: r.SubtotalAmount, Currency: r.Currency}, Total: r.total(),
 			Refunded: money.Money{Amount: r.RefundedAmount, Currency: r.Currency}, GiftMessage: r.GiftMessage,
 			Recipient: parseRecipient(r.RecipientJSON), PaymentIntentID: deref(r.PaymentIntentID), ReservedUntil: r.ReservationExpiresAt,
 			FlaggedAt: r.FlaggedAt, FlagReason: r.FlagReason, DisputedAt: r.DisputedAt, DisputeReason: r.DisputeReason,
@@ -229,7 +240,8 @@ func loadOrders(ctx context.Context, q sqlx.QueryerContext, ids []string) ([]Ord
 		o.VendorOrders = append(o.VendorOrders, VendorOrder{ID: v.ID, VendorID: v.VendorID,
 			Vendor: catalog.StoreVendor{Slug: v.VendorSlug, Name: v.VendorName}, RecipientKey: v.RecipientKey, Recipient: *r,
 			GiftMessage: v.GiftMessage, DeliveryDate: deref(v.DeliveryDate), Subtotal: money.Money{Amount: v.SubtotalAmount, Currency: v.Currency},
-			CommissionBPS: v.CommissionBPS, Refunded: money.Money{Amount: v.RefundedAmount, Currency: v.Currency}, Status: v.Status})
+			CommissionBPS: v.CommissionBPS, Refunded: money.Money{Amount: v.RefundedAmount, Currency: v.Currency}, Status: v.Status,
+			Tracking: Tracking{Carrier: v.Carrier, Number: v.TrackingNumber, URL: v.TrackingURL}, ShippedAt: v.ShippedAt, DeliveredAt: v.DeliveredAt})
 	}
 	out := make([]Order, 0, len(ids))
 	for _, id := range ids {
@@ -273,6 +285,7 @@ func (s *Store) OrderByIntent(ctx context.Context, intentID string) (Order, erro
 type BuyerOrder struct {
 	ID          string      `json:"id"`
 	Status      string      `json:"status"`
+	Fulfilment  string      `json:"fulfilment_status"`
 	Currency    string      `json:"currency"`
 	Subtotal    money.Money `json:"subtotal"`
 	Total       money.Money `json:"total"`
@@ -312,10 +325,13 @@ type BuyerVendorOrder struct {
 	Recipient    Recipient           `json:"recipient"`
 	GiftMessage  string              `json:"gift_message"`
 	DeliveryDate *string             `json:"delivery_date"`
+	Tracking     *Tracking           `json:"tracking"`
+	ShippedAt    *time.Time          `json:"shipped_at"`
+	DeliveredAt  *time.Time          `json:"delivered_at"`
 }
 
 func (o Order) buyerView() BuyerOrder {
-	v := BuyerOrder{ID: o.ID, Status: o.Status, Currency: o.Total.Currency, Subtotal: o.Subtotal, Total: o.Total, Email: o.BuyerEmail,
+	v := BuyerOrder{ID: o.ID, Status: o.Status, Fulfilment: o.Fulfilment, Currency: o.Total.Currency, Subtotal: o.Subtotal, Total: o.Total, Email: o.BuyerEmail,
 		GiftMessage: o.GiftMessage, Recipient: o.Recipient, PlacedAt: o.PlacedAt, PaidAt: o.PaidAt,
 		Lines: []BuyerOrderLine{}, VendorOrders: []BuyerVendorOrder{}}
 	if o.Status == StatusPendingPayment {
@@ -330,7 +346,12 @@ func (o Order) buyerView() BuyerOrder {
 	}
 	for _, vo := range o.VendorOrders {
 		v.VendorOrders = append(v.VendorOrders, BuyerVendorOrder{ID: vo.ID, Vendor: vo.Vendor, Status: vo.Status, Subtotal: vo.Subtotal,
-			Recipient: vo.Recipient, GiftMessage: vo.GiftMessage, DeliveryDate: nullString(vo.DeliveryDate)})
+			Recipient: vo.Recipient, GiftMessage: vo.GiftMessage, DeliveryDate: nullString(vo.DeliveryDate),
+			ShippedAt: vo.ShippedAt, DeliveredAt: vo.DeliveredAt})
+		if vo.Tracking != (Tracking{}) {
+			t := vo.Tracking
+			v.VendorOrders[len(v.VendorOrders)-1].Tracking = &t
+		}
 	}
 	return v
 }

@@ -292,13 +292,18 @@ func (s *Store) moveRefundTx(ctx context.Context, tx *sqlx.Tx, orderID string, s
 		if sign < 0 {
 			guard = `refunded_amount + ? >= 0`
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE vendor_orders SET refunded_amount = refunded_amount + ?, updated_at = ?
+		// What is left to pack changed: so does the packing manifest.
+		res, err := tx.ExecContext(ctx, `UPDATE vendor_orders SET refunded_amount = refunded_amount + ?,
+			manifest_version = manifest_version + 1, updated_at = ?
 			WHERE id = ? AND order_id = ? AND `+guard, a, now, vo, orderID, a)
 		if err != nil {
 			return fmt.Errorf("orders: refund vendor order %s: %w", vo, err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fault.Wrap(fault.KindConflict, ErrOverRefund, "vendor order %s: the refund would pass what was paid for it", vo)
+		}
+		if _, err := s.queue.Enqueue(ctx, tx, FulfilmentChanged{VendorOrderID: vo}); err != nil {
+			return err
 		}
 	}
 	guard := `status = 'paid' AND refunded_amount + ? <= total_amount`

@@ -46,6 +46,8 @@ func newSubFixture(t *testing.T) *subFixture {
 	clk := clock.NewFake(t0)
 	reg := queue.NewRegistry()
 	queue.Handle(reg, "orders.paid.test", func(context.Context, queue.Meta, orders.Paid) error { return nil })
+	queue.Handle(reg, "orders.fulfilment_changed.test", func(context.Context, queue.Meta, orders.FulfilmentChanged) error { return nil })
+	queue.Handle(reg, "orders.shipped.test", func(context.Context, queue.Meta, orders.Shipped) error { return nil })
 	q, err := queue.New(conn, reg, clk, queue.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -123,6 +123,11 @@ type shopifyShop struct {
 	deliveries         []*Delivery
 	refreshCount       int
 	throttleNext       int
+
+	orders          []*SandboxOrder // oldest first; see shopify_orders.go
+	orderNumber     int             // the last order's number; the first is 1001
+	slowOrderCreate time.Duration   // SlowNextOrderCreate
+	answerDelay     time.Duration   // set by an operation: wait this long before answering
 }
 
 type shopifyProduct struct {

@@ -311,7 +311,18 @@ func (s *Shopify) handleGraphQL(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	data, actual, gqlErr := s.runOperation(sh, version, op, vars)
+	data, actual, gqlErr := s.runOperation(sh, version, tok.scope, op, vars)
+	if d := sh.answerDelay; d > 0 { // the work is done; the answer is late
+		sh.answerDelay = 0
+		s.mu.Unlock()
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+		}
+		s.mu.Lock()
+	}
 	if gqlErr != "" {
 		shopifyJSON(w, http.StatusOK, map[string]any{"errors": []any{map[string]any{"message": gqlErr}},
 			"extensions": map[string]any{"cost": shopifyCostReport(requested, &actual, shopifyBucketMax-float64(actual))}})
@@ -385,6 +396,8 @@ func shopifyRequestedCost(op string, v shopifyVariables) int {
 		return 3
 	case "TroveWebhookSubscriptionCreate":
 		return 10
+	case "TroveOrderByReference", "TroveOrderCreate", "TroveOrder":
+		return shopifyOrderRequestedCost(op)
 	}
 	return 1
 }
@@ -392,7 +405,7 @@ func shopifyRequestedCost(op string, v shopifyVariables) int {
 // runOperation answers one operation. It returns the data, its actual cost,
 // and a GraphQL error message instead when the request is not valid. Callers
 // hold s.mu.
-func (s *Shopify) runOperation(sh *shopifyShop, version, op string, v shopifyVariables) (any, int, string) {
+func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v shopifyVariables) (any, int, string) {
 	switch op {
 	case "TroveShop":
 		return map[string]any{"shop": map[string]any{"name": sh.name, "currencyCode": sh.currency, "myshopifyDomain": sh.domain}}, 1, ""
@@ -493,6 +506,9 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, op string, v shopifyVar
 
 	case "TroveWebhookSubscriptionCreate":
 		return s.subscribe(sh, version, v), 10, ""
+
+	case "TroveOrderByReference", "TroveOrderCreate", "TroveOrder":
+		return s.runOrderOperation(sh, scope, op, v)
 	}
 	return nil, 1, fmt.Sprintf("sandbox shopify: operation %q is not one the sandbox answers", op)
 }

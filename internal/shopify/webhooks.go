@@ -18,6 +18,11 @@ const (
 	TopicProductsDelete        = "products/delete"
 	TopicInventoryLevelsUpdate = "inventory_levels/update"
 	TopicAppUninstalled        = "app/uninstalled"
+	// Vendor order status (orders pushed with CreateOrder).
+	TopicOrdersUpdated      = "orders/updated"
+	TopicOrdersCancelled    = "orders/cancelled"
+	TopicFulfillmentsCreate = "fulfillments/create"
+	TopicFulfillmentsUpdate = "fulfillments/update"
 	// The mandatory compliance topics. They are set in the app's configuration
 	// (Partner dashboard or shopify.app.toml), not by webhookSubscriptionCreate.
 	TopicCustomersDataRequest = "customers/data_request"

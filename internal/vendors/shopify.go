@@ -273,24 +273,11 @@ func (c *Connections) saveTokens(ctx context.Context, vendorID string, t shopify
 
 // lock takes the per-shop refresh lock (waiting up to 30 s) and returns its release.
 func (c *Connections) lock(ctx context.Context, shop string) (func(), error) {
-	sum := sha256.Sum256([]byte(shop))
-	name := "trove.shopify.refresh." + hex.EncodeToString(sum[:12]) // named locks are at most 64 characters
-	conn, err := c.db.Conn(ctx)
-	if err != nil {
-		return nil, err
+	unlock, err := db.NamedLock(ctx, c.db, "trove.shopify.refresh."+shop, 30*time.Second)
+	if errors.Is(err, db.ErrLockTimeout) {
+		err = fmt.Errorf("vendors: timed out waiting for the token refresh of %s", shop)
 	}
-	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, `SELECT GET_LOCK(?, 30)`, name).Scan(&got); err != nil || got.Int64 != 1 {
-		conn.Close()
-		if err == nil {
-			err = fmt.Errorf("vendors: timed out waiting for the token refresh of %s", shop)
-		}
-		return nil, err
-	}
-	return func() {
-		conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, name)
-		conn.Close()
-	}, nil
+	return unlock, err
 }
 
 // markBroken records that the connection cannot be used until the vendor
@@ -400,4 +387,23 @@ func (c *Connections) PruneStates(ctx context.Context, cutoff time.Time) (int64,
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// WithToken calls fn with the vendor's shop and a live access token, and once
+// more with a refreshed token when Shopify refuses the first
+// (shopify.ErrUnauthorized). A vendor with no working connection gets
+// ErrNotConnected, wrapped.
+func (c *Connections) WithToken(ctx context.Context, vendorID string, fn func(shop, token string) error) error {
+	shop, token, err := c.AccessToken(ctx, vendorID, false)
+	if err != nil {
+		return err
+	}
+	err = fn(shop, token)
+	if !errors.Is(err, shopify.ErrUnauthorized) {
+		return err
+	}
+	if shop, token, err = c.AccessToken(ctx, vendorID, true); err != nil {
+		return err
+	}
+	return fn(shop, token)
 }

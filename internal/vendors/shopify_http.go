@@ -14,7 +14,8 @@ import (
 
 // WebhookTopics are the Shopify topics Trove subscribes to on install. The
 // compliance topics are configured in the app's settings, not subscribed.
-var WebhookTopics = []string{"products/create", "products/update", "products/delete", "inventory_levels/update", "app/uninstalled"}
+var WebhookTopics = []string{"products/create", "products/update", "products/delete", "inventory_levels/update", "app/uninstalled",
+	"orders/updated", "orders/cancelled", "fulfillments/create", "fulfillments/update"}
 
 // Installer runs the Shopify OAuth install: the authorize redirect, then the
 // callback's checks (hmac, state, shop), the code exchange and the save.

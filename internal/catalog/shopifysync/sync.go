@@ -68,21 +68,9 @@ func New(conn *sqlx.DB, c clock.Clock, cat *catalog.Store, conns *vendors.Connec
 	return &Syncer{db: conn, clock: c, catalog: cat, conns: conns, shopify: client, hooks: hooks, queue: q}
 }
 
-// withToken calls fn with a live token, and once more with a refreshed one
-// when Shopify refuses it.
+// withToken calls fn with a live token (see vendors.Connections.WithToken).
 func (s *Syncer) withToken(ctx context.Context, vendorID string, fn func(shop, token string) error) error {
-	shop, token, err := s.conns.AccessToken(ctx, vendorID, false)
-	if err != nil {
-		return notConnected(err)
-	}
-	err = fn(shop, token)
-	if !errors.Is(err, shopify.ErrUnauthorized) {
-		return err
-	}
-	if shop, token, err = s.conns.AccessToken(ctx, vendorID, true); err != nil {
-		return notConnected(err)
-	}
-	return fn(shop, token)
+	return notConnected(s.conns.WithToken(ctx, vendorID, fn))
 }
 
 // notConnected makes "the store is not connected" permanent: retrying cannot

@@ -3,7 +3,9 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -165,4 +167,36 @@ var ReadCommitted = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 func IsDuplicate(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && me.Number == 1062
+}
+
+// ErrLockTimeout is returned by NamedLock when another session held the lock
+// for the whole wait.
+var ErrLockTimeout = errors.New("db: timed out waiting for a named lock")
+
+// NamedLock takes the MySQL named lock name (GET_LOCK), waiting up to wait,
+// and returns its release. It serialises work across every process that
+// shares the database, outside any transaction (such as a provider call that
+// must not run twice at once). The lock lives on a connection of its own,
+// held until release. Names longer than MySQL's 64 characters are hashed.
+func NamedLock(ctx context.Context, db *sqlx.DB, name string, wait time.Duration) (func(), error) {
+	if len(name) > 64 {
+		sum := sha256.Sum256([]byte(name))
+		name = name[:31] + "." + hex.EncodeToString(sum[:16])
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, `SELECT GET_LOCK(?, ?)`, name, int(wait.Seconds())).Scan(&got); err != nil || got.Int64 != 1 {
+		conn.Close()
+		if err == nil {
+			err = fmt.Errorf("%w %s", ErrLockTimeout, name)
+		}
+		return nil, err
+	}
+	return func() {
+		conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, name)
+		conn.Close()
+	}, nil
 }
