@@ -304,17 +304,48 @@ func TestFulfilmentEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("mail: receipt, new orders for the vendors, shipped for the buyer", func(t *testing.T) {
+	t.Run("a refund of one unit: the buyer is told, the manifest shows what is left", func(t *testing.T) {
+		_, body := call(t, s, ownerA, "GET", "/api/v1/vendor/orders/"+voOf(ownerA).ID, nil)
+		var full struct {
+			Lines []struct {
+				ID string `json:"id"`
+			} `json:"lines"`
+		}
+		json.Unmarshal(body, &full)
+		admin := signIn(t, s, p.admin.Email)
+		res, body := call(t, s, admin, "POST", "/api/v1/admin/orders/"+orderID+"/refunds",
+			map[string]any{"lines": []map[string]any{{"line_id": full.Lines[0].ID, "quantity": 1}}, "reason": "one candle arrived broken"})
+		if res.StatusCode != 201 {
+			t.Fatalf("refund: %d %s", res.StatusCode, body)
+		}
+		waitUntil(t, "the manifest rendered again", func() bool {
+			var n int
+			p.db.Get(&n, `SELECT COUNT(*) FROM vendor_orders WHERE manifest_rendered_version = manifest_version AND refunded_amount > 0`)
+			return n == 1
+		})
+		_, body = call(t, s, ownerA, "GET", "/api/v1/vendor/orders/"+voOf(ownerA).ID+"/manifest", nil)
+		var link struct {
+			URL string `json:"url"`
+		}
+		json.Unmarshal(body, &link)
+		_, pdf := get(t, link.URL)
+		if text := pdfText(t, pdf); !regexp.MustCompile(`CANDLE-CEDAR.*\b1\b`).MatchString(text) {
+			t.Fatalf("the manifest after the refund:\n%s", text)
+		}
+	})
+
+	t.Run("mail: receipt, new orders for the vendors, shipped and refunded for the buyer", func(t *testing.T) {
 		want := map[string]string{ // recipient -> part of a subject
-			"buyer@corp.example": "is on its way",
-			"owner@a.example":    "New Trove order",
-			"staff@b.example":    "New Trove order",
+			"buyer@corp.example":  "is on its way",
+			"buyer@corp.example ": "refund of USD 25.00",
+			"owner@a.example":     "New Trove order",
+			"staff@b.example":     "New Trove order",
 		}
 		waitUntil(t, "the mail", func() bool {
 			found := 0
 			for to, subject := range want {
 				for _, m := range mp.Messages(t) {
-					if strings.Contains(m.Subject, subject) && slices.ContainsFunc(m.To, func(a mailtest.Address) bool { return a.Address == to }) {
+					if strings.Contains(m.Subject, subject) && slices.ContainsFunc(m.To, func(a mailtest.Address) bool { return a.Address == strings.TrimSpace(to) }) {
 						found++
 						break
 					}

@@ -93,6 +93,10 @@ func registerJobs(reg *queue.Registry, d *jobDeps) {
 	queue.Handle(reg, "payments.create_refund", func(ctx context.Context, m queue.Meta, j payments.CreateRefund) error {
 		return d.payments.refunds.OnCreateRefund(ctx, m, j)
 	}, queue.Timeout(45*time.Second))
+	// payments.refund_succeeded -> the buyer hears the money is on its way back.
+	queue.Handle(reg, "payments.refund_succeeded.mail", func(ctx context.Context, m queue.Meta, j payments.RefundSucceededJob) error {
+		return payments.RefundMailHandler(d.payments.refunds, d.post)(ctx, m, j)
+	}, queue.Timeout(45*time.Second))
 	// orders.paid -> the buyer's receipt; fulfilment starts (a hand-off and a
 	// vendor mail per vendor order). (Ledger lines join this fan-out with
 	// payouts.)

@@ -103,6 +103,22 @@ type CreateRefund struct {
 // Kind names the job.
 func (CreateRefund) Kind() string { return "payments.create_refund" }
 
+// RefundSucceededJob says the money of a refund went back to the buyer: the
+// buyer hears of it, and (with payouts) the vendors' ledgers are debited.
+// Enqueued once per refund (unique key payments.refund_succeeded:<id>), in the
+// transaction that records the success.
+type RefundSucceededJob struct {
+	RefundID string `json:"refund_id"`
+}
+
+// Kind names the job.
+func (RefundSucceededJob) Kind() string { return "payments.refund_succeeded" }
+
+func enqueueSucceeded(ctx context.Context, q *queue.Queue, tx *sqlx.Tx, refundID string) error {
+	_, err := q.Enqueue(ctx, tx, RefundSucceededJob{RefundID: refundID}, queue.UniqueKey("payments.refund_succeeded:"+refundID))
+	return err
+}
+
 // Refunds writes refunds and follows them through Stripe.
 type Refunds struct {
 	db           *sqlx.DB
@@ -672,6 +688,9 @@ func (r *Refunds) write(ctx context.Context, tx *sqlx.Tx, q request, pos orders.
 		return err
 	}
 	if q.external != nil {
+		if status == RefundSucceeded {
+			return enqueueSucceeded(ctx, r.queue, tx, refundID)
+		}
 		return nil // Stripe made it already
 	}
 	_, err := r.queue.Enqueue(ctx, tx, CreateRefund{RefundID: refundID}, queue.UniqueKey(createRefundKey+refundID))

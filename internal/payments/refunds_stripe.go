@@ -145,6 +145,9 @@ func (r *Refunds) settle(ctx context.Context, refundID, stripeRefundID, status, 
 				status, truncate(failCode, 64), truncate(failMessage, 1000), now, succeededAt, failedAt, refundID); err != nil {
 				return fmt.Errorf("payments: settle refund %s: %w", refundID, err)
 			}
+			if status == RefundSucceeded {
+				return enqueueSucceeded(ctx, r.queue, tx, refundID)
+			}
 			if status != RefundFailed && status != RefundCanceled {
 				return nil
 			}

@@ -125,6 +125,7 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 	queue.Handle(reg, "orders.paid.test", func(context.Context, queue.Meta, orders.Paid) error { return nil })
 	queue.Handle(reg, "orders.fulfilment_changed.test", func(context.Context, queue.Meta, orders.FulfilmentChanged) error { return nil })
 	queue.Handle(reg, "orders.shipped.test", func(context.Context, queue.Meta, orders.Shipped) error { return nil })
+	queue.Handle(reg, "payments.refund_succeeded.test", func(context.Context, queue.Meta, RefundSucceededJob) error { return nil })
 	queue.Handle(reg, "payments.create_refund", func(ctx context.Context, m queue.Meta, j CreateRefund) error {
 		h.mu.Lock()
 		gate := h.gate

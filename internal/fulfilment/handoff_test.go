@@ -1,0 +1,224 @@
+package fulfilment_test
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/fulfilment"
+	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/platform/blob"
+	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/platform/db/dbtest"
+	"github.com/trove-platform/trove/internal/platform/mail"
+	"github.com/trove-platform/trove/internal/platform/money"
+	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/platform/secrets"
+	"github.com/trove-platform/trove/internal/sandbox"
+	"github.com/trove-platform/trove/internal/shopify"
+	"github.com/trove-platform/trove/internal/vendors"
+	"github.com/trove-platform/trove/internal/webhooks"
+)
+
+const shop = "acme.myshopify.com"
+
+// payments is a stand-in for Stripe: checkout needs a payment to start.
+type payments struct{}
+
+func (payments) StartPayment(_ context.Context, orderID string, _ money.Money, _ string) (string, string, error) {
+	return "pi_" + orderID, "secret", nil
+}
+func (payments) ClientSecret(context.Context, string) (string, error) { return "secret", nil }
+
+type world struct {
+	sb     *sandbox.Shopify
+	svc    *fulfilment.Service
+	orders *orders.Store
+	vo     string // a paid vendor order of acme
+}
+
+// newWorld connects a vendor's store of the sandbox Shopify through the real
+// install, imports nothing (the product is written straight to the
+// catalog), and pays an order of two candles. The Shopify client gives up
+// after timeout.
+func newWorld(t *testing.T, timeout time.Duration) *world {
+	t.Helper()
+	ctx := context.Background()
+	conn := dbtest.New(t)
+	clk := clock.System{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	sb := sandbox.NewShopify(sandbox.ShopifyConfig{APIKey: "key", APISecret: "secret"})
+	sb.AddShop(shop, "Acme", "USD")
+	productID := sb.UpsertProductQuietly(shop, sandbox.SandboxProduct{Title: "Candle", Status: "ACTIVE",
+		Variants: []sandbox.SandboxVariant{{SKU: "CANDLE-1", Title: "Cedar", Price: "25.00", Available: 10}}})
+	prod, _ := sb.Product(shop, productID)
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(srv.Close)
+	client, err := shopify.New(shopify.Config{APIKey: "key", APISecrets: []string{"secret"}, APIVersion: "2025-10",
+		Scopes: []string{"read_products", "write_orders", "read_orders"}, Endpoint: srv.URL, HTTPClient: &http.Client{Timeout: timeout}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	reg := queue.NewRegistry()
+	queue.Handle(reg, "test.paid", func(context.Context, queue.Meta, orders.Paid) error { return nil })
+	queue.Handle(reg, "test.changed", func(context.Context, queue.Meta, orders.FulfilmentChanged) error { return nil })
+	queue.Handle(reg, "test.shipped", func(context.Context, queue.Meta, orders.Shipped) error { return nil })
+	queue.Handle(reg, "test.connected", func(context.Context, queue.Meta, vendors.ShopifyConnected) error { return nil })
+	queue.Handle(reg, "test.handoff", func(context.Context, queue.Meta, fulfilment.HandOff) error { return nil })
+	queue.Handle(reg, "test.mail", func(context.Context, queue.Meta, fulfilment.VendorMail) error { return nil })
+	q, err := queue.New(conn, reg, clk, queue.Config{}, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	box, err := secrets.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := vendors.NewStore(conn, clk)
+	v, _, err := vs.Ensure(ctx, vendors.Vendor{Slug: "acme", Name: "Acme", ContactEmail: "acme@example.com", CommissionBPS: 1000, Status: vendors.StatusActive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := vendors.NewConnections(conn, clk, box, client, q, log)
+	if err := conns.Save(ctx, v.ID, shop, install(t, client), shopify.ShopInfo{Name: "Acme", Currency: "USD"}); err != nil {
+		t.Fatal(err)
+	}
+	cat := catalog.NewStore(conn, clk)
+	pid, err := cat.Upsert(ctx, catalog.Product{VendorID: v.ID, ShopifyProductID: productID, Title: "Candle", Listed: true,
+		Variants: []catalog.Variant{{ShopifyVariantID: prod.Variants[0].ID, SKU: "CANDLE-1", Title: "Cedar",
+			Price: money.Money{Amount: 2500, Currency: "USD"}, StockOnHand: 10}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var variantID string
+	if err := conn.Get(&variantID, `SELECT id FROM variants WHERE product_id = ?`, pid); err != nil {
+		t.Fatal(err)
+	}
+
+	os := orders.NewStore(conn, clk, q, cat, payments{}, orders.Config{})
+	cart, token, _, err := os.CreateCart(ctx, orders.Caller{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := orders.Caller{CartToken: token}
+	if _, err := os.AddLine(ctx, c, cart.ID, orders.LineInput{VariantID: variantID, Quantity: 2}); err != nil {
+		t.Fatal(err)
+	}
+	email, msg := "buyer@example.com", "Happy holidays"
+	r := orders.Recipient{Name: "Ada Lovelace", AddressLines: []string{"12 St James's Square"}, City: "London", PostalCode: "SW1Y 4JH", Country: "GB"}
+	if _, err := os.UpdateCart(ctx, c, cart.ID, orders.CartPatch{Email: &email, GiftMessage: &msg,
+		Recipient: orders.Optional[orders.Recipient]{Set: true, Value: &r}}); err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := os.Checkout(ctx, c, cart.ID, orders.CheckoutInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.MarkPaid(ctx, res.Order.ID, "pi_"+res.Order.ID, money.Money{Amount: 5000, Currency: "USD"}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := os.OrderByID(ctx, res.Order.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.NewLocal(blob.LocalConfig{Dir: t.TempDir(), BaseURL: "http://trove.test/files", Secret: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := fulfilment.New(fulfilment.Deps{DB: conn, Clock: clk, Queue: q, Orders: os, Catalog: cat, Conns: conns, Shopify: client,
+		Webhooks: webhooks.NewStore(conn, clk, q), Blobs: blobs, Post: mail.Postman{Sender: mail.NewLocal(), From: "t@trove.test"}, Log: log},
+		fulfilment.Config{PublicURL: "http://trove.test"})
+	return &world{sb: sb, svc: svc, orders: os, vo: o.VendorOrders[0].ID}
+}
+
+// install runs the OAuth install against the sandbox and returns the token.
+func install(t *testing.T, c *shopify.Client) shopify.Token {
+	t.Helper()
+	authURL, err := c.AuthorizeURL(shop, "state", "https://trove.test/oauth/shopify/callback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := browser.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	tok, err := c.ExchangeCode(context.Background(), shop, loc.Query().Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func TestHandOff(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("run twice, one Shopify order", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, 5*time.Second)
+		for range 2 {
+			if err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := w.sb.Orders(shop)
+		f, err := w.orders.Fulfilment(ctx, w.vo)
+		if err != nil || len(got) != 1 || f.Shopify == nil || f.Shopify.ID != got[0].GID || got[0].Reference != w.vo {
+			t.Fatalf("%d Shopify orders, vendor order %+v, %v", len(got), f.Shopify, err)
+		}
+		if got[0].Note != "Happy holidays" || got[0].ShippingAddress["lastName"] != "Lovelace" || got[0].Lines[0].Quantity != 2 {
+			t.Fatalf("the Shopify order: %+v", got[0])
+		}
+	})
+
+	t.Run("a create that times out after Shopify made the order is found, not made again", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, 300*time.Millisecond)
+		w.sb.SlowNextOrderCreate(shop, 2*time.Second)
+		if err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}); err == nil {
+			t.Fatal("the first run should have timed out")
+		}
+		if f, _ := w.orders.Fulfilment(ctx, w.vo); f.Shopify != nil || len(w.sb.Orders(shop)) != 1 {
+			t.Fatalf("after the timeout: recorded %+v, %d Shopify orders", f.Shopify, len(w.sb.Orders(shop)))
+		}
+		// The queue runs the job again.
+		if err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}); err != nil {
+			t.Fatal(err)
+		}
+		f, _ := w.orders.Fulfilment(ctx, w.vo)
+		if got := w.sb.Orders(shop); len(got) != 1 || f.Shopify == nil || f.Shopify.ID != got[0].GID {
+			t.Fatalf("after the retry: %d Shopify orders, recorded %+v", len(got), f.Shopify)
+		}
+	})
+
+	t.Run("runs at the same moment make one order", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, 5*time.Second)
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() { errs <- w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}) }()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := w.sb.Orders(shop); len(got) != 1 {
+			t.Fatalf("%d Shopify orders", len(got))
+		}
+	})
+}
