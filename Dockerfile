@@ -73,6 +73,9 @@ ARG TARGETOS TARGETARCH
 RUN --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
     go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/trove ./cmd/trove
+# The local blob driver's folder, made here because the runtime image has no
+# shell: copied with the nonroot owner, it seeds a named volume mounted on it.
+RUN mkdir -p /out/blobs
 
 # --- runtime ------------------------------------------------------------------
 # distroless/static: no shell and no package manager, but it has CA
@@ -86,11 +89,15 @@ LABEL org.opencontainers.image.title="trove" \
       org.opencontainers.image.version="${VERSION}"
 
 COPY --from=build /out/trove /trove
+COPY --from=build --chown=65532:65532 /out/blobs /var/lib/trove/blobs
 
 EXPOSE 8080
 # The binary's own default is 127.0.0.1:8080, which nothing outside the
 # container could reach.
 ENV TROVE_HTTP_ADDR=:8080
+# Packing manifests with the local blob driver: mount a volume here (or set
+# TROVE_BLOB_DRIVER=s3).
+ENV TROVE_BLOB_DIR=/var/lib/trove/blobs
 
 # nonroot, by number: Kubernetes' runAsNonRoot can only check a numeric user
 # ("nonroot" by name makes it refuse to start the pod).
