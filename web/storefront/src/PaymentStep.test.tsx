@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/react'
+import { fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { json } from '@trove/shared/test/fetch'
 import { describe, expect, it, vi } from 'vitest'
 import type { CheckoutResult } from './api.ts'
@@ -42,7 +42,8 @@ describe('PaymentStep', () => {
 
     expect(await screen.findByText('Thank you — order ord_1 is paid.')).toBeInTheDocument()
     expect(polls).toBe(3)
-    expect(onPaid).toHaveBeenCalledOnce()
+    // onPaid runs in an effect after the render that shows "paid".
+    await waitFor(() => expect(onPaid).toHaveBeenCalledOnce())
 
     const [path, init] = fetchFn.mock.calls[0]
     expect(path).toBe('/sandbox/stripe/v1/payment_intents/pi_123/confirm')
