@@ -69,6 +69,7 @@ type Stripe struct {
 	events     map[string]*stripeEvent
 	idem       map[string]*stripeIdem
 	invoiceSeq int
+	connect    stripeConnect // Connect: accounts, onboarding links, transfers (stripe_connect.go)
 
 	cause      stripeCause    // the API request under way, for events' request field
 	outbox     []*stripeEvent // events made under mu, sent once it is released
@@ -194,7 +195,7 @@ func NewStripe(cfg StripeConfig) *Stripe {
 		intents: map[string]*stripeIntent{}, charges: map[string]*stripeCharge{}, refunds: map[string]*stripeRefund{},
 		customers: map[string]*stripeCustomer{}, products: map[string]*stripeProduct{}, prices: map[string]*stripePrice{},
 		subs: map[string]*stripeSub{}, invoices: map[string]*stripeInvoice{}, disputes: map[string]*stripeDispute{},
-		events: map[string]*stripeEvent{}, idem: map[string]*stripeIdem{},
+		events: map[string]*stripeEvent{}, idem: map[string]*stripeIdem{}, connect: newStripeConnect(),
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
@@ -757,6 +758,8 @@ func (s *Stripe) lookup(id string) (map[string]any, bool) {
 		if v, ok := s.disputes[id]; ok {
 			return s.renderDispute(v), true
 		}
+	case "acct", "tr", "trr":
+		return s.lookupConnect(id)
 	}
 	return nil, false
 }

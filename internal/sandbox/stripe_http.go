@@ -97,6 +97,7 @@ func (s *Stripe) routes() http.Handler {
 		route("GET "+r.path, s.retrieve(r.prefix, r.name), stripeRoute{})
 	}
 	route("GET /v1/events/{id}", s.getEvent, stripeRoute{})
+	s.connectRoutes(mux, route)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodOptions { // CORS preflight from a browser card form
 			w.Header().Set("Access-Control-Allow-Origin", "*")

@@ -30,6 +30,15 @@ const (
 	EventInvoicePaymentFailed       = "invoice.payment_failed"
 	EventSubscriptionDeleted        = "customer.subscription.deleted"
 	EventSubscriptionUpdated        = "customer.subscription.updated"
+
+	// Connect (2023-10-16): account.updated when a connected account's
+	// onboarding, capabilities or payouts change; transfer.reversed for every
+	// reversal, partial ones included; transfer.updated for a change of
+	// description or metadata.
+	EventAccountUpdated   = "account.updated"
+	EventTransferCreated  = "transfer.created"
+	EventTransferReversed = "transfer.reversed"
+	EventTransferUpdated  = "transfer.updated"
 )
 
 // SignatureTolerance is how far a delivery's signing time may be from now.
@@ -340,4 +349,26 @@ func (e Event) Subscription() (Subscription, error) {
 		return Subscription{}, err
 	}
 	return subscriptionFrom(&s), nil
+}
+
+// AccountObject reads an account.* event's object, the connected account.
+// (Event.Account is a field: the account an event came from, "" for the
+// platform's own events, which is where account.updated arrives for a
+// platform's Express accounts.) The snapshot may be stale: GetAccount when
+// order matters.
+func (e Event) AccountObject() (Account, error) {
+	var a stripego.Account
+	if err := e.decodeObject("account", &a); err != nil {
+		return Account{}, err
+	}
+	return accountFrom(&a), nil
+}
+
+// Transfer reads a transfer.* event's object.
+func (e Event) Transfer() (Transfer, error) {
+	var t stripego.Transfer
+	if err := e.decodeObject("transfer", &t); err != nil {
+		return Transfer{}, err
+	}
+	return transferFrom(&t), nil
 }

@@ -65,7 +65,11 @@ func (m Money) Add(o Money) (Money, error) {
 }
 
 // String formats m as "USD 12.34" (or "JPY 1200", "USD -0.05").
-func (m Money) String() string {
+func (m Money) String() string { return m.Currency + " " + m.Decimal() }
+
+// Decimal formats the amount alone as a plain decimal number in the
+// currency's units: "12.34", "1200", "-0.05". Exact: no floating point.
+func (m Money) Decimal() string {
 	exp := Exponent(m.Currency)
 	a := m.Amount
 	sign := ""
@@ -76,12 +80,12 @@ func (m Money) String() string {
 	}
 	s := strconv.FormatUint(u, 10)
 	if exp == 0 {
-		return m.Currency + " " + sign + s
+		return sign + s
 	}
 	for len(s) <= exp {
 		s = "0" + s
 	}
-	return m.Currency + " " + sign + s[:len(s)-exp] + "." + s[len(s)-exp:]
+	return sign + s[:len(s)-exp] + "." + s[len(s)-exp:]
 }
 
 // Allocate splits amount into len(weights) parts proportional to weights, such

@@ -1,0 +1,489 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/trove-platform/trove/internal/platform/clock"
+)
+
+// XeroConfig configures the Xero stand-in.
+type XeroConfig struct {
+	// ClientID and ClientSecret are the app's credentials: the only client
+	// the identity endpoints accept. Empty: "sandbox-client-id" and
+	// "sandbox-client-secret".
+	ClientID, ClientSecret string
+	Clock                  clock.Clock   // nil = clock.System{}
+	Limits                 XeroLimits    // zero fields = Xero's own limits
+	AccessTokenTTL         time.Duration // 0 = 30 minutes, as Xero
+	Log                    *slog.Logger
+}
+
+// XeroLimits are the per-tenant API limits. A zero field takes Xero's value.
+type XeroLimits struct {
+	Concurrent int           // in-flight calls per tenant (Xero: 5)
+	PerMinute  int           // calls per tenant per Minute window (Xero: 60)
+	PerDay     int           // calls per tenant per rolling 24 hours (Xero: 5000)
+	Minute     time.Duration // the length of the "minute" window (Xero: 1m); tests shrink it
+}
+
+// Defaults for an empty XeroConfig field.
+const (
+	XeroDefaultClientID     = "sandbox-client-id"
+	XeroDefaultClientSecret = "sandbox-client-secret"
+)
+
+// Xero's documented lifetimes (developer.xero.com/faq/oauth2).
+const (
+	xeroRefreshTTL   = 60 * 24 * time.Hour // an unused refresh token expires after 60 days
+	xeroRefreshGrace = 30 * time.Minute    // a used one still works this long (a lost response can be retried)
+	xeroCodeTTL      = 5 * time.Minute
+	xeroIdemTTL      = 24 * time.Hour
+	xeroAppPerMinute = 10000 // X-AppMinLimit-Remaining: sent, not enforced
+)
+
+// Xero is a local Xero: the identity endpoints (authorize, token,
+// connections) and the part of the Accounting API Trove uses (contacts,
+// invoices and bills, payments, credit notes and their allocations, the
+// chart of accounts, tax rates, organisation). Every accounting request is
+// authenticated, rate limited per tenant as Xero does, and validated against
+// Xero's own OpenAPI description (package xerospec) before the business
+// rules run. Safe for concurrent use.
+//
+// One server plays every host. With the handler at base B:
+//
+//	https://login.xero.com/identity/connect/authorize -> B/identity/connect/authorize
+//	https://identity.xero.com/connect/token           -> B/connect/token
+//	https://api.xero.com/connections                  -> B/connections
+//	https://api.xero.com/api.xro/2.0/…                -> B/api.xro/2.0/…
+//
+// Order of checks on an accounting call: bearer token (401), xero-tenant-id
+// of the token's grant (403), FailNext outage, rate limits (429), the spec
+// (400 ValidationException, counted in Stats.Rejected), Idempotency-Key
+// replay, then the endpoint's business rules (400 ValidationException,
+// nothing stored when any element of the batch fails).
+//
+// Behaviours taken from Xero's documentation:
+//   - access tokens live 30 minutes; refresh tokens rotate on each use, an
+//     unused one expires after 60 days, and a used one can be retried for a
+//     30 minute grace period (developer.xero.com/faq/oauth2; also stated by
+//     Xero staff on community.xero.com/developer/discussion/105714701);
+//     anything else answers 400 {"error":"invalid_grant"}.
+//   - limits per tenant: 5 in flight, 60 a minute, 5000 a day; 429 with
+//     Retry-After and X-Rate-Limit-Problem; every answer carries
+//     X-MinLimit-Remaining, X-DayLimit-Remaining, X-AppMinLimit-Remaining
+//     (developer.xero.com/faq/limits). The windows here are rolling.
+//   - Idempotency-Key: at most 128 characters (the spec's own parameter
+//     description). Keys are kept 24 hours per tenant. Xero's docs do not
+//     say what a key reused with a different body does, so the stand-in
+//     replays the first answer (status and body) whatever the new request
+//     is. Only answers from an endpoint are kept (2xx and business-rule
+//     400s); 401/403/429, outages and spec rejections are not, so a retry
+//     after one of those runs for real.
+type Xero struct {
+	cfg     XeroConfig
+	clock   clock.Clock
+	log     *slog.Logger
+	limits  XeroLimits
+	handler http.Handler
+
+	mu       sync.Mutex
+	tenants  map[string]*xeroTenant
+	order    []string // tenant ids in the order added
+	codes    map[string]*xeroCode
+	grants   map[string]*xeroGrant
+	access   map[string]*xeroAccess
+	refresh  map[string]*xeroRefresh
+	requests []XeroRequest
+	appLog   []time.Time
+	hold     chan struct{} // non-nil: admitted calls wait for it to close
+}
+
+type xeroCode struct {
+	clientID, redirectURI, scope string
+	tenants                      []string
+	expires                      time.Time
+	used                         bool
+}
+
+type xeroGrant struct {
+	id, authEventID, scope string
+	tenants                []string
+	created                time.Time
+}
+
+type xeroAccess struct {
+	grant   string
+	expires time.Time
+}
+
+type xeroRefresh struct {
+	grant          string
+	issued, usedAt time.Time
+}
+
+type xeroTenant struct {
+	id, name  string
+	created   time.Time
+	accounts  []*xeroAccount
+	contacts  []*XeroContact
+	invoices  []*XeroInvoice
+	payments  []*XeroPayment
+	credits   []*XeroCreditNote
+	idem      map[string]*xeroIdem
+	stats     XeroStats
+	inFlight  int
+	minuteLog []time.Time // admitted calls in the current Minute window
+	dayLog    []time.Time // admitted calls in the last 24 hours
+	failN     int
+	failCode  int
+	invSeq    int
+	cnSeq     int
+}
+
+type xeroAccount struct {
+	id, code, name, typ, class, taxType string
+	enablePayments                      bool
+}
+
+type xeroTaxRate struct {
+	typ, name string
+	rate      float64 // percent
+}
+
+// The seeded tax rates: NONE and EXEMPTEXPENSES at 0%, INPUT at 15%.
+var xeroTaxRates = []xeroTaxRate{
+	{"NONE", "No GST", 0},
+	{"INPUT", "GST on Expenses", 15},
+	{"EXEMPTEXPENSES", "Exempt Expenses", 0},
+}
+
+func xeroTaxRateOf(code string) (xeroTaxRate, bool) {
+	for _, t := range xeroTaxRates {
+		if t.typ == code {
+			return t, true
+		}
+	}
+	return xeroTaxRate{}, false
+}
+
+type xeroIdem struct {
+	status int
+	body   []byte
+	at     time.Time
+}
+
+// XeroStats is what one tenant saw.
+type XeroStats struct {
+	Requests       int // accounting calls naming the tenant with a valid token (429s and outages included)
+	PeakConcurrent int // most calls in flight at once
+	MaxInWindow    int // most calls admitted within any one Minute window (rolling)
+	Throttled      int // 429s sent
+	Refreshes      int // token refreshes by any grant that covers the tenant
+	Rejected       int // 400s for bodies or parameters the spec refused
+}
+
+// XeroRequest is one API call as the stand-in saw it.
+type XeroRequest struct {
+	Method, Path, TenantID, IdempotencyKey string
+	Status                                 int
+	At                                     time.Time
+}
+
+// XeroContact is a contact (a vendor, for Trove's bills).
+type XeroContact struct {
+	ContactID, ContactNumber, Name, EmailAddress string
+	Status                                       string // ACTIVE
+	IsSupplier, IsCustomer                       bool
+	Updated                                      time.Time
+}
+
+// XeroLineItem is one line of an invoice or credit note.
+type XeroLineItem struct {
+	LineItemID, Description string
+	Quantity, UnitAmount    float64
+	AccountCode, TaxType    string
+	TaxAmount, LineAmount   float64
+}
+
+// XeroAllocation is part of a credit note set against an invoice.
+type XeroAllocation struct {
+	AllocationID, CreditNoteID, InvoiceID string
+	Amount                                float64
+	Date                                  time.Time
+}
+
+// XeroInvoice is an invoice (ACCREC) or a bill (ACCPAY).
+type XeroInvoice struct {
+	InvoiceID, InvoiceNumber, Type, Status, ContactID, Reference string
+	LineAmountTypes, CurrencyCode                                string
+	Date, DueDate                                                time.Time // DueDate zero: none
+	LineItems                                                    []XeroLineItem
+	SubTotal, TotalTax, Total                                    float64
+	AmountDue, AmountPaid, AmountCredited                        float64
+	FullyPaidOnDate                                              time.Time // zero until PAID
+	PaymentIDs                                                   []string
+	Allocations                                                  []XeroAllocation // credit notes set against it
+	Updated                                                      time.Time
+}
+
+// XeroPayment is money paid against an invoice (or refunded on a credit note).
+type XeroPayment struct {
+	PaymentID, InvoiceID, CreditNoteID string
+	AccountID, AccountCode             string
+	PaymentType, Status, Reference     string // ACCPAYPAYMENT …, AUTHORISED
+	Amount                             float64
+	Date, Updated                      time.Time
+}
+
+// XeroCreditNote is a credit note (ACCPAYCREDIT from a supplier, ACCRECCREDIT to a customer).
+type XeroCreditNote struct {
+	CreditNoteID, CreditNoteNumber, Type, Status, ContactID, Reference string
+	LineAmountTypes, CurrencyCode                                      string
+	Date, DueDate                                                      time.Time
+	LineItems                                                          []XeroLineItem
+	SubTotal, TotalTax, Total                                          float64
+	RemainingCredit, AppliedAmount                                     float64
+	FullyPaidOnDate                                                    time.Time
+	Allocations                                                        []XeroAllocation
+	PaymentIDs                                                         []string
+	Updated                                                            time.Time
+}
+
+// NewXero returns a stand-in with no tenants: add them with AddTenant.
+func NewXero(cfg XeroConfig) *Xero {
+	if cfg.ClientID == "" {
+		cfg.ClientID = XeroDefaultClientID
+	}
+	if cfg.ClientSecret == "" {
+		cfg.ClientSecret = XeroDefaultClientSecret
+	}
+	if cfg.AccessTokenTTL <= 0 {
+		cfg.AccessTokenTTL = 30 * time.Minute
+	}
+	l := cfg.Limits
+	if l.Concurrent <= 0 {
+		l.Concurrent = 5
+	}
+	if l.PerMinute <= 0 {
+		l.PerMinute = 60
+	}
+	if l.PerDay <= 0 {
+		l.PerDay = 5000
+	}
+	if l.Minute <= 0 {
+		l.Minute = time.Minute
+	}
+	x := &Xero{cfg: cfg, clock: cfg.Clock, log: cfg.Log, limits: l,
+		tenants: map[string]*xeroTenant{}, codes: map[string]*xeroCode{}, grants: map[string]*xeroGrant{},
+		access: map[string]*xeroAccess{}, refresh: map[string]*xeroRefresh{}}
+	if x.clock == nil {
+		x.clock = clock.System{}
+	}
+	if x.log == nil {
+		x.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	x.handler = x.routes()
+	return x
+}
+
+// Handler serves every Xero host at once: /identity/connect/authorize
+// (login.xero.com), /connect/token (identity.xero.com), /connections and
+// /api.xro/2.0/… (api.xero.com). Mount it at the root of a server.
+func (x *Xero) Handler() http.Handler { return x.handler }
+
+// ClientID and ClientSecret are the credentials the stand-in accepts.
+func (x *Xero) ClientID() string     { return x.cfg.ClientID }
+func (x *Xero) ClientSecret() string { return x.cfg.ClientSecret }
+
+// AddTenant adds an organisation with the seeded chart of accounts and
+// returns its tenant id. A grant made after this (the authorize step)
+// covers it; grants made before do not, as a Xero user picks the
+// organisations at consent.
+func (x *Xero) AddTenant(name string) string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	t := &xeroTenant{id: xeroUUID(), name: name, created: x.clock.Now(), idem: map[string]*xeroIdem{}}
+	for _, a := range []xeroAccount{
+		{code: "090", name: "Business Bank Account", typ: "BANK", class: "ASSET", taxType: "NONE"},
+		{code: "091", name: "Stripe clearing", typ: "BANK", class: "ASSET", taxType: "NONE"},
+		{code: "200", name: "Sales", typ: "REVENUE", class: "REVENUE", taxType: "NONE"},
+		{code: "260", name: "Commission income", typ: "REVENUE", class: "REVENUE", taxType: "NONE"},
+		{code: "300", name: "Cost of goods sold / vendor payouts", typ: "DIRECTCOSTS", class: "EXPENSE", taxType: "INPUT"},
+		{code: "310", name: "Expenses", typ: "EXPENSE", class: "EXPENSE", taxType: "INPUT"},
+	} {
+		a.id = xeroUUID()
+		t.accounts = append(t.accounts, &a)
+	}
+	x.tenants[t.id] = t
+	x.order = append(x.order, t.id)
+	return t.id
+}
+
+// Contacts returns the tenant's contacts, oldest first.
+func (x *Xero) Contacts(tenantID string) []XeroContact {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var out []XeroContact
+	if t := x.tenants[tenantID]; t != nil {
+		for _, c := range t.contacts {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
+
+// Invoices returns the tenant's invoices and bills, oldest first.
+func (x *Xero) Invoices(tenantID string) []XeroInvoice {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var out []XeroInvoice
+	if t := x.tenants[tenantID]; t != nil {
+		for _, in := range t.invoices {
+			out = append(out, in.clone())
+		}
+	}
+	return out
+}
+
+// Payments returns the tenant's payments, oldest first.
+func (x *Xero) Payments(tenantID string) []XeroPayment {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var out []XeroPayment
+	if t := x.tenants[tenantID]; t != nil {
+		for _, p := range t.payments {
+			out = append(out, *p)
+		}
+	}
+	return out
+}
+
+// CreditNotes returns the tenant's credit notes, oldest first.
+func (x *Xero) CreditNotes(tenantID string) []XeroCreditNote {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var out []XeroCreditNote
+	if t := x.tenants[tenantID]; t != nil {
+		for _, c := range t.credits {
+			out = append(out, c.clone())
+		}
+	}
+	return out
+}
+
+// Stats returns what the tenant has seen so far.
+func (x *Xero) Stats(tenantID string) XeroStats {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if t := x.tenants[tenantID]; t != nil {
+		return t.stats
+	}
+	return XeroStats{}
+}
+
+// Requests returns every API call (accounting and connections), oldest first.
+func (x *Xero) Requests() []XeroRequest {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return append([]XeroRequest(nil), x.requests...)
+}
+
+// ExpireAccessTokens expires every access token issued so far: the next
+// call with one answers 401 TokenExpired. Refresh tokens stay valid.
+func (x *Xero) ExpireAccessTokens() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	now := x.clock.Now()
+	for _, a := range x.access {
+		if a.expires.After(now) {
+			a.expires = now
+		}
+	}
+}
+
+// FailNext makes the tenant's next n accounting calls (after the token and
+// tenant checks) answer status with an empty-ish body, doing nothing: an
+// outage. They do not count against the rate limits.
+func (x *Xero) FailNext(tenantID string, status, n int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	t := x.tenants[tenantID]
+	if t == nil {
+		panic(fmt.Sprintf("sandbox xero: no tenant %q", tenantID))
+	}
+	t.failCode, t.failN = status, n
+}
+
+// Hold makes accounting calls wait, once admitted by the rate limits (so
+// they count as in flight), until release is called: tests use it to have
+// several calls in flight at once. release is safe to call more than once.
+func (x *Xero) Hold() (release func()) {
+	ch := make(chan struct{})
+	x.mu.Lock()
+	x.hold = ch
+	x.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			x.mu.Lock()
+			if x.hold == ch {
+				x.hold = nil
+			}
+			x.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
+func (in *XeroInvoice) clone() XeroInvoice {
+	c := *in
+	c.LineItems = append([]XeroLineItem(nil), in.LineItems...)
+	c.PaymentIDs = append([]string(nil), in.PaymentIDs...)
+	c.Allocations = append([]XeroAllocation(nil), in.Allocations...)
+	return c
+}
+
+func (cn *XeroCreditNote) clone() XeroCreditNote {
+	c := *cn
+	c.LineItems = append([]XeroLineItem(nil), cn.LineItems...)
+	c.PaymentIDs = append([]string(nil), cn.PaymentIDs...)
+	c.Allocations = append([]XeroAllocation(nil), cn.Allocations...)
+	return c
+}
+
+// tenantIDs returns the tenant ids in the order they were added.
+func (x *Xero) tenantIDs() []string { return append([]string(nil), x.order...) }
+
+func xeroUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func xeroToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// sortStrings is sort.Strings on a copy.
+func sortStrings(s []string) []string {
+	c := append([]string(nil), s...)
+	sort.Strings(c)
+	return c
+}
