@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"github.com/trove-platform/trove/internal/auth"
+
 	"github.com/trove-platform/trove/internal/platform/blob"
 	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/mail"
@@ -56,6 +58,9 @@ type Config struct {
 	MailFrom   string
 	SMTP       mail.SMTPConfig
 
+	Xero    XeroConfig
+	Payouts PayoutConfig
+
 	BlobDriver string // "local" or "s3"
 	BlobDir    string // the local driver's folder
 	S3         blob.S3Config
@@ -68,6 +73,21 @@ type ShopifyConfig struct {
 	APIVersion string
 	Scopes     []string
 	Endpoint   string // a stand-in's base URL; "" is Shopify itself
+}
+
+// XeroConfig is the platform's Xero app and bookkeeping settings.
+type XeroConfig struct {
+	ClientID, ClientSecret           string
+	APIBase, IdentityBase, LoginBase string // "" is Xero itself
+	PayoutAccount, CommissionAccount string
+	BankAccount, TaxType             string
+}
+
+// PayoutConfig is when and how vendors are paid.
+type PayoutConfig struct {
+	Schedule       string        // cron (UTC)
+	Hold           time.Duration // after shipping, before a cycle pays
+	ConnectCountry string        // the vendors' Stripe Express accounts
 }
 
 // StripeConfig is the Stripe account's settings.
@@ -95,6 +115,8 @@ const (
 	sandboxStripeSecret  = "sk_test_sandbox"
 	sandboxStripePublic  = "pk_test_sandbox"
 	sandboxStripeWebhook = "whsec_sandbox"
+	sandboxXeroClientID  = "sandbox-client-id"
+	sandboxXeroSecret    = "sandbox-client-secret"
 )
 
 // ConfigError lists every problem found in the environment at once.
@@ -385,6 +407,51 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 		}
 	}
 	c.ReservationTTL = e.duration("TROVE_RESERVATION_TTL", 15*time.Minute)
+
+	c.Xero = XeroConfig{
+		ClientID: e.get("TROVE_XERO_CLIENT_ID"), ClientSecret: e.get("TROVE_XERO_CLIENT_SECRET"),
+		APIBase: e.get("TROVE_XERO_API_BASE"), IdentityBase: e.get("TROVE_XERO_IDENTITY_BASE"), LoginBase: e.get("TROVE_XERO_LOGIN_BASE"),
+		PayoutAccount: e.str("TROVE_XERO_PAYOUT_ACCOUNT", "300"), CommissionAccount: e.str("TROVE_XERO_COMMISSION_ACCOUNT", "260"),
+		BankAccount: e.str("TROVE_XERO_BANK_ACCOUNT", "090"), TaxType: e.str("TROVE_XERO_TAX_TYPE", "NONE"),
+	}
+	for name, v := range map[string]string{"TROVE_XERO_API_BASE": c.Xero.APIBase, "TROVE_XERO_IDENTITY_BASE": c.Xero.IdentityBase,
+		"TROVE_XERO_LOGIN_BASE": c.Xero.LoginBase} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			e.problem(name, "want an http(s) URL, got %q", v)
+		}
+	}
+	if needs.sandbox {
+		if c.Xero.ClientID == "" {
+			c.Xero.ClientID = sandboxXeroClientID
+		}
+		if c.Xero.ClientSecret == "" {
+			c.Xero.ClientSecret = sandboxXeroSecret
+		}
+		if c.PublicURL != nil {
+			base := c.PublicURL.String() + "/sandbox/xero"
+			for _, f := range []*string{&c.Xero.APIBase, &c.Xero.IdentityBase, &c.Xero.LoginBase} {
+				if *f == "" {
+					*f = base
+				}
+			}
+		}
+	} else if needs.providers {
+		if c.Xero.ClientID == "" {
+			e.problem("TROVE_XERO_CLIENT_ID", "is required (the Xero app's client id), or run with --sandbox")
+		}
+		if c.Xero.ClientSecret == "" {
+			e.problem("TROVE_XERO_CLIENT_SECRET", "is required (the Xero app's client secret), or run with --sandbox")
+		}
+	}
+	c.Payouts.Schedule = e.str("TROVE_PAYOUT_SCHEDULE", "0 6 * * 1")
+	if _, err := cron.ParseStandard(c.Payouts.Schedule); err != nil {
+		e.problem("TROVE_PAYOUT_SCHEDULE", "want a cron schedule in UTC such as \"0 6 * * 1\" (Mondays 06:00), got %q: %v", c.Payouts.Schedule, err)
+	}
+	c.Payouts.Hold = e.duration("TROVE_PAYOUT_HOLD", 7*24*time.Hour)
+	c.Payouts.ConnectCountry = strings.ToUpper(e.str("TROVE_STRIPE_CONNECT_COUNTRY", "US"))
+	if !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(c.Payouts.ConnectCountry) {
+		e.problem("TROVE_STRIPE_CONNECT_COUNTRY", "want a two-letter country code such as US, got %q", c.Payouts.ConnectCountry)
+	}
 
 	c.MailDriver = e.str("TROVE_MAIL_DRIVER", "local")
 	c.MailFrom = e.str("TROVE_MAIL_FROM", "Trove <no-reply@trove.local>")

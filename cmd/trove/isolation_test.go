@@ -91,6 +91,23 @@ var routeAccess = map[string]struct {
 	"POST /api/v1/admin/orders/{orderID}/refunds":                 {platformAdmin, map[string]any{"reason": "hijack"}},
 	"GET /api/v1/vendor/orders/{vendorOrderID}/refunds":           {vendorUser, nil},
 	"GET /api/v1/vendor/orders":                                   {vendorUser, nil},
+	"GET /api/v1/vendor/finance/balance":                          {vendorUser, nil},
+	"GET /api/v1/vendor/finance/entries":                          {vendorUser, nil},
+	"GET /api/v1/vendor/finance/orders":                           {vendorUser, nil},
+	"GET /api/v1/vendor/finance/payouts":                          {vendorUser, nil},
+	"GET /api/v1/vendor/finance/payouts/{payoutID}":               {vendorUser, nil},
+	"GET /api/v1/vendor/finance/account":                          {vendorUser, nil},
+	"POST /api/v1/vendor/finance/account/onboarding":              {vendorOwner, nil},
+	"GET /api/v1/admin/payouts/cycles":                            {platformAdmin, nil},
+	"POST /api/v1/admin/payouts/cycles":                           {platformAdmin, nil},
+	"GET /api/v1/admin/payouts":                                   {platformAdmin, nil},
+	"GET /api/v1/admin/payouts/{payoutID}":                        {platformAdmin, nil},
+	"POST /api/v1/admin/vendors/{vendorID}/ledger/adjustments":    {platformAdmin, map[string]any{"amount": map[string]any{"amount": 100, "currency": "USD"}, "reason": "x"}},
+	"GET /api/v1/admin/xero":                                      {platformAdmin, nil},
+	"POST /api/v1/admin/xero/connect":                             {platformAdmin, nil},
+	"POST /api/v1/admin/xero/tenant":                              {platformAdmin, map[string]any{"tenant_id": "x"}},
+	"GET /api/v1/admin/reconciliation":                            {platformAdmin, nil},
+	"POST /api/v1/admin/reconciliation/check":                     {platformAdmin, map[string]any{}},
 	"GET /api/v1/vendor/orders/{vendorOrderID}":                   {vendorUser, nil},
 	"POST /api/v1/vendor/orders/{vendorOrderID}/fulfilment":       {vendorUser, map[string]any{"status": "shipped"}},
 	"GET /api/v1/vendor/orders/{vendorOrderID}/manifest":          {vendorUser, nil},
@@ -177,14 +194,14 @@ func TestIsolation(t *testing.T) {
 	}
 	guestCart := created.Cart
 	params := map[string]string{"vendorID": p.vendorB.ID, "userID": p.staffB.ID, "inviteID": inviteB, "jobID": "job_x",
-		"productID": productB, "bundleID": "bdl_x", "cartID": guestCart.ID, "lineID": "cln_x", "orderID": "ord_x", "subscriptionID": "sub_x", "vendorOrderID": "vor_x"}
+		"productID": productB, "bundleID": "bdl_x", "cartID": guestCart.ID, "lineID": "cln_x", "orderID": "ord_x", "subscriptionID": "sub_x", "vendorOrderID": "vor_x", "payoutID": "pyo_x"}
 
 	tokens := map[string]string{}
 	for _, u := range []string{p.buyer.Email, p.ownerA.Email, p.staffA.Email} {
 		tokens[u] = signIn(t, s, u)
 	}
 
-	r := routes(routeDeps{metrics: prometheus.NewRegistry(), shopify: &shopifyParts{}, pay: &paymentParts{}, fulfilment: &fulfilmentParts{}})
+	r := routes(routeDeps{metrics: prometheus.NewRegistry(), shopify: &shopifyParts{}, pay: &paymentParts{}, payouts: &payoutParts{}, fulfilment: &fulfilmentParts{}})
 	seen := map[string]bool{}
 	refusals := 0
 	err = chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {

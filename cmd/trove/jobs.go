@@ -9,8 +9,10 @@ import (
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog/shopifysync"
 	"github.com/trove-platform/trove/internal/fulfilment"
+	"github.com/trove-platform/trove/internal/invoicing"
 	"github.com/trove-platform/trove/internal/orders"
 	"github.com/trove-platform/trove/internal/payments"
+	"github.com/trove-platform/trove/internal/payouts"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/mail"
@@ -29,6 +31,8 @@ type jobDeps struct {
 	auth       *auth.Service
 	post       mail.Postman
 	fulfilment *fulfilment.Service
+	payouts    *payoutParts
+	hooks      *webhooks.Store
 	shopify    *shopifyParts
 	payments   *paymentParts
 }
@@ -85,24 +89,40 @@ func registerJobs(reg *queue.Registry, d *jobDeps) {
 		return d.shopify.syncer.Reconcile(ctx, m, j)
 	}, queue.Timeout(10*time.Minute), queue.Concurrency(2))
 
-	// stripe.webhook -> follow up one verified Stripe event (re-reading the intent).
+	// stripe.webhook -> follow up one verified Stripe event (re-reading the
+	// object): Connect accounts are the payouts', the rest the payments'.
 	queue.Handle(reg, "stripe.webhook", func(ctx context.Context, m queue.Meta, e webhooks.StripeEvent) error {
+		if payouts.HandlesEvent(e.Type) {
+			return d.payouts.payouts.OnStripeEvent(ctx, d.hooks, e)
+		}
 		return d.payments.payments.OnEvent(ctx, m, e)
 	}, queue.Concurrency(8))
 	// payments.create_refund -> make the Stripe refund of one recorded refund.
 	queue.Handle(reg, "payments.create_refund", func(ctx context.Context, m queue.Meta, j payments.CreateRefund) error {
 		return d.payments.refunds.OnCreateRefund(ctx, m, j)
 	}, queue.Timeout(45*time.Second))
+	// payments.refund_succeeded -> the vendors' ledgers are debited (and a
+	// payout already made is reversed).
+	queue.Handle(reg, "payments.refund_succeeded.ledger", func(ctx context.Context, m queue.Meta, j payments.RefundSucceededJob) error {
+		r, err := refundForLedger(ctx, d.payments.refunds, j.RefundID)
+		if err != nil {
+			return err
+		}
+		return d.payouts.payouts.PostRefund(ctx, r)
+	})
 	// payments.refund_succeeded -> the buyer hears the money is on its way back.
 	queue.Handle(reg, "payments.refund_succeeded.mail", func(ctx context.Context, m queue.Meta, j payments.RefundSucceededJob) error {
 		return payments.RefundMailHandler(d.payments.refunds, d.post)(ctx, m, j)
 	}, queue.Timeout(45*time.Second))
-	// orders.paid -> the buyer's receipt; fulfilment starts (a hand-off and a
-	// vendor mail per vendor order). (Ledger lines join this fan-out with
-	// payouts.)
+	// orders.paid -> the buyer's receipt; the vendors' sales and commission
+	// in the ledger; fulfilment starts (a hand-off and a vendor mail per
+	// vendor order).
 	queue.Handle(reg, "orders.paid.receipt", func(ctx context.Context, m queue.Meta, p orders.Paid) error {
 		return orders.ReceiptHandler(d.payments.orders, d.post)(ctx, m, p)
 	}, queue.Timeout(45*time.Second))
+	queue.Handle(reg, "orders.paid.ledger", func(ctx context.Context, m queue.Meta, p orders.Paid) error {
+		return d.payouts.payouts.PostSale(ctx, p.OrderID)
+	})
 	queue.Handle(reg, "orders.paid.fulfilment", func(ctx context.Context, m queue.Meta, p orders.Paid) error {
 		return d.fulfilment.OnPaid(ctx, m, p)
 	})
@@ -128,13 +148,53 @@ func registerJobs(reg *queue.Registry, d *jobDeps) {
 		return d.payments.orders.ReleaseExpired(ctx, m, j)
 	}, queue.Concurrency(1))
 
+	// Payouts: a cycle (scheduled, or an operator's "run now"), a transfer
+	// per payout, a reversal per refund after payout.
+	queue.Handle(reg, "payouts.run_cycle", func(ctx context.Context, m queue.Meta, j payouts.RunCycleJob) error {
+		return d.payouts.payouts.OnRunCycle(ctx, m, j)
+	}, queue.Concurrency(1), queue.Timeout(10*time.Minute))
+	queue.Handle(reg, "payouts.transfer", func(ctx context.Context, m queue.Meta, j payouts.TransferJob) error {
+		return d.payouts.payouts.OnTransfer(ctx, m, j)
+	}, queue.Timeout(time.Minute))
+	queue.Handle(reg, "payouts.reverse", func(ctx context.Context, m queue.Meta, j payouts.ReverseJob) error {
+		return d.payouts.payouts.OnReverse(ctx, m, j)
+	}, queue.Timeout(time.Minute))
+	// Bookkeeping in Xero: contact -> bill -> payment per payout; a credit
+	// note per reversal; reconciliation after each and on a schedule.
+	queue.Handle(reg, "payouts.transferred.xero", func(ctx context.Context, m queue.Meta, j payouts.Transferred) error {
+		return d.payouts.invoicing.OnTransferred(ctx, m, j)
+	})
+	queue.Handle(reg, "payouts.reversed.xero", func(ctx context.Context, m queue.Meta, j payouts.Reversed) error {
+		return d.payouts.invoicing.OnReversed(ctx, m, j)
+	})
+	queue.Handle(reg, "invoicing.contact", func(ctx context.Context, m queue.Meta, j invoicing.ContactJob) error {
+		return d.payouts.invoicing.OnContact(ctx, m, j)
+	}, queue.Timeout(2*time.Minute))
+	queue.Handle(reg, "invoicing.bill", func(ctx context.Context, m queue.Meta, j invoicing.BillJob) error {
+		return d.payouts.invoicing.OnBill(ctx, m, j)
+	}, queue.Timeout(2*time.Minute))
+	queue.Handle(reg, "invoicing.payment", func(ctx context.Context, m queue.Meta, j invoicing.PaymentJob) error {
+		return d.payouts.invoicing.OnPayment(ctx, m, j)
+	}, queue.Timeout(2*time.Minute))
+	queue.Handle(reg, "invoicing.credit_note", func(ctx context.Context, m queue.Meta, j invoicing.CreditNoteJob) error {
+		return d.payouts.invoicing.OnCreditNote(ctx, m, j)
+	}, queue.Timeout(2*time.Minute))
+	queue.Handle(reg, "invoicing.reconcile", func(ctx context.Context, m queue.Meta, j invoicing.ReconcileJob) error {
+		return d.payouts.invoicing.OnReconcile(ctx, m, j)
+	}, queue.Timeout(10*time.Minute), queue.Concurrency(2))
+
 	registerCrashTestJobs(reg, d.db)
 }
 
 // schedules lists the recurring jobs. Every trove process runs the scheduler;
 // each occurrence is enqueued once.
-func schedules() []queue.Schedule {
+func schedules(cfg Config) []queue.Schedule {
 	return []queue.Schedule{
+		{Name: "payouts.run_cycle", Spec: cfg.Payouts.Schedule, Job: func(at time.Time) queue.Job {
+			return payouts.RunCycleJob{Occurrence: at.UTC().Format(time.RFC3339)}
+		}},
+		// Re-check what is not reconciled yet against Stripe and Xero.
+		{Name: "invoicing.reconcile", Spec: "41 * * * *", Job: func(time.Time) queue.Job { return invoicing.ReconcileJob{} }},
 		{Name: "jobs.prune", Spec: "@hourly", Job: func(time.Time) queue.Job { return queue.PruneJob{} }},
 		// Webhooks get lost (Shopify gives up after 8 tries in 4 hours): an
 		// hourly sweep finds and repairs what they missed.

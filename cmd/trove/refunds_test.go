@@ -86,7 +86,7 @@ func (r refundJSON) sums(t *testing.T) {
 func TestRefundsEndToEnd(t *testing.T) {
 	t.Parallel()
 	wired := 0
-	chi.Walk(routes(routeDeps{metrics: prometheus.NewRegistry(), shopify: &shopifyParts{}, pay: &paymentParts{}, fulfilment: &fulfilmentParts{files: http.NotFoundHandler()}}),
+	chi.Walk(routes(routeDeps{metrics: prometheus.NewRegistry(), shopify: &shopifyParts{}, pay: &paymentParts{}, payouts: &payoutParts{}, fulfilment: &fulfilmentParts{files: http.NotFoundHandler()}}),
 		func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 			if strings.HasSuffix(route, "/refunds") {
 				wired++

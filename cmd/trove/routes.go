@@ -11,8 +11,10 @@ import (
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog"
 	"github.com/trove-platform/trove/internal/fulfilment"
+	"github.com/trove-platform/trove/internal/invoicing"
 	"github.com/trove-platform/trove/internal/orders"
 	"github.com/trove-platform/trove/internal/payments"
+	"github.com/trove-platform/trove/internal/payouts"
 	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/health"
 	"github.com/trove-platform/trove/internal/platform/httpx"
@@ -36,6 +38,7 @@ type routeDeps struct {
 	shopify     *shopifyParts
 	pay         *paymentParts
 	fulfilment  *fulfilmentParts
+	payouts     *payoutParts
 	hooks       *webhooks.Store
 	proxies     auth.Proxies
 	sandbox     bool
@@ -118,12 +121,19 @@ func routes(d routeDeps) chi.Router {
 			r.Method(http.MethodPost, "/orders/{vendorOrderID}/fulfilment", fulfilment.HandleUpdate(d.fulfilment.service))
 			r.Method(http.MethodGet, "/orders/{vendorOrderID}/manifest", fulfilment.HandleManifest(d.fulfilment.service))
 			r.Method(http.MethodPost, "/manifests/batch", fulfilment.HandleBatch(d.fulfilment.service))
+			r.Method(http.MethodGet, "/finance/balance", payouts.HandleBalance(d.payouts.payouts))
+			r.Method(http.MethodGet, "/finance/entries", payouts.HandleEntries(d.payouts.payouts))
+			r.Method(http.MethodGet, "/finance/orders", payouts.HandleOrderSummaries(d.payouts.payouts))
+			r.Method(http.MethodGet, "/finance/payouts", payouts.HandleVendorPayouts(d.payouts.payouts))
+			r.Method(http.MethodGet, "/finance/payouts/{payoutID}", payouts.HandleVendorPayout(d.payouts.payouts))
+			r.Method(http.MethodGet, "/finance/account", payouts.HandleAccount(d.payouts.payouts))
 			r.Method(http.MethodGet, "/orders/{vendorOrderID}/refunds", payments.HandleVendorOrderRefunds(d.pay.refunds))
 			r.Method(http.MethodPost, "/orders/{vendorOrderID}/refunds", payments.HandleCreateVendorRefund(d.pay.refunds))
 			r.Group(func(r chi.Router) {
 				r.Use(auth.RequireRole(auth.RoleVendorOwner))
 				r.Method(http.MethodPatch, "/profile", vendors.HandleUpdateOwnProfile(d.vendors))
 				r.Method(http.MethodPost, "/shopify/connect", vendors.HandleShopifyConnect(d.shopify.installer))
+				r.Method(http.MethodPost, "/finance/account/onboarding", payouts.HandleOnboard(d.payouts.payouts))
 				r.Method(http.MethodPost, "/team/invites", auth.HandleInvite(d.auth))
 				r.Method(http.MethodDelete, "/team/invites/{inviteID}", auth.HandleRevokeInvite(d.auth))
 				r.Method(http.MethodPatch, "/team/members/{userID}", auth.HandleSetMemberRole(d.auth))
@@ -157,6 +167,16 @@ func routes(d routeDeps) chi.Router {
 			r.Method(http.MethodGet, "/vendor-orders/{vendorOrderID}", fulfilment.HandleVendorOrder(d.fulfilment.service))
 			r.Method(http.MethodPost, "/vendor-orders/{vendorOrderID}/fulfilment", fulfilment.HandleUpdate(d.fulfilment.service))
 			r.Method(http.MethodGet, "/vendor-orders/{vendorOrderID}/manifest", fulfilment.HandleManifest(d.fulfilment.service))
+			r.Method(http.MethodGet, "/payouts/cycles", payouts.HandleCycles(d.payouts.payouts))
+			r.Method(http.MethodPost, "/payouts/cycles", payouts.HandleRunCycle(d.payouts.payouts))
+			r.Method(http.MethodGet, "/payouts", payouts.HandlePayouts(d.payouts.payouts))
+			r.Method(http.MethodGet, "/payouts/{payoutID}", payouts.HandlePayout(d.payouts.payouts))
+			r.Method(http.MethodPost, "/vendors/{vendorID}/ledger/adjustments", payouts.HandleAdjust(d.payouts.payouts))
+			r.Method(http.MethodGet, "/xero", invoicing.HandleConnection(d.payouts.invoicing))
+			r.Method(http.MethodPost, "/xero/connect", invoicing.HandleConnect(d.payouts.invoicing))
+			r.Method(http.MethodPost, "/xero/tenant", invoicing.HandleChooseTenant(d.payouts.invoicing))
+			r.Method(http.MethodGet, "/reconciliation", invoicing.HandleReport(d.payouts.invoicing))
+			r.Method(http.MethodPost, "/reconciliation/check", invoicing.HandleCheck(d.payouts.invoicing))
 			r.Method(http.MethodGet, "/jobs/dead", queue.HandleListDead(d.queue))
 			r.Method(http.MethodPost, "/jobs/retry", queue.HandleRetryKind(d.queue, operator))
 			r.Method(http.MethodPost, "/jobs/{jobID}/retry", queue.HandleRetry(d.queue, operator))
@@ -177,6 +197,9 @@ func routes(d routeDeps) chi.Router {
 	if d.shopify != nil && d.shopify.sandbox != nil {
 		r.Handle("/sandbox/shopify/*", http.StripPrefix("/sandbox/shopify", d.shopify.sandbox.Handler()))
 	}
+	if d.payouts != nil && d.payouts.sandbox != nil {
+		r.Handle("/sandbox/xero/*", http.StripPrefix("/sandbox/xero", d.payouts.sandbox.Handler()))
+	}
 	if d.pay != nil && d.pay.sandbox != nil {
 		r.Handle("/sandbox/stripe/*", http.StripPrefix("/sandbox/stripe", d.pay.sandbox.Handler()))
 	}
@@ -192,6 +215,7 @@ func routes(d routeDeps) chi.Router {
 		r.Use(d.auth.Authenticate)
 		r.HandleFunc("/*", httpx.NotFound().ServeHTTP)
 		r.With(auth.RequireRole(auth.RoleVendorOwner)).Method(http.MethodGet, "/shopify/callback", vendors.HandleShopifyCallback(d.shopify.installer))
+		r.With(auth.RequireRole(auth.RolePlatformAdmin)).Method(http.MethodGet, "/xero/callback", invoicing.HandleCallback(d.payouts.invoicing))
 	})
 
 	// Web apps: vendor admin under /vendor/, the storefront everywhere else.

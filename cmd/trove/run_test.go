@@ -113,6 +113,8 @@ func baseEnv(dsn string) map[string]string {
 		"TROVE_STRIPE_SECRET_KEY":      "sk_test_trove",
 		"TROVE_STRIPE_PUBLISHABLE_KEY": "pk_test_trove",
 		"TROVE_STRIPE_WEBHOOK_SECRET":  "whsec_trove",
+		"TROVE_XERO_CLIENT_ID":         "test-xero-id",
+		"TROVE_XERO_CLIENT_SECRET":     "test-xero-secret",
 	}
 }
 

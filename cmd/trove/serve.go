@@ -113,8 +113,14 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 		return err
 	}
 	jobs.fulfilment = ful.service
+	pout, err := newPayoutParts(conn, clk, cfg, log, q, box, pay, vendorStore, opts.sandbox)
+	if err != nil {
+		return err
+	}
+	jobs.payouts, jobs.hooks = pout, hooks
 	router := routes(routeDeps{
 		fulfilment: ful,
+		payouts:    pout,
 		db:         conn,
 		metrics:    reg,
 		queue:      q,
@@ -173,6 +179,9 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 			if err := connectDemoStores(ctx, shop, vendorStore, authSvc); err != nil && ctx.Err() == nil {
 				log.Error("connecting the demo stores to the sandbox Shopify failed", "err", err.Error())
 			}
+			if err := connectDemoXero(ctx, pout, authSvc, cfg.SeedAdminEmail); err != nil && ctx.Err() == nil {
+				log.Error("connecting the sandbox Xero failed", "err", err.Error())
+			}
 		}
 		var jobs sync.WaitGroup
 		jobs.Go(func() { q.Run(ctx, cfg.ShutdownTimeout) })
@@ -216,7 +225,7 @@ func newQueue(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logger, metr
 		return nil, nil, nil, err
 	}
 	deps.queue = q
-	sched, err := queue.NewScheduler(q, schedules()...)
+	sched, err := queue.NewScheduler(q, schedules(cfg)...)
 	if err != nil {
 		return nil, nil, nil, err
 	}

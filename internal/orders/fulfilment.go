@@ -586,3 +586,26 @@ func (s *Store) RecordManifest(ctx context.Context, vendorOrderID, key string, v
 	}
 	return nil
 }
+
+// SettledVendorOrders returns which of the vendor orders a payout may pay
+// now: those shipped (or delivered) at or before shippedBy, and those
+// cancelled (whatever they still hold nets to what was refunded).
+func (s *Store) SettledVendorOrders(ctx context.Context, vendorOrderIDs []string, shippedBy time.Time) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(vendorOrderIDs) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT id FROM vendor_orders WHERE id IN (?) AND (status = 'cancelled'
+		OR (status IN ('shipped', 'delivered') AND shipped_at <= ?))`, vendorOrderIDs, shippedBy)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if err := s.db.SelectContext(ctx, &ids, q, args...); err != nil {
+		return nil, fmt.Errorf("orders: read settled vendor orders: %w", err)
+	}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}

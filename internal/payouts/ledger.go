@@ -1,0 +1,274 @@
+package payouts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/platform/audit"
+	"github.com/trove-platform/trove/internal/platform/db"
+	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/id"
+	"github.com/trove-platform/trove/internal/platform/money"
+	"github.com/trove-platform/trove/internal/platform/queue"
+)
+
+// Entry kinds.
+const (
+	KindSale             = "sale"
+	KindCommission       = "commission"
+	KindRefund           = "refund"
+	KindRefundCommission = "refund_commission"
+	KindAdjustment       = "adjustment"
+)
+
+// Entry is one ledger row.
+type Entry struct {
+	ID            string      `json:"id" db:"id"`
+	VendorID      string      `json:"vendor_id" db:"vendor_id"`
+	Kind          string      `json:"kind" db:"kind"`
+	Currency      string      `json:"-" db:"currency"`
+	AmountMinor   int64       `json:"-" db:"amount"`
+	Amount        money.Money `json:"amount" db:"-"`
+	OrderID       *string     `json:"order_id" db:"order_id"`
+	VendorOrderID *string     `json:"vendor_order_id" db:"vendor_order_id"`
+	RefundID      *string     `json:"refund_id" db:"refund_id"`
+	Memo          string      `json:"memo" db:"memo"`
+	PayoutID      *string     `json:"payout_id" db:"payout_id"`
+	CreatedAt     time.Time   `json:"created_at" db:"created_at"`
+}
+
+const entryColumns = `e.id, e.vendor_id, e.kind, e.currency, e.amount, e.order_id, e.vendor_order_id, e.refund_id, e.memo,
+	pi.payout_id, e.created_at`
+
+const entryFrom = ` FROM ledger_entries e LEFT JOIN payout_items pi ON pi.entry_id = e.id`
+
+func (e *Entry) fill() { e.Amount = money.Money{Amount: e.AmountMinor, Currency: e.Currency} }
+
+type newEntry struct {
+	vendorID, kind, currency, sourceKey string
+	amount                              int64
+	orderID, vendorOrderID, refundID    string
+	memo, by                            string
+}
+
+// insertEntryTx appends an entry unless its source already posted one, and
+// returns the entry's id and whether it is new.
+func insertEntryTx(ctx context.Context, tx *sqlx.Tx, e newEntry, now time.Time) (string, bool, error) {
+	entryID := id.New("led")
+	res, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (id, vendor_id, kind, currency, amount, source_key, order_id,
+		vendor_order_id, refund_id, memo, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON DUPLICATE KEY UPDATE id = id`, entryID, e.vendorID, e.kind, e.currency, e.amount, e.sourceKey, nullIf(e.orderID),
+		nullIf(e.vendorOrderID), nullIf(e.refundID), e.memo, e.by, now)
+	if err != nil {
+		return "", false, fmt.Errorf("payouts: post %s: %w", e.sourceKey, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return entryID, true, nil
+	}
+	err = tx.GetContext(ctx, &entryID, `SELECT id FROM ledger_entries WHERE source_key = ?`, e.sourceKey)
+	return entryID, false, err
+}
+
+func nullIf(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// PostSale posts a paid order's sales: per vendor order, its subtotal at the
+// vendor's price (+) and the commission at the vendor's rate at checkout (-).
+// A replay posts nothing.
+func (s *Service) PostSale(ctx context.Context, orderID string) error {
+	o, err := s.orders.OrderByID(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	if o.Status != orders.StatusPaid {
+		return fault.Conflict("order %s is %s, not paid", o.ID, o.Status)
+	}
+	now := s.clock.Now()
+	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		for _, vo := range o.VendorOrders {
+			if vo.Status == orders.VendorOrderPending {
+				continue
+			}
+			base := newEntry{vendorID: vo.VendorID, currency: vo.Subtotal.Currency, orderID: o.ID, vendorOrderID: vo.ID, by: "system"}
+			sale := base
+			sale.kind, sale.sourceKey, sale.amount = KindSale, "sale:"+vo.ID, vo.Subtotal.Amount
+			sale.memo = fmt.Sprintf("Order %s", o.ID)
+			if _, _, err := insertEntryTx(ctx, tx, sale, now); err != nil {
+				return err
+			}
+			if c := Commission(vo.Subtotal.Amount, vo.CommissionBPS); c > 0 {
+				com := base
+				com.kind, com.sourceKey, com.amount = KindCommission, "commission:"+vo.ID, -c
+				com.memo = fmt.Sprintf("Commission %s%% on order %s", bpsPercent(vo.CommissionBPS), o.ID)
+				if _, _, err := insertEntryTx(ctx, tx, com, now); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func bpsPercent(bps int) string {
+	s := fmt.Sprintf("%d.%02d", bps/100, bps%100)
+	return strings.TrimSuffix(strings.TrimSuffix(s, "0"), ".0")
+}
+
+// Refund is a refund whose money went back to the buyer, cut per vendor order.
+type Refund struct {
+	ID      string
+	OrderID string
+	Shares  []RefundShare
+}
+
+// RefundShare is a vendor order's part of a refund.
+type RefundShare struct {
+	VendorOrderID string
+	Amount        money.Money
+}
+
+// errSaleNotPosted: the refund's job ran before the sale's; it is retried.
+var errSaleNotPosted = errors.New("payouts: the sale of the refunded vendor order is not posted yet")
+
+// PostRefund posts the vendors' parts of a refund: per vendor order, the
+// refunded amount (-) and the commission it gives back (+), which is the
+// commission on all refunded so far minus the commission on what was refunded
+// before (see Commission). When the vendor order was paid out already, a
+// transfer reversal of the net debit is started (ReverseTransfer); otherwise
+// the next cycle deducts it. A replay posts nothing.
+func (s *Service) PostRefund(ctx context.Context, r Refund) error {
+	o, err := s.orders.OrderByID(ctx, r.OrderID)
+	if err != nil {
+		return err
+	}
+	bps := map[string]orders.VendorOrder{}
+	for _, vo := range o.VendorOrders {
+		bps[vo.ID] = vo
+	}
+	now := s.clock.Now()
+	return db.RetryDeadlocks(ctx, func() error {
+		return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+			for _, sh := range r.Shares {
+				vo, ok := bps[sh.VendorOrderID]
+				if !ok {
+					return queue.Permanent(fmt.Errorf("payouts: refund %s names vendor order %s, not of order %s", r.ID, sh.VendorOrderID, r.OrderID))
+				}
+				if sh.Amount.Amount <= 0 {
+					continue
+				}
+				// The sale row, locked: refunds of one vendor order post one at
+				// a time, so "refunded before" is exact.
+				var saleID string
+				err := tx.GetContext(ctx, &saleID, `SELECT id FROM ledger_entries WHERE source_key = ? FOR UPDATE`, "sale:"+vo.ID)
+				if errors.Is(err, sql.ErrNoRows) {
+					return errSaleNotPosted
+				}
+				if err != nil {
+					return err
+				}
+				var already int
+				if err := tx.GetContext(ctx, &already, `SELECT COUNT(*) FROM ledger_entries WHERE source_key = ?`,
+					"refund:"+r.ID+":"+vo.ID); err != nil {
+					return err
+				}
+				if already > 0 {
+					continue // posted by an earlier run
+				}
+				var before int64
+				if err := tx.GetContext(ctx, &before, `SELECT COALESCE(-SUM(amount), 0) FROM ledger_entries
+					WHERE vendor_order_id = ? AND kind = 'refund'`, vo.ID); err != nil {
+					return err
+				}
+				back := Commission(before+sh.Amount.Amount, vo.CommissionBPS) - Commission(before, vo.CommissionBPS)
+				base := newEntry{vendorID: vo.VendorID, currency: sh.Amount.Currency, orderID: r.OrderID, vendorOrderID: vo.ID,
+					refundID: r.ID, by: "system"}
+				debit := base
+				debit.kind, debit.sourceKey, debit.amount = KindRefund, "refund:"+r.ID+":"+vo.ID, -sh.Amount.Amount
+				debit.memo = fmt.Sprintf("Refund %s on order %s", r.ID, r.OrderID)
+				if _, _, err := insertEntryTx(ctx, tx, debit, now); err != nil {
+					return err
+				}
+				if back > 0 {
+					credit := base
+					credit.kind, credit.sourceKey, credit.amount = KindRefundCommission, "refund_commission:"+r.ID+":"+vo.ID, back
+					credit.memo = fmt.Sprintf("Commission given back with refund %s", r.ID)
+					if _, _, err := insertEntryTx(ctx, tx, credit, now); err != nil {
+						return err
+					}
+				}
+				if err := s.startReversalTx(ctx, tx, r.ID, vo.ID, saleID, sh.Amount.Amount-back, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// Adjustment is an operator's correction of a vendor's balance.
+type Adjustment struct {
+	Amount         money.Money `json:"amount"`
+	Reason         string      `json:"reason"`
+	IdempotencyKey string      `json:"idempotency_key"`
+}
+
+// Adjust posts an operator's adjustment (audited). The same idempotency key
+// for the same vendor posts once; the answer says whether this call posted.
+func (s *Service) Adjust(ctx context.Context, vendorID string, a Adjustment, by audit.Entry) (Entry, bool, error) {
+	var f fault.Fields
+	f.Check(a.Amount.Amount != 0, "amount.amount", "must not be zero")
+	f.Check(money.ValidCurrency(a.Amount.Currency), "amount.currency", "must be an ISO 4217 code such as USD")
+	f.Check(strings.TrimSpace(a.Reason) != "", "reason", "is required")
+	f.Check(utf8.RuneCountInString(a.Reason) <= 1000, "reason", "must be at most 1000 characters")
+	f.Check(len(a.IdempotencyKey) <= 100, "idempotency_key", "must be at most 100 characters")
+	if err := f.Err(); err != nil {
+		return Entry{}, false, err
+	}
+	key := "adjustment:" + id.New("adj")
+	if a.IdempotencyKey != "" {
+		key = "adjustment:" + vendorID + ":" + a.IdempotencyKey
+	}
+	if _, err := s.vendors.Get(ctx, vendorID); err != nil {
+		return Entry{}, false, err
+	}
+	now := s.clock.Now()
+	var entryID string
+	var created bool
+	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var err error
+		entryID, created, err = insertEntryTx(ctx, tx, newEntry{vendorID: vendorID, kind: KindAdjustment, currency: a.Amount.Currency,
+			sourceKey: key, amount: a.Amount.Amount, memo: strings.TrimSpace(a.Reason), by: by.ActorID}, now)
+		if err != nil || !created {
+			return err
+		}
+		by.At, by.VendorID, by.Action, by.ObjectType, by.ObjectID = now, vendorID, "ledger.adjusted", "ledger_entry", entryID
+		by.Reason, by.After = strings.TrimSpace(a.Reason), map[string]any{"amount": a.Amount}
+		return audit.Record(ctx, tx, by)
+	})
+	if err != nil {
+		return Entry{}, false, err
+	}
+	e, err := s.entry(ctx, entryID)
+	return e, created, err
+}
+
+func (s *Service) entry(ctx context.Context, entryID string) (Entry, error) {
+	var e Entry
+	if err := s.db.GetContext(ctx, &e, `SELECT `+entryColumns+entryFrom+` WHERE e.id = ?`, entryID); err != nil {
+		return Entry{}, err
+	}
+	e.fill()
+	return e, nil
+}
