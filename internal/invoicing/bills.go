@@ -309,7 +309,12 @@ func (s *Service) OnCreditNote(ctx context.Context, _ queue.Meta, j CreditNoteJo
 		PaymentID    *string `db:"refund_payment_id"`
 	}
 	err = s.db.GetContext(ctx, &cur, `SELECT credit_note_id, refund_payment_id FROM xero_credit_notes WHERE reversal_id = ?`, r.ID)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// sqlx allocates a struct's pointer fields before it finds no row:
+		// start from nothing.
+		cur.CreditNoteID, cur.PaymentID = nil, nil
+	case err != nil:
 		return err
 	}
 	now := s.clock.Now()
