@@ -103,3 +103,35 @@ func connectDemoXero(ctx context.Context, p *payoutParts, users *auth.Service, a
 	_, err = p.invoicing.FinishConnect(ctx, adminID, loc.Query().Get("state"), loc.Query().Get("code"))
 	return err
 }
+
+// onboardDemoVendors completes, in --sandbox, the demo vendors' Stripe
+// Connect onboarding as each owner would (the stand-in's onboarding page
+// completes at once), so demo payouts can be made. Only on the first start:
+// the sandbox Stripe keeps its accounts in memory, so after a restart the
+// stored accounts are unknown to it and demo transfers fail (their payouts
+// are marked failed and the entries wait; docs/payouts.md).
+func onboardDemoVendors(ctx context.Context, p *payoutParts, vs *vendors.Store) error {
+	noRedirect := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, d := range demoData {
+		v, err := vs.BySlug(ctx, d.vendor.Slug)
+		if fault.Is(err, fault.KindNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st, err := p.payouts.AccountStatus(ctx, v.ID); err != nil || st.Account != nil {
+			continue // onboarded before (or Stripe unreachable): leave it
+		}
+		link, _, err := p.payouts.Onboard(ctx, v.ID, v.ContactEmail)
+		if err != nil {
+			return err
+		}
+		res, err := noRedirect.Get(link)
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+	}
+	return nil
+}

@@ -182,6 +182,9 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 			if err := connectDemoXero(ctx, pout, authSvc, cfg.SeedAdminEmail); err != nil && ctx.Err() == nil {
 				log.Error("connecting the sandbox Xero failed", "err", err.Error())
 			}
+			if err := onboardDemoVendors(ctx, pout, vendorStore); err != nil && ctx.Err() == nil {
+				log.Error("onboarding the demo vendors to the sandbox Stripe Connect failed", "err", err.Error())
+			}
 		}
 		var jobs sync.WaitGroup
 		jobs.Go(func() { q.Run(ctx, cfg.ShutdownTimeout) })
