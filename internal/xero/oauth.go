@@ -3,13 +3,15 @@ package xero
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // Token is what the token endpoint hands out. Access tokens live 30 minutes;
@@ -54,16 +56,18 @@ type Tenant struct {
 	ConnectionID string // the connection's own id (DELETE /connections/{id} disconnects)
 }
 
+// oauth is the app's OAuth2 configuration for one redirect URI. Xero
+// authenticates the app with HTTP Basic at the token endpoint.
+func (c *Client) oauth(redirectURI string) *oauth2.Config {
+	return &oauth2.Config{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret, RedirectURL: redirectURI, Scopes: c.cfg.Scopes,
+		Endpoint: oauth2.Endpoint{AuthURL: c.loginBase + "/identity/connect/authorize", TokenURL: c.identityBase + "/connect/token",
+			AuthStyle: oauth2.AuthStyleInHeader}}
+}
+
 // AuthorizeURL is where to send the browser to connect an organisation.
 // state must be a fresh, unguessable nonce checked on the callback.
 func (c *Client) AuthorizeURL(state, redirectURI string) string {
-	q := url.Values{}
-	q.Set("response_type", "code")
-	q.Set("client_id", c.cfg.ClientID)
-	q.Set("redirect_uri", redirectURI)
-	q.Set("scope", strings.Join(c.cfg.Scopes, " "))
-	q.Set("state", state)
-	return c.loginBase + "/identity/connect/authorize?" + q.Encode()
+	return c.oauth(redirectURI).AuthCodeURL(state)
 }
 
 // ExchangeCode trades the callback's authorization code for the first token pair.
@@ -71,11 +75,8 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI string) (To
 	if code == "" {
 		return Token{}, &Error{kind: ErrInvalidGrant, Op: "exchange code", Message: "empty authorization code"}
 	}
-	return c.token(ctx, "exchange code", url.Values{
-		"grant_type":   {"authorization_code"},
-		"code":         {code},
-		"redirect_uri": {redirectURI},
-	})
+	tok, err := c.oauth(redirectURI).Exchange(c.oauthContext(ctx), code)
+	return c.token(ctx, "exchange code", tok, err)
 }
 
 // Refresh trades a refresh token for a new pair. The old refresh token is
@@ -85,80 +86,63 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI string) (To
 //
 // Refresh is explicit on purpose: nothing in this package refreshes behind
 // the caller's back, because the caller must persist every rotated token.
+// (oauth2's TokenSource is used for the one refresh asked for, with a token
+// that is expired by construction, and then dropped.)
 func (c *Client) Refresh(ctx context.Context, refreshToken string) (Token, error) {
 	if refreshToken == "" {
 		return Token{}, &Error{kind: ErrInvalidGrant, Op: "refresh token", Message: "empty refresh token"}
 	}
-	return c.token(ctx, "refresh token", url.Values{
-		"grant_type":    {"refresh_token"},
-		"refresh_token": {refreshToken},
-	})
+	old := &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Unix(1, 0)}
+	tok, err := c.oauth("").TokenSource(c.oauthContext(ctx), old).Token()
+	return c.token(ctx, "refresh token", tok, err)
 }
 
-// token posts a grant to the token endpoint, authenticating the app with
-// HTTP Basic (what Xero asks for; the same encoding as oauth2's
-// AuthStyleInHeader: id and secret form-escaped, RFC 6749 §2.3.1).
-func (c *Client) token(ctx context.Context, op string, form url.Values) (Token, error) {
-	endpoint := c.identityBase + "/connect/token"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		return Token{}, fmt.Errorf("xero: %s: %w", op, err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret))
-	resp, err := c.hc.Do(req)
+// oauthContext makes oauth2 use the adapter's HTTP client.
+func (c *Client) oauthContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, oauth2.HTTPClient, c.hc)
+}
+
+// token turns the token endpoint's answer into a Token or an error the
+// caller can act on. The expiry is re-based on the injected clock: oauth2
+// stamps it with the wall clock.
+func (c *Client) token(ctx context.Context, op string, tok *oauth2.Token, err error) (Token, error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return Token{}, ctx.Err()
 		}
-		return Token{}, &Error{kind: ErrUnavailable, Op: op, cause: scrubURLError(err)}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return Token{}, &Error{kind: ErrUnavailable, Op: op, Status: resp.StatusCode, cause: err}
-	}
-	if resp.StatusCode != http.StatusOK {
-		var oe struct {
-			Error       string `json:"error"`
-			Description string `json:"error_description"`
+		var re *oauth2.RetrieveError
+		if !errors.As(err, &re) || re.Response == nil {
+			return Token{}, &Error{kind: ErrUnavailable, Op: op, cause: scrubURLError(err)}
 		}
-		_ = json.Unmarshal(body, &oe)
-		e := &Error{Op: op, Status: resp.StatusCode, Type: oe.Error, Message: oe.Description}
+		status := re.Response.StatusCode
+		e := &Error{Op: op, Status: status, Type: re.ErrorCode, Message: re.ErrorDescription}
 		switch {
-		case resp.StatusCode == http.StatusTooManyRequests:
-			e.kind, e.RetryAfter = ErrRateLimited, retryAfter(resp.Header)
-		case resp.StatusCode >= 500:
+		case status == http.StatusTooManyRequests:
+			e.kind, e.RetryAfter = ErrRateLimited, retryAfter(re.Response.Header)
+		case status >= 500:
 			e.kind = ErrUnavailable
-		case oe.Error == "invalid_client" || oe.Error == "unauthorized_client":
+		case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
 			e.kind = ErrInvalidClient
 		default:
 			e.kind = ErrInvalidGrant
 		}
-		c.log.WarnContext(ctx, "xero token endpoint refused", "op", op, "status", resp.StatusCode, "error", oe.Error)
+		c.log.WarnContext(ctx, "xero token endpoint refused", "op", op, "status", status, "error", re.ErrorCode)
 		return Token{}, e
 	}
-	var tr struct {
-		AccessToken  string `json:"access_token"`
-		RefreshToken string `json:"refresh_token"`
-		ExpiresIn    int64  `json:"expires_in"`
-		TokenType    string `json:"token_type"`
+	if tok.AccessToken == "" {
+		return Token{}, &Error{kind: ErrUnavailable, Op: op, Message: "token response has no access_token"}
 	}
-	if err := json.Unmarshal(body, &tr); err != nil {
-		return Token{}, &Error{kind: ErrUnavailable, Op: op, Status: resp.StatusCode, Message: "unreadable token response", cause: err}
+	if tok.TokenType != "" && !strings.EqualFold(tok.TokenType, "Bearer") {
+		return Token{}, &Error{kind: ErrUnavailable, Op: op, Message: "unexpected token_type " + tok.TokenType}
 	}
-	if tr.AccessToken == "" {
-		return Token{}, &Error{kind: ErrUnavailable, Op: op, Status: resp.StatusCode, Message: "token response has no access_token"}
+	expiresIn := 30 * time.Minute // Xero's documented lifetime, when the answer has none
+	switch {
+	case tok.ExpiresIn > 0:
+		expiresIn = time.Duration(tok.ExpiresIn) * time.Second
+	case !tok.Expiry.IsZero():
+		expiresIn = time.Until(tok.Expiry).Round(time.Second)
 	}
-	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "Bearer") {
-		return Token{}, &Error{kind: ErrUnavailable, Op: op, Status: resp.StatusCode, Message: "unexpected token_type " + tr.TokenType}
-	}
-	expiresIn := time.Duration(tr.ExpiresIn) * time.Second
-	if tr.ExpiresIn <= 0 {
-		expiresIn = 30 * time.Minute // Xero's documented lifetime
-	}
-	return Token{AccessToken: tr.AccessToken, RefreshToken: tr.RefreshToken, ExpiresAt: c.clock.Now().Add(expiresIn)}, nil
+	return Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresAt: c.clock.Now().Add(expiresIn)}, nil
 }
 
 // Connections lists the organisations the access token may reach.

@@ -14,8 +14,11 @@
 // Refresh is never hidden: the caller refreshes through Client.Refresh and
 // stores each rotated refresh token itself.
 //
-// Base URLs and the HTTP client come from Config, so the adapter can talk to
-// the sandbox (internal/sandbox) as well as to Xero.
+// The OAuth grants go through golang.org/x/oauth2 (the code exchange and the
+// one refresh asked for); the accounting calls are plain net/http, since the
+// limiter, the retries and the idempotency keys are ours. Base URLs and the
+// HTTP client come from Config, so the adapter can talk to the sandbox
+// (internal/sandbox) as well as to Xero.
 package xero
 
 import (
