@@ -33,19 +33,7 @@ func HandlesTopic(topic string) bool {
 // nothing. Orders that are not Trove's (the vendor's own shop sales) are
 // ignored.
 func (s *Service) OnShopifyWebhook(ctx context.Context, _ queue.Meta, e webhooks.ShopifyEvent) error {
-	ev, err := s.hooks.Get(ctx, e.WebhookID)
-	if err != nil {
-		return queue.Permanent(err)
-	}
-	err = s.follow(ctx, ev)
-	errText := ""
-	if err != nil {
-		errText = err.Error()
-	}
-	if perr := s.hooks.Processed(ctx, ev.ID, errText); perr != nil {
-		return errors.Join(err, perr)
-	}
-	return err
+	return s.hooks.Follow(ctx, e.WebhookID, func(ev webhooks.Event) error { return s.follow(ctx, ev) })
 }
 
 func (s *Service) follow(ctx context.Context, ev webhooks.Event) error {

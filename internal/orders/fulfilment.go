@@ -17,7 +17,6 @@ package orders
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -311,7 +310,7 @@ func (s *Store) VendorFulfilments(ctx context.Context, vendorID string, f Fulfil
 	var afterID string
 	if f.Cursor != "" {
 		var err error
-		if afterAt, afterID, err = decodeFulfilmentCursor(f.Cursor); err != nil {
+		if afterAt, afterID, err = db.DecodeCursor(f.Cursor); err != nil {
 			fe.Add("cursor", "is not a cursor from a previous page")
 		}
 	}
@@ -350,23 +349,10 @@ func (s *Store) VendorFulfilments(ctx context.Context, vendorID string, f Fulfil
 	if len(items) > f.Limit {
 		page.Items = items[:f.Limit]
 		last := page.Items[f.Limit-1]
-		c := base64.RawURLEncoding.EncodeToString([]byte(last.AcceptedAt.UTC().Format(time.RFC3339Nano) + "|" + last.ID))
+		c := db.EncodeCursor(*last.AcceptedAt, last.ID)
 		page.Next = &c
 	}
 	return page, nil
-}
-
-func decodeFulfilmentCursor(c string) (time.Time, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", err
-	}
-	at, id, ok := strings.Cut(string(b), "|")
-	if !ok || id == "" {
-		return time.Time{}, "", errors.New("bad cursor")
-	}
-	t, err := time.Parse(time.RFC3339Nano, at)
-	return t, id, err
 }
 
 // OpenFulfilmentsOfDay lists the vendor's vendor orders accepted on day (UTC)

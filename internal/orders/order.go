@@ -3,15 +3,14 @@ package orders
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/money"
 )
@@ -430,7 +429,7 @@ func (s *Store) BuyerOrders(ctx context.Context, userID, cursor string, limit in
 	if len(keys) > limit {
 		keys = keys[:limit]
 		last := keys[len(keys)-1]
-		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(last.PlacedAt.UTC().Format(time.RFC3339Nano) + "|" + last.ID))
+		page.NextCursor = db.EncodeCursor(last.PlacedAt, last.ID)
 	}
 	ids := make([]string, len(keys))
 	for i, k := range keys {
@@ -447,15 +446,9 @@ func (s *Store) BuyerOrders(ctx context.Context, userID, cursor string, limit in
 }
 
 func decodeHistoryCursor(c string) (time.Time, string, error) {
-	bad := fault.Invalid("cursor is not a next_cursor of this API")
-	b, err := base64.RawURLEncoding.DecodeString(c)
+	t, id, err := db.DecodeCursor(c)
 	if err != nil {
-		return time.Time{}, "", bad
-	}
-	at, id, ok := strings.Cut(string(b), "|")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if !ok || err != nil || id == "" {
-		return time.Time{}, "", bad
+		return time.Time{}, "", fault.Invalid("cursor is not a next_cursor of this API")
 	}
 	return t, id, nil
 }

@@ -50,25 +50,18 @@ type object struct {
 
 // OnEvent processes one recorded Stripe event.
 func (s *Service) OnEvent(ctx context.Context, m queue.Meta, e webhooks.StripeEvent) error {
-	ev, err := s.hooks.Get(ctx, e.WebhookID)
-	if err != nil {
-		return queue.Permanent(err)
-	}
-	var env struct {
-		Data struct {
-			Object json.RawMessage `json:"object"`
-		} `json:"data"`
-	}
-	var obj object
-	if err := json.Unmarshal(ev.Payload, &env); err != nil || json.Unmarshal(env.Data.Object, &obj) != nil {
-		return queue.Permanent(fmt.Errorf("stripe %s: unreadable event", ev.EventID))
-	}
-	err = s.process(ctx, m, ev, obj)
-	errText := ""
-	if err != nil {
-		errText = err.Error()
-	}
-	return errors.Join(err, s.hooks.Processed(ctx, ev.ID, errText))
+	return s.hooks.Follow(ctx, e.WebhookID, func(ev webhooks.Event) error {
+		var env struct {
+			Data struct {
+				Object json.RawMessage `json:"object"`
+			} `json:"data"`
+		}
+		var obj object
+		if err := json.Unmarshal(ev.Payload, &env); err != nil || json.Unmarshal(env.Data.Object, &obj) != nil {
+			return queue.Permanent(fmt.Errorf("stripe %s: unreadable event", ev.EventID))
+		}
+		return s.process(ctx, m, ev, obj)
+	})
 }
 
 func (s *Service) process(ctx context.Context, _ queue.Meta, ev webhooks.Event, obj object) error {

@@ -112,27 +112,21 @@ func HandlesEvent(topic string) bool {
 // OnStripeEvent follows account.updated: the account is re-read from Stripe
 // (events come late and out of order) and its state recorded.
 func (s *Service) OnStripeEvent(ctx context.Context, hooks *webhooks.Store, e webhooks.StripeEvent) error {
-	ev, err := hooks.Get(ctx, e.WebhookID)
-	if err != nil {
-		return queue.Permanent(err)
-	}
-	var env struct {
-		Data struct {
-			Object struct {
-				ID string `json:"id"`
-			} `json:"object"`
-		} `json:"data"`
-	}
-	err = json.Unmarshal(ev.Payload, &env)
-	if err == nil && env.Data.Object.ID != "" {
-		var a stripe.Account
-		if a, err = s.stripe.GetAccount(ctx, env.Data.Object.ID); err == nil {
-			err = s.saveAccount(ctx, a)
+	return hooks.Follow(ctx, e.WebhookID, func(ev webhooks.Event) error {
+		var env struct {
+			Data struct {
+				Object struct {
+					ID string `json:"id"`
+				} `json:"object"`
+			} `json:"data"`
 		}
-	}
-	errText := ""
-	if err != nil {
-		errText = err.Error()
-	}
-	return errors.Join(err, hooks.Processed(ctx, ev.ID, errText))
+		if err := json.Unmarshal(ev.Payload, &env); err != nil || env.Data.Object.ID == "" {
+			return queue.Permanent(fmt.Errorf("payouts: stripe %s: unreadable event", ev.EventID))
+		}
+		a, err := s.stripe.GetAccount(ctx, env.Data.Object.ID)
+		if err != nil {
+			return err
+		}
+		return s.saveAccount(ctx, a)
+	})
 }

@@ -3,12 +3,12 @@ package payouts
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/money"
 )
@@ -281,13 +281,10 @@ func (s *Service) Entries(ctx context.Context, vendorID string, f EntryFilter) (
 	var afterAt time.Time
 	var afterID string
 	if f.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		at, id, ok := strings.Cut(string(b), "|")
-		t, terr := time.Parse(time.RFC3339Nano, at)
-		if err != nil || !ok || terr != nil {
+		var err error
+		if afterAt, afterID, err = db.DecodeCursor(f.Cursor); err != nil {
 			fe.Add("cursor", "is not a cursor from a previous page")
 		}
-		afterAt, afterID = t, id
 	}
 	if err := fe.Err(); err != nil {
 		return EntryPage{}, err
@@ -321,7 +318,7 @@ func (s *Service) Entries(ctx context.Context, vendorID string, f EntryFilter) (
 	if len(items) > f.Limit {
 		page.Items = items[:f.Limit]
 		last := page.Items[f.Limit-1]
-		c := base64.RawURLEncoding.EncodeToString([]byte(last.CreatedAt.UTC().Format(time.RFC3339Nano) + "|" + last.ID))
+		c := db.EncodeCursor(last.CreatedAt, last.ID)
 		page.Next = &c
 	}
 	return page, nil

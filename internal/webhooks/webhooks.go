@@ -86,6 +86,22 @@ func (s *Store) Get(ctx context.Context, id int64) (Event, error) {
 	return e, err
 }
 
+// Follow runs fn on a recorded delivery and records its outcome (Processed):
+// the shape of every job that follows up a webhook. A delivery that is not
+// recorded is a permanent failure (the job can never succeed).
+func (s *Store) Follow(ctx context.Context, id int64, fn func(Event) error) error {
+	ev, err := s.Get(ctx, id)
+	if err != nil {
+		return queue.Permanent(err)
+	}
+	err = fn(ev)
+	errText := ""
+	if err != nil {
+		errText = err.Error()
+	}
+	return errors.Join(err, s.Processed(ctx, ev.ID, errText))
+}
+
 // Processed records the outcome of processing a delivery (errText "" for success).
 func (s *Store) Processed(ctx context.Context, id int64, errText string) error {
 	var q string

@@ -208,19 +208,7 @@ type payload struct {
 
 // OnWebhook processes one recorded Shopify delivery.
 func (s *Syncer) OnWebhook(ctx context.Context, _ queue.Meta, e webhooks.ShopifyEvent) error {
-	ev, err := s.hooks.Get(ctx, e.WebhookID)
-	if err != nil {
-		return queue.Permanent(err)
-	}
-	err = s.process(ctx, ev)
-	errText := ""
-	if err != nil {
-		errText = err.Error()
-	}
-	if perr := s.hooks.Processed(ctx, ev.ID, errText); perr != nil {
-		return errors.Join(err, perr)
-	}
-	return err
+	return s.hooks.Follow(ctx, e.WebhookID, func(ev webhooks.Event) error { return s.process(ctx, ev) })
 }
 
 func (s *Syncer) process(ctx context.Context, ev webhooks.Event) error {

@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -199,4 +201,24 @@ func NamedLock(ctx context.Context, db *sqlx.DB, name string, wait time.Duration
 		conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, name)
 		conn.Close()
 	}, nil
+}
+
+// EncodeCursor makes an opaque keyset-paging cursor from the last row of a
+// page: its sort time and id (pages ordered by time, then id).
+func EncodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
+}
+
+// DecodeCursor reads a cursor EncodeCursor made; anything else is an error.
+func DecodeCursor(c string) (time.Time, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", errors.New("db: not a cursor")
+	}
+	at, id, ok := strings.Cut(string(b), "|")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", errors.New("db: not a cursor")
+	}
+	return t, id, nil
 }
