@@ -104,6 +104,7 @@ var routeAccess = map[string]struct {
 	"POST /api/v1/admin/payouts/cycles":                           {platformAdmin, nil},
 	"GET /api/v1/admin/payouts":                                   {platformAdmin, nil},
 	"GET /api/v1/admin/payouts/{payoutID}":                        {platformAdmin, nil},
+	"POST /api/v1/admin/payouts/{payoutID}/retry":                 {platformAdmin, nil},
 	"POST /api/v1/admin/vendors/{vendorID}/ledger/adjustments":    {platformAdmin, map[string]any{"amount": map[string]any{"amount": 100, "currency": "USD"}, "reason": "x"}},
 	"GET /api/v1/admin/xero":                                      {platformAdmin, nil},
 	"POST /api/v1/admin/xero/connect":                             {platformAdmin, nil},

@@ -284,6 +284,17 @@ func TestPayoutsEndToEnd(t *testing.T) {
 		return n == 1
 	})
 	settled("the reversal's jobs")
+	// An operator's retry of complete payouts books nothing twice.
+	var all struct {
+		Payouts []struct {
+			ID string `json:"id"`
+		} `json:"payouts"`
+	}
+	check(t, admin, "GET", "/api/v1/admin/payouts", nil, 200, &all)
+	for _, po := range all.Payouts {
+		check(t, admin, "POST", "/api/v1/admin/payouts/"+po.ID+"/retry", nil, 202, nil)
+	}
+	settled("the retries")
 	var check2 struct {
 		Checked int `json:"checked"`
 	}

@@ -171,6 +171,7 @@ func routes(d routeDeps) chi.Router {
 			r.Method(http.MethodPost, "/payouts/cycles", payouts.HandleRunCycle(d.payouts.payouts))
 			r.Method(http.MethodGet, "/payouts", payouts.HandlePayouts(d.payouts.payouts))
 			r.Method(http.MethodGet, "/payouts/{payoutID}", payouts.HandlePayout(d.payouts.payouts))
+			r.Method(http.MethodPost, "/payouts/{payoutID}/retry", invoicing.HandleRetry(d.payouts.invoicing))
 			r.Method(http.MethodPost, "/vendors/{vendorID}/ledger/adjustments", payouts.HandleAdjust(d.payouts.payouts))
 			r.Method(http.MethodGet, "/xero", invoicing.HandleConnection(d.payouts.invoicing))
 			r.Method(http.MethodPost, "/xero/connect", invoicing.HandleConnect(d.payouts.invoicing))

@@ -365,3 +365,23 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// Retry starts again whatever a payout still lacks, for an operator after an
+// outage or a fix in Xero: the transfer of a pending payout, else the
+// bookkeeping chain (contact, bill, payment), then a reconciliation. Every
+// step finds its finished work and moves on, so retrying a complete payout
+// only checks it again. It answers what was started.
+func (s *Service) Retry(ctx context.Context, payoutID string) (string, error) {
+	p, err := s.payouts.Payout(ctx, payoutID)
+	if err != nil {
+		return "", err
+	}
+	key := fmt.Sprintf("retry:%s:%d", p.ID, s.clock.Now().UnixNano())
+	switch p.Status {
+	case payouts.StatusFailed:
+		return "", fault.Conflict("payout %s failed (%s): its entries went back to the next cycle", p.ID, p.FailureReason)
+	case payouts.StatusPending:
+		return "transfer", s.next(ctx, payouts.TransferJob{PayoutID: p.ID}, key)
+	}
+	return "bookkeeping", s.next(ctx, ContactJob{PayoutID: p.ID}, key)
+}

@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"net/http"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/httpx"
@@ -19,6 +21,7 @@ import (
 //	GET  /oauth/xero/callback                  HandleCallback(s)
 //	GET  /api/v1/admin/reconciliation          HandleReport(s)  (?cycle_id=, ?format=csv)
 //	POST /api/v1/admin/reconciliation/check    HandleCheck(s)
+//	POST /api/v1/admin/payouts/{payoutID}/retry HandleRetry(s)
 
 // HandleConnection answers the platform's Xero connection.
 func HandleConnection(s *Service) http.Handler {
@@ -158,5 +161,18 @@ func HandleCheck(s *Service) http.Handler {
 			return
 		}
 		httpx.JSON(w, http.StatusOK, map[string]any{"checked": rep.Payouts, "report": rep})
+	})
+}
+
+// HandleRetry starts again what a payout still lacks (see Service.Retry):
+// 202 with what was started.
+func HandleRetry(s *Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started, err := s.Retry(r.Context(), chi.URLParam(r, "payoutID"))
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		httpx.JSON(w, http.StatusAccepted, map[string]string{"payout_id": chi.URLParam(r, "payoutID"), "started": started})
 	})
 }
