@@ -40,11 +40,8 @@ var buyerShipped = mail.NewTemplate("buyer_shipped", `Your gift from {{.F.Vendor
 Carrier: {{.Carrier}}{{end}}{{if .Number}}
 Tracking number: {{.Number}}{{end}}{{if .URL}}
 Track it: {{.URL}}{{end}}{{end}}
-
-See your order: {{.OrderURL}}
 `, `<p>Good news: <strong>{{.F.VendorName}}</strong> has shipped its part of your order {{.F.OrderID}} to {{.F.Recipient.Name}}.</p>
-{{with .F.Tracking}}<p>{{if .Carrier}}Carrier: {{.Carrier}}<br>{{end}}{{if .Number}}Tracking number: {{.Number}}<br>{{end}}{{if .URL}}<a href="{{.URL}}">Track the parcel</a>{{end}}</p>{{end}}
-<p><a href="{{.OrderURL}}">See your order</a></p>`)
+{{with .F.Tracking}}<p>{{if .Carrier}}Carrier: {{.Carrier}}<br>{{end}}{{if .Number}}Tracking number: {{.Number}}<br>{{end}}{{if .URL}}<a href="{{.URL}}">Track the parcel</a>{{end}}</p>{{end}}`)
 
 // OnVendorMail mails the vendor's team (owners and staff with an active
 // account) of a new order, with a link to its packing manifest.
@@ -74,7 +71,7 @@ func (s *Service) OnVendorMail(ctx context.Context, m queue.Meta, j VendorMail) 
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"F": f, "Manifest": link.URL, "OrderURL": s.url("/vendor/orders/" + f.ID)}
+	data := map[string]any{"F": f, "Manifest": link.URL, "OrderURL": s.url("/vendor/")}
 	return sendErr(s.post.Send(ctx, vendorNewOrder, to, data, m.IdempotencyKey("vendor-new-order")))
 }
 
@@ -92,7 +89,7 @@ func (s *Service) OnShipped(ctx context.Context, m queue.Meta, j orders.Shipped)
 	if o.BuyerEmail == "" {
 		return nil
 	}
-	data := map[string]any{"F": f, "OrderURL": s.url("/orders/" + o.ID)}
+	data := map[string]any{"F": f}
 	return sendErr(s.post.Send(ctx, buyerShipped, []string{o.BuyerEmail}, data, m.IdempotencyKey("buyer-shipped")))
 }
 
