@@ -143,6 +143,21 @@ func registerJobs(reg *queue.Registry, d *jobDeps) {
 	queue.Handle(reg, "orders.shipped.mail", func(ctx context.Context, m queue.Meta, j orders.Shipped) error {
 		return d.fulfilment.OnShipped(ctx, m, j)
 	}, queue.Timeout(45*time.Second))
+	// Retention: processed webhook deliveries and abandoned guest carts.
+	queue.Handle(reg, "webhooks.prune", func(ctx context.Context, m queue.Meta, _ webhooks.PruneJob) error {
+		n, err := d.hooks.Prune(ctx, d.clock.Now().Add(-webhooks.Retention))
+		if n > 0 {
+			httpx.Logger(ctx).Info("pruned processed webhook deliveries", "count", n)
+		}
+		return err
+	}, queue.Concurrency(1))
+	queue.Handle(reg, "orders.prune_carts", func(ctx context.Context, m queue.Meta, _ orders.PruneCarts) error {
+		n, err := d.payments.orders.PruneCarts(ctx, d.clock.Now().Add(-orders.CartRetention))
+		if n > 0 {
+			httpx.Logger(ctx).Info("pruned abandoned guest carts", "count", n)
+		}
+		return err
+	}, queue.Concurrency(1))
 	// orders.release_expired -> give back stock held by checkouts never paid.
 	queue.Handle(reg, "orders.release_expired", func(ctx context.Context, m queue.Meta, j orders.ReleaseExpired) error {
 		return d.payments.orders.ReleaseExpired(ctx, m, j)
@@ -201,5 +216,7 @@ func schedules(cfg Config) []queue.Schedule {
 		{Name: "shopify.sweep", Spec: "17 * * * *", Job: func(time.Time) queue.Job { return shopifysync.SweepJob{} }},
 		{Name: "orders.release_expired", Spec: "@every 1m", Job: func(time.Time) queue.Job { return orders.ReleaseExpired{} }},
 		{Name: "vendors.prune_oauth_states", Spec: "@daily", Job: func(time.Time) queue.Job { return vendors.PruneStatesJob{} }},
+		{Name: "webhooks.prune", Spec: "23 3 * * *", Job: func(time.Time) queue.Job { return webhooks.PruneJob{} }},
+		{Name: "orders.prune_carts", Spec: "37 3 * * *", Job: func(time.Time) queue.Job { return orders.PruneCarts{} }},
 	}
 }

@@ -45,3 +45,10 @@ type Shipped struct {
 
 // Kind names the job.
 func (Shipped) Kind() string { return "orders.shipped" }
+
+// PruneCarts is the scheduled clean-up of abandoned guest carts (see
+// Store.PruneCarts).
+type PruneCarts struct{}
+
+// Kind names the job.
+func (PruneCarts) Kind() string { return "orders.prune_carts" }

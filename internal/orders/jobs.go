@@ -94,3 +94,26 @@ func (s *Store) expire(ctx context.Context, orderID string, now time.Time) (bool
 	})
 	return did, err
 }
+
+// CartRetention is how long an untouched guest cart is kept: a guest who
+// comes back within it finds the cart; after it, the cart and its lines go.
+const CartRetention = 30 * 24 * time.Hour
+
+// PruneCarts deletes open guest carts not changed since cutoff and never
+// checked out (no order names them), and says how many. A signed-in buyer's
+// cart is kept: it is theirs until they empty it.
+func (s *Store) PruneCarts(ctx context.Context, cutoff time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := s.db.ExecContext(ctx, `DELETE FROM carts WHERE status = 'open' AND user_id IS NULL AND updated_at < ?
+			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.source_type = 'cart' AND o.source_id = carts.id) LIMIT 1000`, cutoff)
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < 1000 {
+			return total, nil
+		}
+	}
+}
