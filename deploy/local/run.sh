@@ -25,6 +25,8 @@ fi
 export TROVE_HTTP_ADDR=${TROVE_HTTP_ADDR:-127.0.0.1:8080}
 export TROVE_PUBLIC_URL=${TROVE_PUBLIC_URL:-http://${TROVE_HTTP_ADDR/#0.0.0.0/localhost}}
 export TROVE_SEED_ADMIN_PASSWORD=${TROVE_SEED_ADMIN_PASSWORD:-trove-demo-password}
+# The demo pays what shipped a minute ago (a real deployment holds a week).
+export TROVE_PAYOUT_HOLD=${TROVE_PAYOUT_HOLD:-1m}
 
 bin/trove migrate up
 bin/trove seed
