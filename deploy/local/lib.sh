@@ -27,6 +27,19 @@ require_pdftotext() {
   fi
 }
 
+# The browser end-to-end tests (deploy/local/e2e.sh) drive Debian's chromium
+# with playwright-core (no browser download). Installed here when we are root.
+require_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> installing Debian's chromium" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 ||
+      die "could not install chromium"
+  else
+    die "chromium is not installed. Run: sudo apt-get install -y chromium"
+  fi
+}
+
 # A TCP port on 127.0.0.1 that nothing listens on. It is drawn from below the
 # kernel's ephemeral range (ip_local_port_range, 32768 and up on Linux): a port
 # in that range can be held by some outgoing connection, which a connect probe

@@ -67,4 +67,5 @@ fi
 echo "==> web: vitest"
 npm_install_if_needed web
 (cd web && npm test --silent)
+TROVE_TEST_DATABASE_URL=$TROVE_TEST_DATABASE_URL deploy/local/e2e.sh
 echo "==> all tests passed"

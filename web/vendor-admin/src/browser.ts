@@ -5,8 +5,15 @@ export const browser = {
   redirect(url: string): void {
     window.location.assign(url)
   },
-  /** Opens `url` in a new tab; false when the browser blocked it. */
+  /**
+   * Opens `url` in a new tab; false when the browser blocked it. Not with the
+   * 'noopener' feature: with it window.open always answers null, which would
+   * read as blocked. The opener is cut by hand instead.
+   */
   open(url: string): boolean {
-    return window.open(url, '_blank', 'noopener') !== null
+    const w = window.open(url, '_blank')
+    if (w === null) return false
+    w.opener = null
+    return true
   },
 }
