@@ -8,7 +8,8 @@
 -- unique per vendor, so two vendor orders can never claim one Shopify order.
 -- manifest_version counts changes that alter the manifest (bumped in the
 -- transaction of the change); manifest_rendered_version is the version the
--- stored PDF (manifest_key) shows. A download renders afresh when they differ.
+-- stored PDF shows (0: none yet; its blob key is made from vendor, vendor
+-- order and version). A download renders afresh when they differ.
 ALTER TABLE vendor_orders
   ADD COLUMN shopify_order_id          VARCHAR(64)   NULL AFTER status,
   ADD COLUMN shopify_order_name        VARCHAR(64)   NOT NULL DEFAULT '' AFTER shopify_order_id,
@@ -19,8 +20,7 @@ ALTER TABLE vendor_orders
   ADD COLUMN carrier                   VARCHAR(100)  NOT NULL DEFAULT '' AFTER delivered_at,
   ADD COLUMN tracking_number           VARCHAR(100)  NOT NULL DEFAULT '' AFTER carrier,
   ADD COLUMN tracking_url              VARCHAR(1000) NOT NULL DEFAULT '' AFTER tracking_number,
-  ADD COLUMN manifest_key              VARCHAR(512)  NULL AFTER tracking_url,
-  ADD COLUMN manifest_version          INT           NOT NULL DEFAULT 1 AFTER manifest_key,
+  ADD COLUMN manifest_version          INT           NOT NULL DEFAULT 1 AFTER tracking_url,
   ADD COLUMN manifest_rendered_version INT           NOT NULL DEFAULT 0 AFTER manifest_version,
   ADD UNIQUE KEY vendor_orders_shopify (vendor_id, shopify_order_id),
   ADD KEY vendor_orders_vendor_accepted (vendor_id, accepted_at);
@@ -44,7 +44,6 @@ ALTER TABLE vendor_orders
   DROP KEY vendor_orders_shopify,
   DROP COLUMN manifest_rendered_version,
   DROP COLUMN manifest_version,
-  DROP COLUMN manifest_key,
   DROP COLUMN tracking_url,
   DROP COLUMN tracking_number,
   DROP COLUMN carrier,

@@ -56,8 +56,6 @@ CREATE TABLE payout_cycles (
   occurrence     VARCHAR(64)  NULL,
   cutoff         DATETIME(6)  NOT NULL,
   started_by     VARCHAR(64)  NOT NULL,
-  payouts_count  INT          NOT NULL DEFAULT 0,
-  skipped_count  INT          NOT NULL DEFAULT 0,
   started_at     DATETIME(6)  NOT NULL,
   finished_at    DATETIME(6)  NULL,
   PRIMARY KEY (id),

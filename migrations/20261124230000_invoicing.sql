@@ -47,7 +47,6 @@ CREATE TABLE xero_bills (
   invoice_id     VARCHAR(64)  NULL,
   invoice_number VARCHAR(64)  NOT NULL DEFAULT '',
   status         VARCHAR(32)  NOT NULL DEFAULT '',
-  currency       CHAR(3)      NOT NULL,
   total          BIGINT       NOT NULL DEFAULT 0,
   payment_id     VARCHAR(64)  NULL,
   paid_amount    BIGINT       NOT NULL DEFAULT 0,
@@ -66,7 +65,6 @@ CREATE TABLE xero_credit_notes (
   credit_note_id    VARCHAR(64)  NULL,
   number            VARCHAR(64)  NOT NULL DEFAULT '',
   status            VARCHAR(32)  NOT NULL DEFAULT '',
-  currency          CHAR(3)      NOT NULL,
   total             BIGINT       NOT NULL DEFAULT 0,
   refund_payment_id VARCHAR(64)  NULL,
   created_at        DATETIME(6)  NOT NULL,
@@ -77,13 +75,11 @@ CREATE TABLE xero_credit_notes (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- The last check of each payout: the five figures that must agree (NULL:
--- not known, the document is missing) and the verdict.
+-- not known, the document is missing) and the verdict. Amounts are in the
+-- payout's currency (payouts owns cycle, vendor and currency).
 --   status: reconciled | mismatch | incomplete
 CREATE TABLE reconciliations (
   payout_id      VARCHAR(32)   NOT NULL,
-  cycle_id       VARCHAR(32)   NOT NULL,
-  vendor_id      VARCHAR(32)   NOT NULL,
-  currency       CHAR(3)       NOT NULL,
   ledger_total   BIGINT        NOT NULL,
   payout_net     BIGINT        NOT NULL,
   stripe_net     BIGINT        NULL,
@@ -93,7 +89,6 @@ CREATE TABLE reconciliations (
   problems       VARCHAR(2000) NOT NULL DEFAULT '',
   checked_at     DATETIME(6)   NOT NULL,
   PRIMARY KEY (payout_id),
-  KEY reconciliations_cycle (cycle_id),
   KEY reconciliations_status (status, checked_at),
   CONSTRAINT reconciliations_status_known CHECK (status IN ('reconciled', 'mismatch', 'incomplete'))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

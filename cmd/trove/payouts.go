@@ -90,7 +90,7 @@ func connectDemoXero(ctx context.Context, p *payoutParts, users *auth.Service, a
 	if err != nil {
 		return err
 	}
-	noRedirect := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noRedirect := noRedirectClient()
 	res, err := noRedirect.Get(authorize)
 	if err != nil {
 		return err
@@ -111,7 +111,7 @@ func connectDemoXero(ctx context.Context, p *payoutParts, users *auth.Service, a
 // stored accounts are unknown to it and demo transfers fail (their payouts
 // are marked failed and the entries wait; docs/payouts.md).
 func onboardDemoVendors(ctx context.Context, p *payoutParts, vs *vendors.Store) error {
-	noRedirect := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noRedirect := noRedirectClient()
 	for _, d := range demoData {
 		v, err := vs.BySlug(ctx, d.vendor.Slug)
 		if fault.Is(err, fault.KindNotFound) {

@@ -22,7 +22,7 @@ import (
 	"github.com/trove-platform/trove/internal/vendors"
 )
 
-var noRedirect = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+var noRedirect = noRedirectClient()
 
 // TestPayoutsEndToEnd is the payout scenario over real HTTP against the
 // sandbox Stripe (with Connect) and the sandbox Xero: three vendors, one

@@ -61,13 +61,19 @@ func (p *shopifyParts) resync(ctx context.Context, vendorID string) error {
 	return p.syncer.Resync(ctx, vendorID)
 }
 
+// noRedirectClient plays a browser that stops at a redirect, to read where
+// it points (a provider's consent answered at once, in --sandbox).
+func noRedirectClient() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
 // connectDemoStores connects, in --sandbox, every seeded demo vendor to its
 // sandbox shop through the real install flow (the stand-in approves at once):
 // authorize URL, signed callback, code exchange, tokens sealed, webhooks
 // subscribed and an import queued. It runs at every start, connected or not:
 // the sandbox is new each time and knows none of the tokens stored before.
 func connectDemoStores(ctx context.Context, p *shopifyParts, vs *vendors.Store, users *auth.Service) error {
-	noRedirect := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noRedirect := noRedirectClient()
 	for _, d := range demoData {
 		v, err := vs.BySlug(ctx, d.vendor.Slug)
 		if fault.Is(err, fault.KindNotFound) {

@@ -21,7 +21,6 @@ import (
 	"github.com/trove-platform/trove/internal/platform/blob"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db"
-	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/mail"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/shopify"
@@ -117,7 +116,7 @@ func (VendorMail) Kind() string { return "fulfilment.vendor_mail" }
 func (s *Service) OnPaid(ctx context.Context, _ queue.Meta, p orders.Paid) error {
 	o, err := s.orders.OrderByID(ctx, p.OrderID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		for _, vo := range o.VendorOrders {
@@ -144,7 +143,7 @@ func (s *Service) OnPaid(ctx context.Context, _ queue.Meta, p orders.Paid) error
 func (s *Service) OnHandOff(ctx context.Context, _ queue.Meta, j HandOff) error {
 	f, err := s.orders.Fulfilment(ctx, j.VendorOrderID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	switch {
 	case f.Shopify != nil:
@@ -235,11 +234,4 @@ func shippingAddress(r orders.Recipient) shopify.OrderAddress {
 		a.Address2 = r.AddressLines[1]
 	}
 	return a
-}
-
-func permanentIfNotFound(err error) error {
-	if fault.Is(err, fault.KindNotFound) {
-		return queue.Permanent(err)
-	}
-	return err
 }

@@ -48,7 +48,7 @@ Track it: {{.URL}}{{end}}{{end}}
 func (s *Service) OnVendorMail(ctx context.Context, m queue.Meta, j VendorMail) error {
 	f, err := s.orders.Fulfilment(ctx, j.VendorOrderID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	if f.Status == orders.VendorOrderCancelled {
 		return nil
@@ -80,11 +80,11 @@ func (s *Service) OnVendorMail(ctx context.Context, m queue.Meta, j VendorMail) 
 func (s *Service) OnShipped(ctx context.Context, m queue.Meta, j orders.Shipped) error {
 	f, err := s.orders.Fulfilment(ctx, j.VendorOrderID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	o, err := s.orders.OrderByID(ctx, f.OrderID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	if o.BuyerEmail == "" {
 		return nil

@@ -25,7 +25,7 @@ type Link struct {
 func (s *Service) OnChanged(ctx context.Context, _ queue.Meta, j orders.FulfilmentChanged) error {
 	f, err := s.orders.Fulfilment(ctx, j.VendorOrderID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	_, err = s.manifest(ctx, f)
 	return err
@@ -37,20 +37,25 @@ func (s *Service) OnChanged(ctx context.Context, _ queue.Meta, j orders.Fulfilme
 // showed, and two renders of one version write the same bytes.
 func (s *Service) manifest(ctx context.Context, f orders.Fulfilment) (string, error) {
 	if f.ManifestCurrent() {
-		return *f.ManifestKey, nil
+		return manifestKey(f, f.ManifestRendered), nil
 	}
 	var pdf bytes.Buffer
 	if err := manifest.Render(&pdf, s.manifestOf(f)); err != nil {
 		return "", fmt.Errorf("fulfilment: render manifest of %s: %w", f.ID, err)
 	}
-	key := fmt.Sprintf("manifests/%s/%s/v%d.pdf", f.VendorID, f.ID, f.ManifestVersion)
+	key := manifestKey(f, f.ManifestVersion)
 	if err := s.blobs.Put(ctx, key, pdf.Bytes(), "application/pdf"); err != nil {
 		return "", fmt.Errorf("fulfilment: store manifest of %s: %w", f.ID, err)
 	}
-	if err := s.orders.RecordManifest(ctx, f.ID, key, f.ManifestVersion); err != nil {
+	if err := s.orders.RecordManifest(ctx, f.ID, f.ManifestVersion); err != nil {
 		return "", err
 	}
 	return key, nil
+}
+
+// manifestKey is where a version of a vendor order's manifest is stored.
+func manifestKey(f orders.Fulfilment, version int) string {
+	return fmt.Sprintf("manifests/%s/%s/v%d.pdf", f.VendorID, f.ID, version)
 }
 
 // manifestOf is the packing slip of a vendor order: what is left to pack

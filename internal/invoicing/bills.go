@@ -93,7 +93,7 @@ func (s *Service) OnTransferred(ctx context.Context, _ queue.Meta, j payouts.Tra
 func (s *Service) OnContact(ctx context.Context, _ queue.Meta, j ContactJob) error {
 	p, err := s.payouts.Payout(ctx, j.PayoutID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	t, err := s.tenant(ctx)
 	if err != nil {
@@ -172,7 +172,7 @@ func (s *Service) billLines(ctx context.Context, p payouts.Payout) ([]xero.LineI
 func (s *Service) OnBill(ctx context.Context, _ queue.Meta, j BillJob) error {
 	p, err := s.payouts.Payout(ctx, j.PayoutID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	if p.Status != payouts.StatusTransferred || p.TransferredAt == nil {
 		return queue.Permanent(fmt.Errorf("invoicing: payout %s is %s, not transferred", p.ID, p.Status))
@@ -209,10 +209,10 @@ func (s *Service) OnBill(ctx context.Context, _ queue.Meta, j BillJob) error {
 		}
 		now := s.clock.Now()
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO xero_bills (payout_id, tenant_id, contact_id, invoice_id, invoice_number, status,
-			currency, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON DUPLICATE KEY UPDATE invoice_id = VALUES(invoice_id), invoice_number = VALUES(invoice_number), status = VALUES(status),
 			total = VALUES(total), updated_at = VALUES(updated_at)`,
-			p.ID, t.TenantID(), contactID, inv.ID, inv.Number, inv.Status, p.Amount.Currency, inv.Total, now, now); err != nil {
+			p.ID, t.TenantID(), contactID, inv.ID, inv.Number, inv.Status, inv.Total, now, now); err != nil {
 			return err
 		}
 		if err := s.payouts.RecordBill(ctx, p.ID, inv.Number, inv.Status); err != nil {
@@ -227,15 +227,14 @@ func (s *Service) OnBill(ctx context.Context, _ queue.Meta, j BillJob) error {
 func (s *Service) OnPayment(ctx context.Context, _ queue.Meta, j PaymentJob) error {
 	p, err := s.payouts.Payout(ctx, j.PayoutID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	var b struct {
 		InvoiceID *string `db:"invoice_id"`
 		PaymentID *string `db:"payment_id"`
 		Total     int64   `db:"total"`
-		Currency  string  `db:"currency"`
 	}
-	if err := s.db.GetContext(ctx, &b, `SELECT invoice_id, payment_id, total, currency FROM xero_bills WHERE payout_id = ?`, p.ID); err != nil {
+	if err := s.db.GetContext(ctx, &b, `SELECT invoice_id, payment_id, total FROM xero_bills WHERE payout_id = ?`, p.ID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return queue.Permanent(fmt.Errorf("invoicing: payout %s has no bill yet", p.ID))
 		}
@@ -256,14 +255,13 @@ func (s *Service) OnPayment(ctx context.Context, _ queue.Meta, j PaymentJob) err
 		paymentID := ""
 		if inv.Status != "PAID" {
 			pay, err := t.CreatePayment(ctx, xero.Payment{InvoiceID: inv.ID, AccountCode: s.cfg.BankAccount, Reference: deref(p.StripeTransferID),
-				Date: p.TransferredAt.UTC(), Amount: inv.AmountDue, Currency: b.Currency}, "payment:"+p.ID)
+				Date: p.TransferredAt.UTC(), Amount: inv.AmountDue, Currency: p.Amount.Currency}, "payment:"+p.ID)
 			if err != nil {
 				return xeroErr(err)
 			}
-			paymentID = pay.ID
-		}
-		if inv, _, err = t.Invoice(ctx, *b.InvoiceID); err != nil {
-			return xeroErr(err)
+			// Paid in full: Xero marks the bill PAID. The reconciliation
+			// reads it back from Xero; no second read here.
+			paymentID, inv.Status, inv.AmountPaid = pay.ID, "PAID", inv.AmountPaid+pay.Amount
 		}
 		if paymentID == "" {
 			paymentID = "already-paid" // paid in Xero before this step recorded it
@@ -291,7 +289,7 @@ func (s *Service) OnReversed(ctx context.Context, _ queue.Meta, j payouts.Revers
 func (s *Service) OnCreditNote(ctx context.Context, _ queue.Meta, j CreditNoteJob) error {
 	r, err := s.payouts.Reversal(ctx, j.ReversalID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	if r.Status != "reversed" {
 		return queue.Permanent(fmt.Errorf("invoicing: reversal %s is %s", r.ID, r.Status))
@@ -332,8 +330,8 @@ func (s *Service) OnCreditNote(ctx context.Context, _ queue.Meta, j CreditNoteJo
 			return xeroErr(err)
 		}
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO xero_credit_notes (reversal_id, payout_id, tenant_id, credit_note_id, number, status,
-			currency, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, p.ID, t.TenantID(), cn.ID, cn.Number,
-			cn.Status, r.Amount.Currency, cn.Total, now, now); err != nil {
+			total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, p.ID, t.TenantID(), cn.ID, cn.Number,
+			cn.Status, cn.Total, now, now); err != nil {
 			return err
 		}
 		cur.CreditNoteID = &cn.ID
@@ -350,13 +348,6 @@ func (s *Service) OnCreditNote(ctx context.Context, _ queue.Meta, j CreditNoteJo
 		}
 	}
 	return s.next(ctx, ReconcileJob{PayoutID: p.ID}, "invoicing.reconcile:reversal:"+r.ID)
-}
-
-func permanentIfNotFound(err error) error {
-	if fault.Is(err, fault.KindNotFound) {
-		return queue.Permanent(err)
-	}
-	return err
 }
 
 func deref(s *string) string {

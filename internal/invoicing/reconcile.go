@@ -26,9 +26,9 @@ const (
 // refunds. nil: that figure could not be read (the document is missing).
 type Reconciliation struct {
 	PayoutID  string    `json:"payout_id" db:"payout_id"`
-	CycleID   string    `json:"cycle_id" db:"cycle_id"`
-	VendorID  string    `json:"vendor_id" db:"vendor_id"`
-	Currency  string    `json:"currency" db:"currency"`
+	CycleID   string    `json:"cycle_id" db:"-"`
+	VendorID  string    `json:"vendor_id" db:"-"`
+	Currency  string    `json:"currency" db:"-"`
 	Ledger    int64     `json:"ledger_total" db:"ledger_total"`
 	Payout    int64     `json:"payout_net" db:"payout_net"`
 	Stripe    *int64    `json:"stripe_net" db:"stripe_net"`
@@ -46,11 +46,22 @@ func (s *Service) OnReconcile(ctx context.Context, _ queue.Meta, j ReconcileJob)
 		_, err := s.Reconcile(ctx, j.PayoutID)
 		return err
 	}
-	var ids []string
-	if err := s.db.SelectContext(ctx, &ids, `SELECT p.id FROM payouts p LEFT JOIN reconciliations r ON r.payout_id = p.id
-		WHERE p.status = 'transferred' AND (r.payout_id IS NULL OR r.status <> 'reconciled' OR p.updated_at > ? OR r.checked_at < ?)
-		ORDER BY p.created_at LIMIT 1000`, s.clock.Now().Add(-48*time.Hour), s.clock.Now().Add(-7*24*time.Hour)); err != nil {
+	ps, err := s.payouts.Payouts(ctx, payouts.PayoutFilter{Status: payouts.StatusTransferred, Limit: 500})
+	if err != nil {
 		return err
+	}
+	var ids []string
+	for _, p := range ps {
+		var last struct {
+			Status    string    `db:"status"`
+			CheckedAt time.Time `db:"checked_at"`
+		}
+		err := s.db.GetContext(ctx, &last, `SELECT status, checked_at FROM reconciliations WHERE payout_id = ?`, p.ID)
+		stale := err != nil || last.Status != Reconciled || last.CheckedAt.Before(s.clock.Now().Add(-7*24*time.Hour)) ||
+			p.CreatedAt.After(s.clock.Now().Add(-48*time.Hour))
+		if stale {
+			ids = append(ids, p.ID)
+		}
 	}
 	for _, id := range ids {
 		if _, err := s.Reconcile(ctx, id); err != nil {
@@ -107,11 +118,11 @@ func (s *Service) Reconcile(ctx context.Context, payoutID string) (Reconciliatio
 		r.Status = Reconciled
 	}
 	r.Problems = truncate(strings.Join(problems, "; "), 2000)
-	_, err = s.db.ExecContext(ctx, `INSERT INTO reconciliations (payout_id, cycle_id, vendor_id, currency, ledger_total, payout_net,
-		stripe_net, xero_bill_net, xero_paid_net, status, problems, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = s.db.ExecContext(ctx, `INSERT INTO reconciliations (payout_id, ledger_total, payout_net,
+		stripe_net, xero_bill_net, xero_paid_net, status, problems, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON DUPLICATE KEY UPDATE ledger_total = VALUES(ledger_total), payout_net = VALUES(payout_net), stripe_net = VALUES(stripe_net),
 		xero_bill_net = VALUES(xero_bill_net), xero_paid_net = VALUES(xero_paid_net), status = VALUES(status),
-		problems = VALUES(problems), checked_at = VALUES(checked_at)`, r.PayoutID, r.CycleID, r.VendorID, r.Currency, r.Ledger, r.Payout,
+		problems = VALUES(problems), checked_at = VALUES(checked_at)`, r.PayoutID, r.Ledger, r.Payout,
 		r.Stripe, r.XeroBill, r.XeroPaid, r.Status, r.Problems, r.CheckedAt)
 	return r, err
 }
@@ -145,9 +156,7 @@ func (s *Service) xeroFigures(ctx context.Context, p payouts.Payout, r *Reconcil
 		*problems = append(*problems, err.Error())
 		return
 	}
-	var reversals int
-	if err := s.db.GetContext(ctx, &reversals, `SELECT COUNT(*) FROM payout_reversals WHERE payout_id = ? AND status = 'reversed'`, p.ID); err == nil &&
-		reversals != len(notes) {
+	if reversals, err := s.payouts.ReversedCount(ctx, p.ID); err == nil && reversals != len(notes) {
 		*problems = append(*problems, fmt.Sprintf("%d reversals but %d Xero credit notes", reversals, len(notes)))
 	}
 	for _, id := range notes {
@@ -193,8 +202,9 @@ func (s *Service) Report(ctx context.Context, cycleID string) (Report, error) {
 			continue
 		}
 		row := ReportRow{Amount: p.Amount, Transfer: p.StripeTransferID, Bill: p.XeroBillNumber}
-		err := s.db.GetContext(ctx, &row.Reconciliation, `SELECT payout_id, cycle_id, vendor_id, currency, ledger_total, payout_net, stripe_net,
+		err := s.db.GetContext(ctx, &row.Reconciliation, `SELECT payout_id, ledger_total, payout_net, stripe_net,
 			xero_bill_net, xero_paid_net, status, problems, checked_at FROM reconciliations WHERE payout_id = ?`, p.ID)
+		row.CycleID, row.VendorID, row.Currency = p.CycleID, p.VendorID, p.Amount.Currency
 		if err != nil {
 			row.Reconciliation = Reconciliation{PayoutID: p.ID, CycleID: p.CycleID, VendorID: p.VendorID, Currency: p.Amount.Currency,
 				Payout: p.Amount.Amount - p.Reversed.Amount, Status: "unchecked"}

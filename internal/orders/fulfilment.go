@@ -134,16 +134,15 @@ type Fulfilment struct {
 	CancelledAt   *time.Time        `json:"cancelled_at"`
 	UpdatedAt     time.Time         `json:"updated_at"`
 	// ManifestVersion counts the changes the packing manifest shows;
-	// ManifestKey is the stored PDF, current when ManifestRendered equals it.
+	// ManifestRendered is the version stored (0: none yet).
 	ManifestVersion  int     `json:"-"`
 	ManifestRendered int     `json:"-"`
-	ManifestKey      *string `json:"-"`
 }
 
 // ManifestCurrent reports whether the stored manifest shows the vendor order
 // as it is.
 func (f Fulfilment) ManifestCurrent() bool {
-	return f.ManifestKey != nil && f.ManifestRendered >= f.ManifestVersion
+	return f.ManifestRendered > 0 && f.ManifestRendered >= f.ManifestVersion
 }
 
 type fulfilmentRow struct {
@@ -172,7 +171,6 @@ type fulfilmentRow struct {
 	DeliveredAt      *time.Time `db:"delivered_at"`
 	CancelledAt      *time.Time `db:"cancelled_at"`
 	UpdatedAt        time.Time  `db:"updated_at"`
-	ManifestKey      *string    `db:"manifest_key"`
 	ManifestVersion  int        `db:"manifest_version"`
 	ManifestRendered int        `db:"manifest_rendered_version"`
 }
@@ -180,7 +178,7 @@ type fulfilmentRow struct {
 const fulfilmentColumns = `v.id, v.order_id, v.vendor_id, v.vendor_name, v.status, v.currency, v.subtotal_amount, v.refunded_amount,
 	v.commission_bps, v.recipient_json, v.gift_message, DATE_FORMAT(v.delivery_date, '%Y-%m-%d') AS delivery_date, v.shopify_order_id,
 	v.shopify_order_name, v.carrier, v.tracking_number, v.tracking_url, o.placed_at, v.accepted_at, v.handed_off_at, v.packed_at,
-	v.shipped_at, v.delivered_at, v.cancelled_at, v.updated_at, v.manifest_key, v.manifest_version, v.manifest_rendered_version`
+	v.shipped_at, v.delivered_at, v.cancelled_at, v.updated_at, v.manifest_version, v.manifest_rendered_version`
 
 const fulfilmentFrom = ` FROM vendor_orders v JOIN orders o ON o.id = v.order_id`
 
@@ -235,7 +233,7 @@ func loadFulfilments(ctx context.Context, q sqlx.QueryerContext, where string, a
 			CommissionBPS: r.CommissionBPS, Recipient: *rec, GiftMessage: r.GiftMessage, DeliveryDate: r.DeliveryDate,
 			Lines: byVO[r.ID], Tracking: Tracking{Carrier: r.Carrier, Number: r.TrackingNumber, URL: r.TrackingURL},
 			PlacedAt: r.PlacedAt, AcceptedAt: r.AcceptedAt, HandedOffAt: r.HandedOffAt, PackedAt: r.PackedAt, ShippedAt: r.ShippedAt,
-			DeliveredAt: r.DeliveredAt, CancelledAt: r.CancelledAt, UpdatedAt: r.UpdatedAt, ManifestKey: r.ManifestKey,
+			DeliveredAt: r.DeliveredAt, CancelledAt: r.CancelledAt, UpdatedAt: r.UpdatedAt,
 			ManifestVersion: r.ManifestVersion, ManifestRendered: r.ManifestRendered}
 		if f.Lines == nil {
 			f.Lines = []VendorOrderLine{}
@@ -562,11 +560,11 @@ func deriveFulfilment(statuses []string) string {
 	return FulfilmentUnfulfilled
 }
 
-// RecordManifest notes that the manifest stored under key shows version of
-// the vendor order. An older version never replaces a newer one.
-func (s *Store) RecordManifest(ctx context.Context, vendorOrderID, key string, version int) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE vendor_orders SET manifest_key = ?, manifest_rendered_version = ?
-		WHERE id = ? AND manifest_rendered_version < ?`, key, version, vendorOrderID, version)
+// RecordManifest notes that the stored manifest shows version of the vendor
+// order. An older version never replaces a newer one.
+func (s *Store) RecordManifest(ctx context.Context, vendorOrderID string, version int) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE vendor_orders SET manifest_rendered_version = ?
+		WHERE id = ? AND manifest_rendered_version < ?`, version, vendorOrderID, version)
 	if err != nil {
 		return fmt.Errorf("orders: record manifest of %s: %w", vendorOrderID, err)
 	}

@@ -3,7 +3,6 @@ package orders
 import (
 	"context"
 
-	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/mail"
 	"github.com/trove-platform/trove/internal/platform/queue"
 )
@@ -30,11 +29,8 @@ Each vendor ships its part; we will write when it is on its way.
 func ReceiptHandler(s *Store, post mail.Postman) func(ctx context.Context, m queue.Meta, p Paid) error {
 	return func(ctx context.Context, m queue.Meta, p Paid) error {
 		o, err := s.OrderByID(ctx, p.OrderID)
-		if fault.Is(err, fault.KindNotFound) {
-			return queue.Permanent(err)
-		}
 		if err != nil {
-			return err
+			return queue.PermanentIfNotFound(err)
 		}
 		if o.BuyerEmail == "" {
 			return nil // nobody to write to

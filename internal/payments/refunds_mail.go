@@ -3,7 +3,6 @@ package payments
 import (
 	"context"
 
-	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/mail"
 	"github.com/trove-platform/trove/internal/platform/queue"
 )
@@ -26,11 +25,8 @@ Refunded on this order so far: {{.Refunded}} of {{.Total}}.
 func RefundMailHandler(r *Refunds, post mail.Postman) func(ctx context.Context, m queue.Meta, j RefundSucceededJob) error {
 	return func(ctx context.Context, m queue.Meta, j RefundSucceededJob) error {
 		ref, err := r.Refund(ctx, j.RefundID)
-		if fault.Is(err, fault.KindNotFound) {
-			return queue.Permanent(err)
-		}
 		if err != nil {
-			return err
+			return queue.PermanentIfNotFound(err)
 		}
 		o, err := r.orders.OrderByID(ctx, ref.OrderID)
 		if err != nil {

@@ -42,11 +42,8 @@ import (
 // errors (a configuration to fix, after which the dead job can be retried).
 func (r *Refunds) OnCreateRefund(ctx context.Context, _ queue.Meta, j CreateRefund) error {
 	ref, err := r.Refund(ctx, j.RefundID)
-	if fault.Is(err, fault.KindNotFound) {
-		return queue.Permanent(err)
-	}
 	if err != nil {
-		return err
+		return queue.PermanentIfNotFound(err)
 	}
 	if ref.StripeRefundID != nil || ref.Source == SourceStripe || ref.Status == RefundFailed || ref.Status == RefundCanceled {
 		return nil // done already (a replay), or not Trove's to make

@@ -139,10 +139,7 @@ func (s *Service) RunCycle(ctx context.Context, trigger, occurrence, by string) 
 			return Cycle{}, err
 		}
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE payout_cycles SET finished_at = ?,
-		payouts_count = (SELECT COUNT(*) FROM payouts WHERE cycle_id = ?),
-		skipped_count = (SELECT COUNT(*) FROM payout_skips WHERE cycle_id = ?) WHERE id = ?`,
-		s.clock.Now(), c.ID, c.ID, c.ID); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE payout_cycles SET finished_at = ? WHERE id = ?`, s.clock.Now(), c.ID); err != nil {
 		return Cycle{}, err
 	}
 	return s.Cycle(ctx, c.ID)
@@ -266,7 +263,7 @@ func (s *Service) payGroup(ctx context.Context, c Cycle, g group) error {
 func (s *Service) OnTransfer(ctx context.Context, _ queue.Meta, j TransferJob) error {
 	p, err := s.Payout(ctx, j.PayoutID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	if p.Status != StatusPending {
 		return nil
@@ -410,6 +407,13 @@ func (s *Service) Reversal(ctx context.Context, reversalID string) (Reversal, er
 	return r, err
 }
 
+// ReversedCount is how many transfer reversals of the payout went through.
+func (s *Service) ReversedCount(ctx context.Context, payoutID string) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM payout_reversals WHERE payout_id = ? AND status = 'reversed'`, payoutID)
+	return n, err
+}
+
 // OnReverse takes the reversal's amount back from the payout's transfer (the
 // reversal id is the idempotency key). Done, the refund's entries of that
 // vendor order are settled by the payout they reduce. Stripe refusing it
@@ -418,7 +422,7 @@ func (s *Service) Reversal(ctx context.Context, reversalID string) (Reversal, er
 func (s *Service) OnReverse(ctx context.Context, _ queue.Meta, j ReverseJob) error {
 	r, err := s.Reversal(ctx, j.ReversalID)
 	if err != nil {
-		return permanentIfNotFound(err)
+		return queue.PermanentIfNotFound(err)
 	}
 	if r.Status != "pending" {
 		return nil
@@ -472,13 +476,6 @@ func (s *Service) OnReverse(ctx context.Context, _ queue.Meta, j ReverseJob) err
 	})
 }
 
-func permanentIfNotFound(err error) error {
-	if fault.Is(err, fault.KindNotFound) {
-		return queue.Permanent(err)
-	}
-	return err
-}
-
 func truncate(s string, n int) string {
 	if r := []rune(s); len(r) > n {
 		return string(r[:n])
@@ -486,7 +483,9 @@ func truncate(s string, n int) string {
 	return s
 }
 
-const cycleColumns = `id, trigger_kind, occurrence, cutoff, started_by, payouts_count, skipped_count, started_at, finished_at`
+const cycleColumns = `id, trigger_kind, occurrence, cutoff, started_by, started_at, finished_at,
+	(SELECT COUNT(*) FROM payouts p WHERE p.cycle_id = payout_cycles.id) AS payouts_count,
+	(SELECT COUNT(*) FROM payout_skips k WHERE k.cycle_id = payout_cycles.id) AS skipped_count`
 
 // Cycle returns one cycle with its skips.
 func (s *Service) Cycle(ctx context.Context, cycleID string) (Cycle, error) {

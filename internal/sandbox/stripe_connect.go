@@ -590,19 +590,12 @@ func (s *Stripe) createReversal(q *stripeReq) (any, *stripeError) {
 	if left == 0 {
 		return nil, stripeInvalid("", "Transfer %s has already been fully reversed.", t.id)
 	}
-	amount, given, e := q.int("amount", false)
+	amount, e := q.amountUpTo(left, func(amount int64) string {
+		return fmt.Sprintf("Reversal amount (%s) is greater than the amount of transfer %s not yet reversed (%s).",
+			stripeFormatAmount(amount, t.currency), t.id, stripeFormatAmount(left, t.currency))
+	})
 	if e != nil {
 		return nil, e
-	}
-	switch {
-	case !given:
-		amount = left
-	case amount <= 0:
-		return nil, stripeInvalid("amount", "Invalid positive integer")
-	case amount > left:
-		return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "amount_too_large", param: "amount",
-			message: fmt.Sprintf("Reversal amount (%s) is greater than the amount of transfer %s not yet reversed (%s).",
-				stripeFormatAmount(amount, t.currency), t.id, stripeFormatAmount(left, t.currency))}
 	}
 	r := &stripeReversal{id: stripeID("trr"), transfer: t.id, currency: t.currency, balanceTx: stripeID("txn"),
 		destRefund: stripeID("pyr"), amount: amount, metadata: md, created: s.clock.Now()}

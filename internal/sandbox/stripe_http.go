@@ -435,6 +435,24 @@ func (s *Stripe) expand(obj map[string]any, paths []string) *stripeError {
 
 // Parameter readers.
 
+// amountUpTo reads an optional "amount" of at most left (all of it when
+// absent), as refunds and transfer reversals take it; tooLarge words the
+// refusal of more.
+func (q *stripeReq) amountUpTo(left int64, tooLarge func(amount int64) string) (int64, *stripeError) {
+	amount, given, e := q.int("amount", false)
+	switch {
+	case e != nil:
+		return 0, e
+	case !given:
+		return left, nil
+	case amount <= 0:
+		return 0, stripeInvalid("amount", "Invalid positive integer")
+	case amount > left:
+		return 0, &stripeError{status: 400, typ: "invalid_request_error", code: "amount_too_large", param: "amount", message: tooLarge(amount)}
+	}
+	return amount, nil
+}
+
 func (q *stripeReq) int(name string, required bool) (int64, bool, *stripeError) {
 	v := q.form.Get(name)
 	if v == "" {
@@ -698,19 +716,12 @@ func (s *Stripe) createRefund(q *stripeReq) (any, *stripeError) {
 		return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "charge_already_refunded",
 			message: fmt.Sprintf("Charge %s has already been refunded.", ch.id)}
 	}
-	amount, given, e := q.int("amount", false)
+	amount, e := q.amountUpTo(left, func(amount int64) string {
+		return fmt.Sprintf("Refund amount (%s) is greater than unrefunded amount on charge (%s)",
+			stripeFormatAmount(amount, ch.currency), stripeFormatAmount(left, ch.currency))
+	})
 	if e != nil {
 		return nil, e
-	}
-	switch {
-	case !given:
-		amount = left
-	case amount <= 0:
-		return nil, stripeInvalid("amount", "Invalid positive integer")
-	case amount > left:
-		return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "amount_too_large", param: "amount",
-			message: fmt.Sprintf("Refund amount (%s) is greater than unrefunded amount on charge (%s)",
-				stripeFormatAmount(amount, ch.currency), stripeFormatAmount(left, ch.currency))}
 	}
 	r := &stripeRefund{id: stripeID("re"), charge: ch.id, intent: ch.intent, currency: ch.currency, status: "succeeded",
 		reason: reason, amount: amount, metadata: md, balanceTx: stripeID("txn"), created: s.clock.Now()}

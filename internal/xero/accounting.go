@@ -174,6 +174,58 @@ type wireAllocation struct {
 	ValidationErrors []wireValidationError `json:"ValidationErrors,omitempty"`
 }
 
+// element is a wire document that Xero may mark with validation errors.
+type element interface{ validation() []wireValidationError }
+
+func (w wireContact) validation() []wireValidationError    { return w.ValidationErrors }
+func (w wireInvoice) validation() []wireValidationError    { return w.ValidationErrors }
+func (w wireCreditNote) validation() []wireValidationError { return w.ValidationErrors }
+func (w wirePayment) validation() []wireValidationError    { return w.ValidationErrors }
+
+// putOne PUTs one document in Xero's envelope ({"<key>": [doc]}) to
+// /<key> and returns the one Xero answered, refusing an answer with another
+// count or with validation errors on the element.
+func putOne[W element](ctx context.Context, t *TenantClient, op, key, idempotencyKey string, doc W) (W, error) {
+	var zero W
+	var out map[string]json.RawMessage
+	if err := t.do(ctx, call{op: op, method: http.MethodPut, path: "/" + key, idemKey: idempotencyKey,
+		in: map[string][]W{key: {doc}}}, &out); err != nil {
+		return zero, err
+	}
+	var docs []W
+	if err := json.Unmarshal(out[key], &docs); err != nil || len(docs) != 1 {
+		return zero, decodeError(op, fmt.Errorf("%d %s in the answer, want 1 (%v)", len(docs), key, err))
+	}
+	if err := elementError(op, docs[0].validation()); err != nil {
+		return zero, err
+	}
+	return docs[0], nil
+}
+
+// getOne reads the document /<key>/<id>; found is false when Xero has none.
+func getOne[W element](ctx context.Context, t *TenantClient, op, key, id string) (W, bool, error) {
+	var zero W
+	if id == "" {
+		return zero, false, &Error{kind: ErrValidation, Op: op, Message: "empty id"}
+	}
+	var out map[string]json.RawMessage
+	err := t.do(ctx, call{op: op, method: http.MethodGet, path: "/" + key + "/" + url.PathEscape(id)}, &out)
+	if errors.Is(err, ErrNotFound) {
+		return zero, false, nil
+	}
+	if err != nil {
+		return zero, false, err
+	}
+	var docs []W
+	if err := json.Unmarshal(out[key], &docs); err != nil {
+		return zero, false, decodeError(op, err)
+	}
+	if len(docs) == 0 {
+		return zero, false, nil
+	}
+	return docs[0], true, nil
+}
+
 // elementError reports validation errors Xero put on a returned element
 // (with summarizeErrors=false Xero answers 200 and marks each element).
 func elementError(op string, ves []wireValidationError) error {
@@ -228,18 +280,11 @@ func (t *TenantClient) CreateContact(ctx context.Context, c Contact, idempotency
 	if c.Name == "" {
 		return Contact{}, &Error{kind: ErrValidation, Op: op, Message: "a contact needs a Name"}
 	}
-	in := struct{ Contacts []wireContact }{[]wireContact{{Name: c.Name, ContactNumber: c.ContactNumber, EmailAddress: c.Email}}}
-	var out struct{ Contacts []wireContact }
-	if err := t.do(ctx, call{op: op, method: http.MethodPut, path: "/Contacts", idemKey: idempotencyKey, in: in}, &out); err != nil {
+	got, err := putOne(ctx, t, op, "Contacts", idempotencyKey, wireContact{Name: c.Name, ContactNumber: c.ContactNumber, EmailAddress: c.Email})
+	if err != nil {
 		return Contact{}, err
 	}
-	if len(out.Contacts) != 1 {
-		return Contact{}, decodeError(op, fmt.Errorf("%d contacts in the answer, want 1", len(out.Contacts)))
-	}
-	if err := elementError(op, out.Contacts[0].ValidationErrors); err != nil {
-		return Contact{}, err
-	}
-	return contactFromWire(out.Contacts[0]), nil
+	return contactFromWire(got), nil
 }
 
 func contactFromWire(w wireContact) Contact {
@@ -354,18 +399,11 @@ func (t *TenantClient) CreateInvoice(ctx context.Context, inv Invoice, idempoten
 		LineAmountTypes: inv.LineAmountTypes,
 		LineItems:       lines,
 	}
-	var out struct{ Invoices []wireInvoice }
-	if err := t.do(ctx, call{op: op, method: http.MethodPut, path: "/Invoices", idemKey: idempotencyKey,
-		in: struct{ Invoices []wireInvoice }{[]wireInvoice{w}}}, &out); err != nil {
+	put, err := putOne(ctx, t, op, "Invoices", idempotencyKey, w)
+	if err != nil {
 		return Invoice{}, err
 	}
-	if len(out.Invoices) != 1 {
-		return Invoice{}, decodeError(op, fmt.Errorf("%d invoices in the answer, want 1", len(out.Invoices)))
-	}
-	if err := elementError(op, out.Invoices[0].ValidationErrors); err != nil {
-		return Invoice{}, err
-	}
-	got, err := invoiceFromWire(out.Invoices[0], inv.Currency)
+	got, err := invoiceFromWire(put, inv.Currency)
 	if err != nil {
 		return Invoice{}, decodeError(op, err)
 	}
@@ -375,21 +413,11 @@ func (t *TenantClient) CreateInvoice(ctx context.Context, inv Invoice, idempoten
 // Invoice reads one invoice; found is false when Xero has no such invoice.
 func (t *TenantClient) Invoice(ctx context.Context, id string) (Invoice, bool, error) {
 	const op = "get invoice"
-	if id == "" {
-		return Invoice{}, false, &Error{kind: ErrValidation, Op: op, Message: "empty invoice id"}
+	w, found, err := getOne[wireInvoice](ctx, t, op, "Invoices", id)
+	if err != nil || !found {
+		return Invoice{}, found, err
 	}
-	var out struct{ Invoices []wireInvoice }
-	err := t.do(ctx, call{op: op, method: http.MethodGet, path: "/Invoices/" + url.PathEscape(id)}, &out)
-	if errors.Is(err, ErrNotFound) {
-		return Invoice{}, false, nil
-	}
-	if err != nil {
-		return Invoice{}, false, err
-	}
-	if len(out.Invoices) == 0 {
-		return Invoice{}, false, nil
-	}
-	got, err := invoiceFromWire(out.Invoices[0], "")
+	got, err := invoiceFromWire(w, "")
 	if err != nil {
 		return Invoice{}, false, decodeError(op, err)
 	}
@@ -523,18 +551,11 @@ func (t *TenantClient) CreatePayment(ctx context.Context, p Payment, idempotency
 	} else {
 		w.CreditNote = &wireRef{CreditNoteID: p.CreditNoteID}
 	}
-	var out struct{ Payments []wirePayment }
-	if err := t.do(ctx, call{op: op, method: http.MethodPut, path: "/Payments", idemKey: idempotencyKey,
-		in: struct{ Payments []wirePayment }{[]wirePayment{w}}}, &out); err != nil {
+	put, err := putOne(ctx, t, op, "Payments", idempotencyKey, w)
+	if err != nil {
 		return Payment{}, err
 	}
-	if len(out.Payments) != 1 {
-		return Payment{}, decodeError(op, fmt.Errorf("%d payments in the answer, want 1", len(out.Payments)))
-	}
-	if err := elementError(op, out.Payments[0].ValidationErrors); err != nil {
-		return Payment{}, err
-	}
-	got, err := paymentFromWire(out.Payments[0], p.Currency)
+	got, err := paymentFromWire(put, p.Currency)
 	if err != nil {
 		return Payment{}, decodeError(op, err)
 	}
@@ -601,18 +622,11 @@ func (t *TenantClient) CreateCreditNote(ctx context.Context, cn CreditNote, idem
 		LineAmountTypes:  cn.LineAmountTypes,
 		LineItems:        lines,
 	}
-	var out struct{ CreditNotes []wireCreditNote }
-	if err := t.do(ctx, call{op: op, method: http.MethodPut, path: "/CreditNotes", idemKey: idempotencyKey,
-		in: struct{ CreditNotes []wireCreditNote }{[]wireCreditNote{w}}}, &out); err != nil {
+	put, err := putOne(ctx, t, op, "CreditNotes", idempotencyKey, w)
+	if err != nil {
 		return CreditNote{}, err
 	}
-	if len(out.CreditNotes) != 1 {
-		return CreditNote{}, decodeError(op, fmt.Errorf("%d credit notes in the answer, want 1", len(out.CreditNotes)))
-	}
-	if err := elementError(op, out.CreditNotes[0].ValidationErrors); err != nil {
-		return CreditNote{}, err
-	}
-	got, err := creditNoteFromWire(out.CreditNotes[0], cn.Currency)
+	got, err := creditNoteFromWire(put, cn.Currency)
 	if err != nil {
 		return CreditNote{}, decodeError(op, err)
 	}
@@ -622,21 +636,11 @@ func (t *TenantClient) CreateCreditNote(ctx context.Context, cn CreditNote, idem
 // CreditNote reads one credit note; found is false when Xero has no such one.
 func (t *TenantClient) CreditNote(ctx context.Context, id string) (CreditNote, bool, error) {
 	const op = "get credit note"
-	if id == "" {
-		return CreditNote{}, false, &Error{kind: ErrValidation, Op: op, Message: "empty credit note id"}
+	w, found, err := getOne[wireCreditNote](ctx, t, op, "CreditNotes", id)
+	if err != nil || !found {
+		return CreditNote{}, found, err
 	}
-	var out struct{ CreditNotes []wireCreditNote }
-	err := t.do(ctx, call{op: op, method: http.MethodGet, path: "/CreditNotes/" + url.PathEscape(id)}, &out)
-	if errors.Is(err, ErrNotFound) {
-		return CreditNote{}, false, nil
-	}
-	if err != nil {
-		return CreditNote{}, false, err
-	}
-	if len(out.CreditNotes) == 0 {
-		return CreditNote{}, false, nil
-	}
-	got, err := creditNoteFromWire(out.CreditNotes[0], "")
+	got, err := creditNoteFromWire(w, "")
 	if err != nil {
 		return CreditNote{}, false, decodeError(op, err)
 	}

@@ -228,9 +228,6 @@ func TestSandboxBillPaidAndCredited(t *testing.T) {
 }
 
 func TestSandboxManyBillsStayInsideTheLimits(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a few seconds of rate-limited calls")
-	}
 	const (
 		bills  = 200
 		minute = 500 * time.Millisecond

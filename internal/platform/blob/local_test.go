@@ -179,7 +179,7 @@ func TestLocalStaysInDir(t *testing.T) {
 	}
 	dir := t.TempDir()
 	if err := os.Symlink(outside, filepath.Join(dir, "evil")); err != nil {
-		t.Skip("cannot make symlinks here:", err)
+		t.Fatal(err)
 	}
 	l, err := NewLocal(LocalConfig{Dir: dir, BaseURL: "http://h/files", Secret: testSecret()})
 	if err != nil {

@@ -20,6 +20,8 @@ import (
 	"regexp"
 	"sort"
 	"time"
+
+	"github.com/trove-platform/trove/internal/platform/fault"
 )
 
 // Job is a unit of async work. Kind names it, like "order.paid"; the struct's
@@ -49,6 +51,16 @@ func (p permanent) Unwrap() error { return p.err }
 
 // Permanent wraps err so the job goes straight to dead instead of retrying.
 func Permanent(err error) error { return permanent{err} }
+
+// PermanentIfNotFound marks an error of kind not found as permanent: a job
+// about something that does not exist can never succeed. Other errors (nil
+// too) are returned as they are.
+func PermanentIfNotFound(err error) error {
+	if fault.Is(err, fault.KindNotFound) {
+		return Permanent(err)
+	}
+	return err
+}
 
 // IsPermanent reports whether err was marked with Permanent.
 func IsPermanent(err error) bool {
