@@ -135,8 +135,8 @@ type Fulfilment struct {
 	UpdatedAt     time.Time         `json:"updated_at"`
 	// ManifestVersion counts the changes the packing manifest shows;
 	// ManifestRendered is the version stored (0: none yet).
-	ManifestVersion  int     `json:"-"`
-	ManifestRendered int     `json:"-"`
+	ManifestVersion  int `json:"-"`
+	ManifestRendered int `json:"-"`
 }
 
 // ManifestCurrent reports whether the stored manifest shows the vendor order
