@@ -1,10 +1,8 @@
 package auth
 
 import (
-	"errors"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -58,10 +56,6 @@ func HandleLogin(s *Service, proxies Proxies) http.Handler {
 			return
 		}
 		t, u, err := s.Login(r.Context(), in.Email, in.Password, proxies.Client(r))
-		var locked *LockedError
-		if errors.As(err, &locked) {
-			w.Header().Set("Retry-After", strconv.Itoa(int(locked.RetryAfter.Seconds())+1))
-		}
 		if err != nil {
 			httpx.Error(w, r, err)
 			return

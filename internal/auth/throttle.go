@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math"
 	"time"
 
@@ -55,8 +56,8 @@ func (t *throttle) check(ctx context.Context, keys []string) error {
 		}
 		if until.Valid && until.Time.After(now) {
 			wait := until.Time.Sub(now)
-			return fault.Wrap(fault.KindRateLimited, &LockedError{RetryAfter: wait},
-				"too many failed sign-ins: try again in %d minute(s)", int(math.Ceil(wait.Minutes())))
+			return &fault.Error{Kind: fault.KindRateLimited, Err: &LockedError{RetryAfter: wait}, RetryAfter: wait,
+				Message: fmt.Sprintf("too many failed sign-ins: try again in %d minute(s)", int(math.Ceil(wait.Minutes())))}
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error for the caller.
@@ -40,6 +41,10 @@ type Error struct {
 	Message string
 	Fields  []FieldError
 	Err     error
+	// RetryAfter, when positive, is how long the caller should wait before
+	// trying again (rate limits, a saturated resource): httpx sends it as
+	// the Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -76,6 +81,24 @@ func Wrap(k Kind, cause error, format string, args ...any) error {
 	e := newf(k, format, args...)
 	e.Err = cause
 	return e
+}
+
+// RetryLater returns an error of kind k (rate limited or unavailable) that
+// tells the caller to try again after wait.
+func RetryLater(k Kind, wait time.Duration, format string, args ...any) error {
+	e := newf(k, format, args...)
+	e.RetryAfter = wait
+	return e
+}
+
+// RetryAfterOf reports the wait the outermost *Error in err's chain asks for,
+// or 0.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // KindOf reports the kind of err: the kind of the outermost *Error in its chain,

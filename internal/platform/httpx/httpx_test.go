@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -119,6 +121,23 @@ func TestErrorMapsKinds(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a wait is sent as Retry-After, in whole seconds rounded up", func(t *testing.T) {
+		for _, tc := range []struct {
+			err  error
+			want string
+		}{
+			{fault.RetryLater(fault.KindRateLimited, 1500*time.Millisecond, "slow down"), "2"},
+			{fault.RetryLater(fault.KindUnavailable, 3*time.Second, "busy"), "3"},
+			{fmt.Errorf("wrapped: %w", fault.RetryLater(fault.KindRateLimited, time.Millisecond, "slow down")), "1"},
+			{fault.RateLimited("no wait given"), ""},
+		} {
+			rec := httptest.NewRecorder()
+			Error(rec, httptest.NewRequest("POST", "/", nil), tc.err)
+			if got := rec.Result().Header.Get("Retry-After"); got != tc.want {
+				t.Errorf("%v: Retry-After %q, want %q", tc.err, got, tc.want)
+			}
+		}
+	})
 	t.Run("field errors are listed", func(t *testing.T) {
 		rec := httptest.NewRecorder()
 		Error(rec, httptest.NewRequest("POST", "/", nil), fields.Err())

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -54,6 +56,11 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		Status:    status,
 		Instance:  r.URL.Path,
 		RequestID: RequestID(r.Context()),
+	}
+	if wait := fault.RetryAfterOf(err); wait > 0 {
+		// Whole seconds, rounded up: a client that waits as told is not
+		// refused again for being a fraction of a second early.
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10))
 	}
 	var fe *fault.Error
 	switch {
