@@ -20,6 +20,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/mail"
 	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/platform/ratelimit"
 	"github.com/trove-platform/trove/internal/platform/secrets"
 )
 
@@ -35,6 +36,7 @@ type Config struct {
 	AutoMigrate       bool
 
 	HTTPAddr        string
+	MetricsAddr     string // "": /metrics on HTTPAddr; else on this listener only
 	PublicURL       *url.URL
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
@@ -53,6 +55,7 @@ type Config struct {
 	Shopify        ShopifyConfig
 	Stripe         StripeConfig
 	ReservationTTL time.Duration
+	GuestCarts     ratelimit.Limit // new guest carts per client address
 
 	MailDriver string // "local" or "smtp"
 	MailFrom   string
@@ -178,6 +181,20 @@ func (e *env) duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
+// listenAddr reads a host:port to listen on; "" stays "" when def is "".
+func (e *env) listenAddr(name, def string) string {
+	v := e.str(name, def)
+	if v == "" {
+		return ""
+	}
+	if _, port, err := net.SplitHostPort(v); err != nil {
+		e.problem(name, "want host:port such as 127.0.0.1:8080 or :8080, got %q", v)
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		e.problem(name, "port must be a number from 0 to 65535, got %q", port)
+	}
+	return v
+}
+
 func (e *env) boolean(name string, def bool) bool {
 	v := e.get(name)
 	if v == "" {
@@ -238,11 +255,10 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 	c.DBConnectTimeout = e.duration("TROVE_DB_CONNECT_TIMEOUT", 30*time.Second)
 	c.AutoMigrate = e.boolean("TROVE_AUTO_MIGRATE", false)
 
-	c.HTTPAddr = e.str("TROVE_HTTP_ADDR", "127.0.0.1:8080")
-	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-		e.problem("TROVE_HTTP_ADDR", "want host:port such as 127.0.0.1:8080 or :8080, got %q", c.HTTPAddr)
-	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-		e.problem("TROVE_HTTP_ADDR", "port must be a number from 0 to 65535, got %q", port)
+	c.HTTPAddr = e.listenAddr("TROVE_HTTP_ADDR", "127.0.0.1:8080")
+	c.MetricsAddr = e.listenAddr("TROVE_METRICS_ADDR", "")
+	if c.MetricsAddr != "" && c.MetricsAddr == c.HTTPAddr && !strings.HasSuffix(c.HTTPAddr, ":0") {
+		e.problem("TROVE_METRICS_ADDR", "must differ from TROVE_HTTP_ADDR (%s): metrics get a listener of their own", c.HTTPAddr)
 	}
 
 	pub := e.str("TROVE_PUBLIC_URL", "http://localhost:8080")
@@ -407,6 +423,12 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 		}
 	}
 	c.ReservationTTL = e.duration("TROVE_RESERVATION_TTL", 15*time.Minute)
+	// A shopper makes one cart; an office behind one address makes a few
+	// hundred at most at once. A script making thousands gets 429s.
+	c.GuestCarts = ratelimit.Limit{
+		PerMinute: float64(e.integer("TROVE_GUEST_CARTS_PER_MINUTE", 120, 1, 1_000_000)),
+		Burst:     e.integer("TROVE_GUEST_CARTS_BURST", 300, 1, 1_000_000),
+	}
 
 	c.Xero = XeroConfig{
 		ClientID: e.get("TROVE_XERO_CLIENT_ID"), ClientSecret: e.get("TROVE_XERO_CLIENT_SECRET"),

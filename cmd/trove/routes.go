@@ -20,6 +20,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/mail"
 	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/platform/ratelimit"
 	"github.com/trove-platform/trove/internal/vendors"
 	"github.com/trove-platform/trove/internal/webhooks"
 	"github.com/trove-platform/trove/web"
@@ -31,6 +32,8 @@ type routeDeps struct {
 	db          *sqlx.DB
 	readyChecks []health.Check
 	metrics     *prometheus.Registry
+	metricsOwn  bool // /metrics has a listener of its own (TROVE_METRICS_ADDR): not on this router
+	guestCarts  *ratelimit.Keyed
 	queue       *queue.Queue
 	auth        *auth.Service
 	vendors     *vendors.Store
@@ -56,7 +59,11 @@ func routes(d routeDeps) chi.Router {
 	// Operations.
 	r.Method(http.MethodGet, "/healthz", health.Live())
 	r.Method(http.MethodGet, "/readyz", health.Ready(readyTimeout, d.readyChecks...))
-	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.metrics, promhttp.HandlerOpts{Registry: d.metrics}))
+	if d.metricsOwn {
+		r.Handle("/metrics", httpx.NotFound()) // not the storefront's page either
+	} else {
+		r.Method(http.MethodGet, "/metrics", metricsHandler(d.metrics))
+	}
 
 	// REST API. Unknown paths under /api answer problem+json 404, never an
 	// app's index page. Who may call what: docs/access.md.
@@ -88,7 +95,8 @@ func routes(d routeDeps) chi.Router {
 			r.Method(http.MethodGet, "/bundles", catalog.HandleStoreBundles(d.catalog))
 			r.Method(http.MethodGet, "/bundles/{bundleID}", catalog.HandleStoreBundle(d.catalog))
 			// Carts and checkout: guests by X-Cart-Token, or signed-in buyers.
-			r.Method(http.MethodPost, "/carts", orders.HandleCreateCart(d.pay.orders))
+			r.With(d.guestCarts.Middleware(guestAddress(d.proxies), "too many new carts from your network")).
+				Method(http.MethodPost, "/carts", orders.HandleCreateCart(d.pay.orders))
 			r.Method(http.MethodGet, "/carts/{cartID}", orders.HandleGetCart(d.pay.orders))
 			r.Method(http.MethodPatch, "/carts/{cartID}", orders.HandleUpdateCart(d.pay.orders))
 			r.Method(http.MethodPost, "/carts/{cartID}/lines", orders.HandleAddLine(d.pay.orders))
@@ -239,4 +247,31 @@ func handleSandboxMail(box *mail.Local) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]any{"messages": box.Messages()})
 	})
+}
+
+// metricsHandler serves the Prometheus registry.
+func metricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+}
+
+// metricsRoutes is the router of the metrics listener (TROVE_METRICS_ADDR):
+// /metrics and nothing else.
+func metricsRoutes(reg *prometheus.Registry) chi.Router {
+	r := chi.NewRouter()
+	r.NotFound(httpx.NotFound().ServeHTTP)
+	r.MethodNotAllowed(httpx.MethodNotAllowed(r).ServeHTTP)
+	r.Method(http.MethodGet, "/metrics", metricsHandler(reg))
+	return r
+}
+
+// guestAddress keys a rate limit on work anyone may do without signing in:
+// the client's address for a guest, "" (not limited here) for a signed-in
+// caller, who has one open cart and is known.
+func guestAddress(p auth.Proxies) func(*http.Request) string {
+	return func(r *http.Request) string {
+		if auth.PrincipalFrom(r.Context()) != nil {
+			return ""
+		}
+		return ratelimit.AddressKey(p.Client(r).IP)
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/mail"
 	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/platform/ratelimit"
 	"github.com/trove-platform/trove/internal/vendors"
 	"github.com/trove-platform/trove/internal/webhooks"
 	"github.com/trove-platform/trove/migrations"
@@ -123,6 +124,8 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 		payouts:    pout,
 		db:         conn,
 		metrics:    reg,
+		metricsOwn: cfg.MetricsAddr != "",
+		guestCarts: ratelimit.New(clk, cfg.GuestCarts),
 		queue:      q,
 		auth:       authSvc,
 		vendors:    vendorStore,
@@ -165,6 +168,22 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 	if err != nil {
 		return err
 	}
+	// Metrics on a listener of their own (an address only the scraper
+	// reaches), when configured; it stops with the main server.
+	var metricsErr chan error
+	mctx, stopMetrics := context.WithCancel(ctx)
+	defer stopMetrics()
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("TROVE_METRICS_ADDR: %w", err)
+		}
+		log.Info("metrics server listening", "addr", mln.Addr().String())
+		msrv := httpx.NewServer(httpx.RequestContext(log)(httpx.Recover(metricsRoutes(reg))), log)
+		metricsErr = make(chan error, 1)
+		go func() { metricsErr <- httpx.Serve(mctx, msrv, mln, cfg.ShutdownTimeout) }()
+	}
 
 	// Workers and the scheduler run beside the server and stop with it: they
 	// stop taking jobs at once and get the same grace as in-flight requests.
@@ -195,6 +214,10 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 		"sandbox", opts.sandbox, "version", buildVersion())
 	srv := httpx.NewServer(handler, log)
 	err = httpx.Serve(ctx, srv, ln, cfg.ShutdownTimeout)
+	if metricsErr != nil {
+		stopMetrics() // the main server is done, for whatever reason
+		err = errors.Join(err, <-metricsErr)
+	}
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
