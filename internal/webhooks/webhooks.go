@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -91,6 +92,7 @@ const maxRefusal = 1000
 // refused under some event id neither blocks nor replaces the genuine
 // delivery of that id. The same refusal again is recorded once.
 func (s *Store) Refuse(ctx context.Context, e Event, why string) error {
+	why = strings.ToValidUTF8(why, "")
 	if r := []rune(why); len(r) > maxRefusal {
 		why = string(r[:maxRefusal])
 	}
@@ -253,13 +255,15 @@ func HandleShopify(s *Store, v ShopifyVerifier) http.Handler {
 		}
 		var bad fault.Fields
 		bad.Check(e.EventID != "", "X-Shopify-Event-Id", "is required")
-		bad.Check(len(e.EventID) <= 255, "X-Shopify-Event-Id", "is longer than 255 characters")
+		bad.Check(len(e.EventID) <= 255 && utf8.ValidString(e.EventID), "X-Shopify-Event-Id", "must be at most 255 characters of UTF-8")
 		if err := bad.Err(); err != nil {
 			httpx.Error(w, r, err)
 			return
 		}
-		e.Topic, e.Account = clip(e.Topic, 128), clip(e.Account, 255) // what fits in the record; checked below
 		if err := s.checkShopify(&e, r.Header.Get("X-Shopify-Triggered-At")); err != nil {
+			// Keep what fits in the record of the refusal (the headers were
+			// refused, so they may be anything).
+			e.Topic, e.Account = clip(e.Topic, 128), clip(e.Account, 255)
 			if rerr := s.Refuse(r.Context(), e, err.Error()); rerr != nil {
 				httpx.Error(w, r, fmt.Errorf("webhooks: record refused shopify %s: %w", e.EventID, rerr))
 				return
@@ -323,11 +327,12 @@ func (s *Store) checkShopify(e *Event, triggeredAt string) error {
 	return err
 }
 
+// clip cuts s to at most n bytes of valid UTF-8.
 func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if len(s) > n {
+		s = s[:n]
 	}
-	return strings.ToValidUTF8(s[:n], "")
+	return strings.ToValidUTF8(s, "")
 }
 
 // StripeEventInfo is what ingress needs to know of a verified Stripe event.

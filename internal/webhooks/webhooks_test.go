@@ -149,6 +149,7 @@ func TestShopifyIngress(t *testing.T) {
 			map[string]string{"X-Shopify-Hmac-Sha256": r.v.sign(body), "X-Shopify-Event-Id": "evt-3"}, 401},
 		{"no event id", body, nil, 400},
 		{"an event id too long to keep", body, map[string]string{"X-Shopify-Event-Id": strings.Repeat("e", 256)}, 400},
+		{"an event id that is not UTF-8", body, map[string]string{"X-Shopify-Event-Id": "evt-\xff\xfe"}, 400},
 		{"too large", []byte(strings.Repeat("x", webhooks.MaxBody+1)), map[string]string{"X-Shopify-Hmac-Sha256": "x", "X-Shopify-Event-Id": "evt-4"}, 413},
 	} {
 		t.Run(tc.name+" is refused and recorded nowhere", func(t *testing.T) {
@@ -209,6 +210,7 @@ func TestShopifyIngressRefusesUnsignedClaims(t *testing.T) {
 		{"for a shop that is not a myshopify.com domain", product, map[string]string{"X-Shopify-Shop-Domain": "acme.example"},
 			"X-Shopify-Shop-Domain", "myshopify.com"},
 		{"without a topic", product, map[string]string{"X-Shopify-Topic": ""}, "X-Shopify-Topic", "webhook topic"},
+		{"with a topic too long to keep", product, map[string]string{"X-Shopify-Topic": "products/" + strings.Repeat("x", 200)}, "X-Shopify-Topic", "webhook topic"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id := fmt.Sprintf("forged-%d", i)

@@ -245,12 +245,18 @@ func (s *Syncer) process(ctx context.Context, ev webhooks.Event) error {
 	case "products/create", "products/update", "products/delete":
 		id := p.GraphQLID
 		if id == "" {
+			if p.ID == "" {
+				return queue.Permanent(fmt.Errorf("shopify %s payload names no product", ev.Topic))
+			}
 			id = "gid://shopify/Product/" + p.ID.String()
 		}
 		// A deletion too is only what the shop shows now: a product the
 		// shop still has is applied, not deleted.
 		return s.followProduct(ctx, vendorID, id)
 	case "inventory_levels/update":
+		if p.InventoryItemID == "" {
+			return queue.Permanent(fmt.Errorf("shopify %s payload names no inventory item", ev.Topic))
+		}
 		item := "gid://shopify/InventoryItem/" + p.InventoryItemID.String()
 		var productID string
 		var found bool
