@@ -559,7 +559,11 @@ func TestShopifyWebhooks(t *testing.T) {
 
 	t.Run("app/uninstalled; tokens stop working", func(t *testing.T) {
 		r.sb.Uninstall(northwind)
-		deliver(t, shopify.TopicAppUninstalled)
+		_, body := deliver(t, shopify.TopicAppUninstalled)
+		// As Shopify's: the signed body is the Shop object, naming the shop.
+		if shop, carried, err := shopify.WebhookShop(shopify.TopicAppUninstalled, body); shop != northwind || !carried || err != nil {
+			t.Errorf("app/uninstalled body names %q (%v): %s", shop, err, body)
+		}
 		if _, err := r.client.Shop(ctx, northwind, tok.AccessToken); !errors.Is(err, shopify.ErrUnauthorized) {
 			t.Errorf("after uninstall: want ErrUnauthorized, got %v", err)
 		}
@@ -582,6 +586,9 @@ func TestShopifyWebhooks(t *testing.T) {
 		req, err := shopify.ParseComplianceRequest(body)
 		if err != nil || req.ShopDomain != northwind || h.EventID == "" {
 			t.Errorf("%+v %v", req, err)
+		}
+		if shop, _, err := shopify.WebhookShop(shopify.TopicShopRedact, body); shop != northwind || err != nil {
+			t.Errorf("shop/redact body names %q (%v)", shop, err)
 		}
 		if _, err := r.sb.SendCompliance(northwind, "products/update", nil); err == nil {
 			t.Error("a non-compliance topic: want an error")

@@ -18,6 +18,7 @@ const (
 	TopicProductsDelete        = "products/delete"
 	TopicInventoryLevelsUpdate = "inventory_levels/update"
 	TopicAppUninstalled        = "app/uninstalled"
+	TopicShopUpdate            = "shop/update" // not subscribed; its body is the Shop object, as app/uninstalled's
 	// Vendor order status (orders pushed with CreateOrder).
 	TopicOrdersUpdated      = "orders/updated"
 	TopicOrdersCancelled    = "orders/cancelled"
@@ -31,6 +32,10 @@ const (
 )
 
 var topicPattern = regexp.MustCompile(`^[a-z_]+/[a-z_]+$`)
+
+// ValidTopic reports whether topic has the form of a webhook topic, such as
+// products/update (as in X-Shopify-Topic).
+func ValidTopic(topic string) bool { return len(topic) <= 128 && topicPattern.MatchString(topic) }
 
 var opWebhookSubscriptionCreate = operation{"TroveWebhookSubscriptionCreate", `mutation TroveWebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
   webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
@@ -139,6 +144,41 @@ func ReadWebhookHeaders(h http.Header) (WebhookHeaders, error) {
 		w.TriggeredAt = t.UTC()
 	}
 	return w, nil
+}
+
+// WebhookShop says which shop a webhook's body names. Only the body is
+// signed, with the app's secret that every shop shares, so the
+// X-Shopify-Shop-Domain header of a delivery may have been swapped for another
+// shop's; where the body carries the shop, it decides. app/uninstalled (and
+// shop/update) carry the Shop object, whose myshopify_domain is the shop; the
+// compliance topics carry shop_domain. carried is false for topics whose body
+// names no shop (products, inventory, orders, fulfillments): for those the
+// header is all there is, and the follow-up's re-read from that shop, with
+// that shop's token, is what keeps a swapped header harmless. A topic that
+// carries the shop but whose body has none, or not a myshopify.com domain,
+// is an error.
+func WebhookShop(topic string, body []byte) (shop string, carried bool, err error) {
+	var field string
+	switch topic {
+	case TopicAppUninstalled, TopicShopUpdate:
+		field = "myshopify_domain"
+	case TopicCustomersDataRequest, TopicCustomersRedact, TopicShopRedact:
+		field = "shop_domain"
+	default:
+		return "", false, nil
+	}
+	var p map[string]json.RawMessage
+	if err := json.Unmarshal(body, &p); err != nil {
+		return "", true, fmt.Errorf("shopify: %s body is not a JSON object: %v", topic, err)
+	}
+	raw, ok := p[field]
+	if !ok {
+		return "", true, fmt.Errorf("shopify: %s body has no %s", topic, field)
+	}
+	if err := json.Unmarshal(raw, &shop); err != nil || !ValidShop(shop) {
+		return "", true, fmt.Errorf("shopify: %s body's %s is %.100s, not a myshopify.com domain", topic, field, raw)
+	}
+	return strings.ToLower(shop), true, nil
 }
 
 // WebhookObject is what a catalog webhook is about. Follow-ups should re-read

@@ -83,3 +83,35 @@ func TestParseComplianceRequest(t *testing.T) {
 		t.Errorf("got %+v", got)
 	}
 }
+
+func TestWebhookShop(t *testing.T) {
+	for _, tc := range []struct {
+		topic, body string
+		shop        string
+		carried     bool
+		wantErr     bool
+	}{
+		{"app/uninstalled", `{"id":1,"domain":"shop.acme.example","myshopify_domain":"Acme.myshopify.com"}`, "acme.myshopify.com", true, false},
+		{"shop/update", `{"id":1,"myshopify_domain":"acme.myshopify.com"}`, "acme.myshopify.com", true, false},
+		{"shop/redact", `{"shop_id":1,"shop_domain":"acme.myshopify.com"}`, "acme.myshopify.com", true, false},
+		{"customers/redact", `{"shop_id":1,"shop_domain":"acme.myshopify.com","customer":{"id":7}}`, "acme.myshopify.com", true, false},
+		{"customers/data_request", `{"shop_domain":"acme.myshopify.com"}`, "acme.myshopify.com", true, false},
+		// The custom domain is not the shop: only myshopify_domain is.
+		{"app/uninstalled", `{"id":1,"domain":"acme.myshopify.com"}`, "", true, true},
+		{"app/uninstalled", `{"id":1001,"title":"Candle"}`, "", true, true},
+		{"shop/redact", `{"id":1,"myshopify_domain":"acme.myshopify.com"}`, "", true, true},
+		{"shop/redact", `{"shop_domain":"evil.example"}`, "", true, true},
+		{"shop/redact", `{"shop_domain":42}`, "", true, true},
+		{"shop/redact", `[1]`, "", true, true},
+		// These bodies name no shop: the header is all there is.
+		{"products/update", `{"id":1001}`, "", false, false},
+		{"inventory_levels/update", `{"inventory_item_id":1}`, "", false, false},
+		{"orders/updated", `{"id":1}`, "", false, false},
+		{"fulfillments/create", `{"id":1,"order_id":2}`, "", false, false},
+	} {
+		shop, carried, err := shopify.WebhookShop(tc.topic, []byte(tc.body))
+		if shop != tc.shop || carried != tc.carried || (err != nil) != tc.wantErr {
+			t.Errorf("%s %s: got %q %v %v", tc.topic, tc.body, shop, carried, err)
+		}
+	}
+}

@@ -59,19 +59,22 @@ type ShopifyConnected struct {
 // Kind names the event.
 func (ShopifyConnected) Kind() string { return "shopify.connected" }
 
-// TokenRefresher trades a refresh token for a new pair (the Shopify adapter).
-type TokenRefresher interface {
+// ShopifyAPI is what Connections asks Shopify (the adapter): a new token
+// pair for a refresh token, and the shop, the cheapest call there is, which
+// says whether an access token still works.
+type ShopifyAPI interface {
 	Refresh(ctx context.Context, shop, refreshToken string) (shopify.Token, error)
+	Shop(ctx context.Context, shop, accessToken string) (shopify.ShopInfo, error)
 }
 
 // Connections stores Shopify connections and hands out live access tokens.
 type Connections struct {
-	db      *sqlx.DB
-	clock   clock.Clock
-	box     *secrets.Box
-	refresh TokenRefresher
-	queue   *queue.Queue
-	log     *slog.Logger
+	db    *sqlx.DB
+	clock clock.Clock
+	box   *secrets.Box
+	api   ShopifyAPI
+	queue *queue.Queue
+	log   *slog.Logger
 	// flight joins the callers of one process that need the same refresh, so
 	// only one of them waits on the database lock: waiters holding pooled
 	// connections would otherwise starve the one doing the refresh.
@@ -79,8 +82,8 @@ type Connections struct {
 }
 
 // NewConnections returns the connection store.
-func NewConnections(conn *sqlx.DB, c clock.Clock, box *secrets.Box, r TokenRefresher, q *queue.Queue, log *slog.Logger) *Connections {
-	return &Connections{db: conn, clock: c, box: box, refresh: r, queue: q, log: log}
+func NewConnections(conn *sqlx.DB, c clock.Clock, box *secrets.Box, api ShopifyAPI, q *queue.Queue, log *slog.Logger) *Connections {
+	return &Connections{db: conn, clock: c, box: box, api: api, queue: q, log: log}
 }
 
 func tokenAD(vendorID, field string) []byte { return secrets.AD(vendorID, "shopify", field) }
@@ -218,10 +221,12 @@ func (c *Connections) refreshLocked(ctx context.Context, vendorID, shop string, 
 	if err != nil {
 		return "", c.markBroken(ctx, vendorID, "the stored refresh token does not open: reconnect the store")
 	}
-	t, err := c.refresh.Refresh(ctx, shop, string(rt))
+	t, err := c.api.Refresh(ctx, shop, string(rt))
 	if err != nil {
 		if errors.Is(err, shopify.ErrInvalidGrant) || errors.Is(err, shopify.ErrUnauthorized) {
-			return "", c.markBroken(ctx, vendorID, "Shopify refused the refresh token: reconnect the store")
+			// Shopify's refusal stays in the chain: ConfirmUninstalled reads
+			// it as Shopify's word that the grant is gone.
+			return "", errors.Join(c.markBroken(ctx, vendorID, "Shopify refused the refresh token: reconnect the store"), err)
 		}
 		return "", fmt.Errorf("vendors: refresh the Shopify token of %s: %w", shop, err)
 	}
@@ -291,18 +296,137 @@ func (c *Connections) markBroken(ctx context.Context, vendorID, reason string) e
 	return errors.Join(fmt.Errorf("%w: %s", ErrNotConnected, reason), err)
 }
 
-// MarkUninstalled records that the shop removed the app: tokens are dropped
-// (they no longer work), and the store's products leave the storefront, which
-// shows only connected stores.
-func (c *Connections) MarkUninstalled(ctx context.Context, shop string) (bool, error) {
+// UninstallCheck is what ConfirmUninstalled found and did.
+type UninstallCheck struct {
+	Known     bool   // the shop is connected (or was) to a vendor
+	Confirmed bool   // Shopify refuses our grant: the app is no longer installed
+	Erased    bool   // this call erased the tokens and marked the store uninstalled
+	Reason    string // what Shopify said, in words for the audit log
+}
+
+// ConfirmUninstalled acts on a claim that the shop removed the app
+// (app/uninstalled, shop/redact). The claim comes in a webhook whose shop
+// header is not signed, and even a genuine one may come late, after the
+// vendor connected the store again; so Shopify is asked first, with the
+// stored grant: a token that still works means the app is still installed,
+// and nothing is done. An access token refused may only have expired, so
+// the pair is refreshed: Shopify refuses the refresh token of an app that
+// was removed, and that refusal (or a fresh token refused too) confirms it.
+// A broken connection (its refresh was refused before) is confirmed by
+// Shopify refusing its stored access token. Once confirmed, the tokens are
+// erased and the store marked uninstalled (its products leave the
+// storefront, which shows only connected stores), unless it was connected
+// again meanwhile. A network error or a 5xx confirms nothing: it is
+// returned, for the job to retry.
+func (c *Connections) ConfirmUninstalled(ctx context.Context, shop string) (UninstallCheck, error) {
+	conn, err := c.ByShop(ctx, shop)
+	if fault.Is(err, fault.KindNotFound) {
+		return UninstallCheck{Reason: "the store is not connected to any vendor"}, nil
+	}
+	if err != nil {
+		return UninstallCheck{}, err
+	}
+	out := UninstallCheck{Known: true}
+	if conn.Status == ConnUninstalled {
+		out.Reason = "the store was marked uninstalled before: no token is held"
+		return out, nil
+	}
+	out.Confirmed, out.Reason, err = c.grantRevoked(ctx, conn)
+	if err != nil || !out.Confirmed {
+		return out, err
+	}
+	// Only the grant that was asked about is erased: a reconnect meanwhile
+	// (a new connected_at) brought a new one.
 	res, err := c.db.ExecContext(ctx, `UPDATE shopify_connections SET status = 'uninstalled', access_token_sealed = NULL,
 		refresh_token_sealed = NULL, access_expires_at = NULL, refresh_expires_at = NULL, updated_at = ?
-		WHERE shop_domain = ? AND status <> 'uninstalled'`, c.clock.Now(), shop)
+		WHERE vendor_id = ? AND connected_at = ? AND status <> 'uninstalled'`, c.clock.Now(), conn.VendorID, conn.ConnectedAt)
 	if err != nil {
-		return false, err
+		return out, err
 	}
 	n, _ := res.RowsAffected()
-	return n > 0, nil
+	out.Erased = n > 0
+	if !out.Erased {
+		out.Reason += "; the store was connected again (or marked uninstalled) meanwhile, so nothing was erased"
+	}
+	return out, nil
+}
+
+// grantRevoked asks Shopify whether the connection's grant still works. An
+// error is one that says nothing either way (network, 5xx): retry later.
+func (c *Connections) grantRevoked(ctx context.Context, conn Connection) (bool, string, error) {
+	probe := func(shop, token string) error {
+		_, err := c.api.Shop(ctx, shop, token)
+		return err
+	}
+	if conn.Status == ConnBroken {
+		shop, token, ok, err := c.storedAccess(ctx, conn.VendorID)
+		switch {
+		case err != nil:
+			return false, "", err
+		case !ok:
+			return false, "the connection is broken and holds no token to ask Shopify with: nothing done", nil
+		}
+		switch err := probe(shop, token); {
+		case err == nil:
+			return false, "Shopify accepts the stored access token: the app is still installed", nil
+		case errors.Is(err, shopify.ErrUnauthorized):
+			return true, "Shopify refuses the stored access token of a connection whose refresh it refused before", nil
+		default:
+			return false, "", err
+		}
+	}
+	shop, token, err := c.AccessToken(ctx, conn.VendorID, false)
+	if err == nil {
+		err = probe(shop, token)
+		if err == nil {
+			return false, "Shopify accepts our access token: the app is still installed", nil
+		}
+		if !errors.Is(err, shopify.ErrUnauthorized) {
+			return false, "", err
+		}
+		// Refused; perhaps only expired. A refresh tells.
+		if shop, token, err = c.AccessToken(ctx, conn.VendorID, true); err == nil {
+			switch err := probe(shop, token); {
+			case err == nil:
+				return false, "Shopify accepts a refreshed access token: the app is still installed", nil
+			case errors.Is(err, shopify.ErrUnauthorized):
+				return true, "Shopify refuses even a freshly refreshed access token", nil
+			default:
+				return false, "", err
+			}
+		}
+	}
+	switch {
+	case errors.Is(err, shopify.ErrInvalidGrant) || errors.Is(err, shopify.ErrUnauthorized):
+		return true, "Shopify refuses our refresh token", nil
+	case errors.Is(err, ErrNotConnected):
+		// Not Shopify's word: the connection changed under us, or a token
+		// does not open. Nothing to confirm with.
+		return false, "Shopify could not be asked: " + err.Error(), nil
+	default:
+		return false, "", err
+	}
+}
+
+// storedAccess opens the stored access token whatever the connection's
+// status; ok is false when there is none that opens.
+func (c *Connections) storedAccess(ctx context.Context, vendorID string) (shop, token string, ok bool, err error) {
+	var row struct {
+		Shop   string  `db:"shop_domain"`
+		Sealed *string `db:"access_token_sealed"`
+	}
+	err = c.db.GetContext(ctx, &row, `SELECT shop_domain, access_token_sealed FROM shopify_connections WHERE vendor_id = ?`, vendorID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", false, nil
+	}
+	if err != nil || row.Sealed == nil {
+		return "", "", false, err
+	}
+	plain, err := c.box.Open(*row.Sealed, tokenAD(vendorID, "access_token"))
+	if err != nil {
+		return row.Shop, "", false, nil
+	}
+	return row.Shop, string(plain), true, nil
 }
 
 // RecordSync notes a sync's end: its time, and its error or none.

@@ -2,12 +2,15 @@ package vendors_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +31,7 @@ type shopifyFixture struct {
 	installer *vendors.Installer
 	clock     *clock.Fake
 	vendor    vendors.Vendor
+	down      *atomic.Bool // while set, "Shopify" answers every request 503
 }
 
 const shop = "acme.myshopify.com"
@@ -39,7 +43,14 @@ func newShopifyFixture(t *testing.T, strict bool) *shopifyFixture {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sb := sandbox.NewShopify(sandbox.ShopifyConfig{APIKey: "k", APISecret: "s", Clock: clk, StrictRefreshRotation: strict, Log: log})
 	sb.AddShop(shop, "Acme", "USD")
-	srv := httptest.NewServer(sb.Handler())
+	down := &atomic.Bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, `{"errors":"Service Unavailable"}`, http.StatusServiceUnavailable)
+			return
+		}
+		sb.Handler().ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	client, err := shopify.New(shopify.Config{APIKey: "k", APISecrets: []string{"s"}, APIVersion: "2025-10",
 		Scopes: []string{"read_products"}, Endpoint: srv.URL, Clock: clk})
@@ -56,7 +67,7 @@ func newShopifyFixture(t *testing.T, strict bool) *shopifyFixture {
 		t.Fatal(err)
 	}
 	other := vendors.NewConnections(conn, clk, box, client, q, log)
-	return &shopifyFixture{sb: sb, conns: conns, other: other, installer: vendors.NewInstaller(conns, client, "https://trove.example"), clock: clk, vendor: v}
+	return &shopifyFixture{sb: sb, conns: conns, other: other, installer: vendors.NewInstaller(conns, client, "https://trove.example"), clock: clk, vendor: v, down: down}
 }
 
 // approve follows the authorize URL to the sandbox and returns the callback's query.
@@ -186,6 +197,126 @@ func TestConcurrentRefreshIsSingleFlight(t *testing.T) {
 		c, _ := f.conns.Get(ctx, f.vendor.ID)
 		if c.Status != vendors.ConnBroken || c.LastError == nil {
 			t.Fatalf("connection %+v", c)
+		}
+	})
+}
+
+// connect installs the app on the fixture's shop for its vendor.
+func (f *shopifyFixture) connect(t *testing.T) {
+	t.Helper()
+	u, err := f.installer.Start(context.Background(), "usr_1", f.vendor.ID, shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.installer.Complete(context.Background(), approve(t, u), "usr_1"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConfirmUninstalled: a claim that the app was removed (a webhook whose
+// shop header is not signed, or a genuine one arriving after a reconnect) is
+// acted on only when Shopify refuses our grant.
+func TestConfirmUninstalled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	status := func(f *shopifyFixture) string {
+		t.Helper()
+		c, err := f.conns.Get(ctx, f.vendor.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Status
+	}
+
+	t.Run("a token that still works means the app is installed: nothing is done", func(t *testing.T) {
+		f := newShopifyFixture(t, false)
+		f.connect(t)
+		f.clock.Advance(58 * time.Minute) // the token is refreshed first: still installed
+		check, err := f.conns.ConfirmUninstalled(ctx, shop)
+		if err != nil || !check.Known || check.Confirmed || check.Erased || !strings.Contains(check.Reason, "still installed") {
+			t.Fatalf("%+v %v", check, err)
+		}
+		if st := status(f); st != vendors.ConnConnected {
+			t.Fatalf("status %s", st)
+		}
+		if _, _, err := f.conns.AccessToken(ctx, f.vendor.ID, false); err != nil {
+			t.Fatalf("the tokens must be kept: %v", err)
+		}
+	})
+
+	t.Run("Shopify down confirms nothing: an error to retry, nothing erased", func(t *testing.T) {
+		f := newShopifyFixture(t, false)
+		f.connect(t)
+		f.sb.Uninstall(shop)
+		f.down.Store(true)
+		if check, err := f.conns.ConfirmUninstalled(ctx, shop); err == nil || check.Confirmed || check.Erased {
+			t.Fatalf("%+v %v", check, err)
+		}
+		if st := status(f); st != vendors.ConnConnected {
+			t.Fatalf("status %s", st)
+		}
+		f.down.Store(false)
+		if check, err := f.conns.ConfirmUninstalled(ctx, shop); err != nil || !check.Confirmed || !check.Erased {
+			t.Fatalf("once Shopify answers: %+v %v", check, err)
+		}
+	})
+
+	t.Run("an uninstall Shopify confirms erases the tokens", func(t *testing.T) {
+		f := newShopifyFixture(t, false)
+		f.connect(t)
+		f.sb.Uninstall(shop)
+		check, err := f.conns.ConfirmUninstalled(ctx, shop)
+		if err != nil || !check.Known || !check.Confirmed || !check.Erased {
+			t.Fatalf("%+v %v", check, err)
+		}
+		if st := status(f); st != vendors.ConnUninstalled {
+			t.Fatalf("status %s", st)
+		}
+		if _, _, err := f.conns.AccessToken(ctx, f.vendor.ID, false); !errors.Is(err, vendors.ErrNotConnected) {
+			t.Fatalf("tokens left: %v", err)
+		}
+		if check, err := f.conns.ConfirmUninstalled(ctx, shop); err != nil || check.Confirmed || check.Erased || !check.Known {
+			t.Fatalf("a second claim: %+v %v", check, err)
+		}
+	})
+
+	t.Run("a late uninstall after the store was connected again does nothing", func(t *testing.T) {
+		f := newShopifyFixture(t, false)
+		f.connect(t)
+		f.sb.Uninstall(shop)
+		f.connect(t)
+		check, err := f.conns.ConfirmUninstalled(ctx, shop)
+		if err != nil || check.Confirmed || check.Erased {
+			t.Fatalf("%+v %v", check, err)
+		}
+		if st := status(f); st != vendors.ConnConnected {
+			t.Fatalf("status %s", st)
+		}
+	})
+
+	t.Run("a broken connection is confirmed by Shopify refusing its stored token", func(t *testing.T) {
+		f := newShopifyFixture(t, false)
+		f.connect(t)
+		f.sb.Uninstall(shop)
+		if _, _, err := f.conns.AccessToken(ctx, f.vendor.ID, true); err == nil {
+			t.Fatal("the refresh must be refused")
+		}
+		if st := status(f); st != vendors.ConnBroken {
+			t.Fatalf("status %s", st)
+		}
+		check, err := f.conns.ConfirmUninstalled(ctx, shop)
+		if err != nil || !check.Confirmed || !check.Erased {
+			t.Fatalf("%+v %v", check, err)
+		}
+		if st := status(f); st != vendors.ConnUninstalled {
+			t.Fatalf("status %s", st)
+		}
+	})
+
+	t.Run("a shop that is not ours", func(t *testing.T) {
+		f := newShopifyFixture(t, false)
+		if check, err := f.conns.ConfirmUninstalled(ctx, "other.myshopify.com"); err != nil || check.Known || check.Confirmed {
+			t.Fatalf("%+v %v", check, err)
 		}
 	})
 }

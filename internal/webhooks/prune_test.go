@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,13 +43,26 @@ func TestPrune(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Refused deliveries are never processed, and go after Retention too.
+	for _, tc := range []struct {
+		id  string
+		age time.Duration
+	}{{"old-refused", 40 * 24 * time.Hour}, {"new-refused", time.Hour}} {
+		if err := s.Refuse(ctx, webhooks.Event{Provider: "shopify", EventID: tc.id, Topic: "app/uninstalled", Account: "a.myshopify.com",
+			Payload: []byte(`{}`)}, "forged"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(`UPDATE webhook_events SET received_at = ? WHERE event_id = ?`, now.Add(-tc.age), tc.id); err != nil {
+			t.Fatal(err)
+		}
+	}
 	n, err := s.Prune(ctx, now.Add(-webhooks.Retention))
-	if err != nil || n != 1 {
+	if err != nil || n != 2 {
 		t.Fatalf("pruned %d, %v", n, err)
 	}
 	var left []string
 	conn.Select(&left, `SELECT event_id FROM webhook_events ORDER BY event_id`)
-	if len(left) != 2 || left[0] != "new-done" || left[1] != "old-failing" {
+	if strings.Join(left, " ") != "new-done new-refused old-failing" {
 		t.Fatalf("left %v", left)
 	}
 }

@@ -6,13 +6,18 @@
 package webhooks
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -21,6 +26,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/shopify"
 )
 
 // MaxBody bounds a webhook body; Shopify's and Stripe's are far smaller.
@@ -36,6 +42,9 @@ type Event struct {
 	Payload     []byte     `db:"payload"`
 	TriggeredAt *time.Time `db:"triggered_at"`
 	ReceivedAt  time.Time  `db:"received_at"`
+	// Refusal is why a signed delivery was refused at the door (no job ran
+	// for it); nil for an accepted one.
+	Refusal *string `db:"refusal"`
 }
 
 // Store records deliveries and their processing.
@@ -75,10 +84,28 @@ func (s *Store) Record(ctx context.Context, e Event, job func(rowID int64) queue
 	return fresh, err
 }
 
+// maxRefusal bounds a stored refusal (the column's size).
+const maxRefusal = 1000
+
+// Refuse records a signed delivery that was refused, with why, and enqueues
+// nothing. Refusals are keyed apart from accepted deliveries: a forged copy
+// refused under some event id neither blocks nor replaces the genuine
+// delivery of that id. The same refusal again is recorded once.
+func (s *Store) Refuse(ctx context.Context, e Event, why string) error {
+	why = strings.ToValidUTF8(why, "")
+	if r := []rune(why); len(r) > maxRefusal {
+		why = string(r[:maxRefusal])
+	}
+	const q = `INSERT INTO webhook_events (provider, event_id, topic, account, payload, triggered_at, received_at, refusal)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id`
+	_, err := s.db.ExecContext(ctx, q, e.Provider, e.EventID, e.Topic, e.Account, e.Payload, e.TriggeredAt, s.clock.Now(), why)
+	return err
+}
+
 // Get returns a recorded delivery.
 func (s *Store) Get(ctx context.Context, id int64) (Event, error) {
 	var e Event
-	err := s.db.GetContext(ctx, &e, `SELECT id, provider, event_id, topic, account, payload, triggered_at, received_at
+	err := s.db.GetContext(ctx, &e, `SELECT id, provider, event_id, topic, account, payload, triggered_at, received_at, refusal
 		FROM webhook_events WHERE id = ?`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, fault.NotFound("no webhook event %d", id)
@@ -93,6 +120,11 @@ func (s *Store) Follow(ctx context.Context, id int64, fn func(Event) error) erro
 	ev, err := s.Get(ctx, id)
 	if err != nil {
 		return queue.Permanent(err)
+	}
+	if ev.Refusal != nil {
+		// No job is enqueued for a refused delivery; should one name it
+		// anyway, it must not act on what was refused.
+		return queue.Permanent(fmt.Errorf("webhooks: delivery %d was refused: %s", id, *ev.Refusal))
 	}
 	err = fn(ev)
 	errText := ""
@@ -120,19 +152,20 @@ func (s *Store) Processed(ctx context.Context, id int64, errText string) error {
 // is still recognised as a duplicate, and long enough to look back at.
 const Retention = 30 * 24 * time.Hour
 
-// PruneJob deletes processed deliveries older than Retention (scheduled).
+// PruneJob deletes processed or refused deliveries older than Retention (scheduled).
 type PruneJob struct{}
 
 // Kind names the job.
 func (PruneJob) Kind() string { return "webhooks.prune" }
 
-// Prune deletes the processed deliveries received before cutoff, in batches,
-// and says how many. Deliveries never processed are kept: an operator must
-// see them.
+// Prune deletes the processed and the refused deliveries received before
+// cutoff, in batches, and says how many. Accepted deliveries never processed
+// are kept: an operator must see them. Refusals go after Retention like the
+// rest, so replayed forgeries cannot pile up for ever.
 func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	var total int64
 	for {
-		res, err := s.db.ExecContext(ctx, `DELETE FROM webhook_events WHERE received_at < ? AND processed_at IS NOT NULL LIMIT 5000`, cutoff)
+		res, err := s.db.ExecContext(ctx, `DELETE FROM webhook_events WHERE received_at < ? AND (processed_at IS NOT NULL OR refused = 1) LIMIT 5000`, cutoff)
 		if err != nil {
 			return total, err
 		}
@@ -172,9 +205,37 @@ type ShopifyEvent struct {
 // Kind names the job.
 func (ShopifyEvent) Kind() string { return "shopify.webhook" }
 
-// HandleShopify is POST /webhooks/shopify: the raw body's HMAC is checked (401
-// when wrong: Shopify's compliance topics require it), the delivery is recorded
-// under its X-Shopify-Event-Id and a ShopifyEvent job is enqueued; 200 follows.
+// How old or new a Shopify delivery may be, by its X-Shopify-Triggered-At
+// (which every delivery and every retry of an event carries unchanged).
+// Shopify retries a delivery 8 times over 4 hours and then drops it, so a
+// genuine one is never older than that; 6 hours leaves room for Shopify's
+// own queueing and our clocks. Older is a replay of a signed body, and is
+// refused. Ahead of our clock by more than a few minutes of skew is refused
+// too: nothing genuine comes from the future.
+const (
+	ShopifyMaxAge   = 6 * time.Hour
+	ShopifyMaxAhead = 5 * time.Minute
+)
+
+// HandleShopify is POST /webhooks/shopify. Only the body is signed (with the
+// app's secret, shared by every shop), so:
+//
+//   - a body whose HMAC is wrong gets 401 (Shopify's compliance topics
+//     require it) and is recorded nowhere;
+//   - a signed delivery without X-Shopify-Event-Id (or X-Shopify-Webhook-Id)
+//     cannot be keyed: 400, recorded nowhere;
+//   - a signed delivery whose unsigned headers cannot be trusted is refused
+//     with 400, recorded with why (Store.Refuse), and no job runs: the topic or
+//     shop header is missing or malformed; the body names another shop than
+//     X-Shopify-Shop-Domain (or none, for a topic whose body carries it, see
+//     shopify.WebhookShop); X-Shopify-Triggered-At is missing, unreadable,
+//     older than ShopifyMaxAge or ahead by more than ShopifyMaxAhead;
+//   - anything else is recorded under its event id with a ShopifyEvent job
+//     (a redelivery is a no-op) and answered 200.
+//
+// The follow-up jobs still treat the topic and the shop as claims: catalog
+// and order topics re-read the object from that shop with its token, and
+// destructive topics are confirmed with Shopify before anything is erased.
 func HandleShopify(s *Store, v ShopifyVerifier) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(w, r)
@@ -192,13 +253,24 @@ func HandleShopify(s *Store, v ShopifyVerifier) http.Handler {
 			// Older API versions send only the webhook id; it is unique per delivery attempt group.
 			e.EventID = r.Header.Get("X-Shopify-Webhook-Id")
 		}
-		if e.EventID == "" || e.Topic == "" || e.Account == "" {
-			httpx.Error(w, r, fault.Invalid("X-Shopify-Event-Id, X-Shopify-Topic and X-Shopify-Shop-Domain are required"))
+		var bad fault.Fields
+		bad.Check(e.EventID != "", "X-Shopify-Event-Id", "is required")
+		bad.Check(len(e.EventID) <= 255 && utf8.ValidString(e.EventID), "X-Shopify-Event-Id", "must be at most 255 characters of UTF-8")
+		if err := bad.Err(); err != nil {
+			httpx.Error(w, r, err)
 			return
 		}
-		if t, err := time.Parse(time.RFC3339Nano, r.Header.Get("X-Shopify-Triggered-At")); err == nil {
-			t = t.UTC()
-			e.TriggeredAt = &t
+		if err := s.checkShopify(&e, r.Header.Get("X-Shopify-Triggered-At")); err != nil {
+			// Keep what fits in the record of the refusal (the headers were
+			// refused, so they may be anything).
+			e.Topic, e.Account = clip(e.Topic, 128), clip(e.Account, 255)
+			if rerr := s.Refuse(r.Context(), e, err.Error()); rerr != nil {
+				httpx.Error(w, r, fmt.Errorf("webhooks: record refused shopify %s: %w", e.EventID, rerr))
+				return
+			}
+			httpx.Logger(r.Context()).Warn("shopify webhook refused", "event_id", e.EventID, "topic", e.Topic, "shop", e.Account, "reason", err.Error())
+			httpx.Error(w, r, err)
+			return
 		}
 		fresh, err := s.Record(r.Context(), e, func(id int64) queue.Job {
 			return ShopifyEvent{WebhookID: id, Topic: e.Topic, Shop: e.Account}
@@ -209,6 +281,58 @@ func HandleShopify(s *Store, v ShopifyVerifier) http.Handler {
 		}
 		httpx.JSON(w, http.StatusOK, map[string]any{"received": true, "duplicate": !fresh})
 	})
+}
+
+// checkShopify checks what the signature does not cover: the topic and shop
+// headers, that the body (where its topic carries the shop) names the same
+// shop, and X-Shopify-Triggered-At against the clock. It sets e.TriggeredAt
+// when readable. Each problem names the header it is about.
+func (s *Store) checkShopify(e *Event, triggeredAt string) error {
+	var bad fault.Fields
+	topicOK := shopify.ValidTopic(e.Topic)
+	bad.Check(topicOK, "X-Shopify-Topic", "must be a webhook topic such as products/update")
+	shopOK := shopify.ValidShop(e.Account)
+	bad.Check(shopOK, "X-Shopify-Shop-Domain", "must be the shop's myshopify.com domain")
+	if topicOK && shopOK {
+		e.Account = strings.ToLower(e.Account)
+		bodyShop, carried, err := shopify.WebhookShop(e.Topic, e.Payload)
+		switch {
+		case err != nil:
+			bad.Add("X-Shopify-Shop-Domain", "cannot be checked: the %s body names no shop (%v)", e.Topic, err)
+		case carried && bodyShop != e.Account:
+			bad.Add("X-Shopify-Shop-Domain", "says %s but the signed %s body is about %s", e.Account, e.Topic, bodyShop)
+		}
+	}
+	if triggeredAt == "" {
+		bad.Add("X-Shopify-Triggered-At", "is required (Shopify sends it with every delivery)")
+	} else if t, err := time.Parse(time.RFC3339Nano, triggeredAt); err != nil {
+		bad.Add("X-Shopify-Triggered-At", "must be an RFC 3339 time, not %.60q", triggeredAt)
+	} else {
+		t = t.UTC()
+		e.TriggeredAt = &t
+		now := s.clock.Now()
+		switch {
+		case now.Sub(t) > ShopifyMaxAge:
+			bad.Add("X-Shopify-Triggered-At", "%s is more than %s ago: Shopify retries for 4 hours, so this is a replay",
+				t.Format(time.RFC3339), ShopifyMaxAge)
+		case t.Sub(now) > ShopifyMaxAhead:
+			bad.Add("X-Shopify-Triggered-At", "%s is more than %s ahead of our clock", t.Format(time.RFC3339), ShopifyMaxAhead)
+		}
+	}
+	err := bad.Err()
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		fe.Message = "the webhook was refused: its unsigned headers do not hold up"
+	}
+	return err
+}
+
+// clip cuts s to at most n bytes of valid UTF-8.
+func clip(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.ToValidUTF8(s, "")
 }
 
 // StripeEventInfo is what ingress needs to know of a verified Stripe event.
@@ -236,8 +360,9 @@ func (StripeEvent) Kind() string { return "stripe.webhook" }
 
 // HandleStripe is POST /webhooks/stripe: a wrongly signed, stale or malformed
 // event is refused (400, as Stripe expects) and recorded nowhere; a verified
-// one is recorded under its evt_ id (a redelivery is a no-op) with a
-// StripeEvent job, and answered 200 at once.
+// one is recorded under its evt_ id (a redelivery is a no-op), with its
+// secrets removed (RedactStripe), with a StripeEvent job, and answered 200
+// at once.
 func HandleStripe(s *Store, v StripeVerifier) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(w, r)
@@ -250,8 +375,13 @@ func HandleStripe(s *Store, v StripeVerifier) http.Handler {
 			httpx.Error(w, r, fault.Invalid("the event does not verify: %v", err))
 			return
 		}
+		payload, err := RedactStripe(body)
+		if err != nil {
+			httpx.Error(w, r, fault.Invalid("the event is not a JSON object: %v", err))
+			return
+		}
 		created := info.Created.UTC()
-		e := Event{Provider: "stripe", EventID: info.ID, Topic: info.Type, Account: info.Account, Payload: body, TriggeredAt: &created}
+		e := Event{Provider: "stripe", EventID: info.ID, Topic: info.Type, Account: info.Account, Payload: payload, TriggeredAt: &created}
 		fresh, err := s.Record(r.Context(), e, func(id int64) queue.Job { return StripeEvent{WebhookID: id, Type: info.Type} })
 		if err != nil {
 			httpx.Error(w, r, fmt.Errorf("webhooks: record stripe %s: %w", info.ID, err))
@@ -259,4 +389,60 @@ func HandleStripe(s *Store, v StripeVerifier) http.Handler {
 		}
 		httpx.JSON(w, http.StatusOK, map[string]any{"received": true, "duplicate": !fresh})
 	})
+}
+
+// RedactStripe returns a Stripe event with every secret it may carry removed,
+// for storing: webhook_events keeps payloads for weeks, and a PaymentIntent's
+// or SetupIntent's client_secret (which lets whoever holds it confirm the
+// payment with the publishable key), a Checkout or Customer Session's, an
+// ephemeral key's or a webhook endpoint's secret must be stored nowhere.
+// Every member named "secret" or ending in "_secret" is dropped, at any depth
+// (previous_attributes included), and any other string that has the shape
+// of a client secret (pi_…_secret_…) is blanked. Numbers are kept exactly.
+// Follow-ups read only ids, statuses and amounts, and re-read the object
+// from Stripe where it matters, so nothing they need is lost.
+func RedactStripe(body []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("more than one JSON value")
+	}
+	redact(v)
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(out.Bytes(), []byte("\n")), nil
+}
+
+// clientSecretShape is a Stripe client secret: an object id, "_secret_", a
+// random part (pi_3Ab…_secret_Xy…, seti_…_secret_…, cs_…_secret_…).
+var clientSecretShape = regexp.MustCompile(`[a-z]{2,8}_[A-Za-z0-9]{8,}_secret_[A-Za-z0-9]{6,}`)
+
+func redact(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if k == "secret" || strings.HasSuffix(k, "_secret") {
+				delete(v, k)
+				continue
+			}
+			v[k] = redact(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = redact(x)
+		}
+	case string:
+		if clientSecretShape.MatchString(v) {
+			return clientSecretShape.ReplaceAllString(v, "[redacted]")
+		}
+	}
+	return v
 }

@@ -5,7 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
@@ -36,56 +40,83 @@ func (v hmacVerifier) VerifyWebhook(body []byte, sig string) bool {
 	return hmac.Equal([]byte(v.sign(body)), []byte(sig))
 }
 
-func TestShopifyIngress(t *testing.T) {
-	t.Parallel()
+// shopifyRig is the Shopify ingress over real HTTP on a fresh database, with
+// a clock the test moves.
+type shopifyRig struct {
+	t     *testing.T
+	conn  *sqlx.DB
+	clock *clock.Fake
+	v     hmacVerifier
+	url   string
+}
+
+func newShopifyRig(t *testing.T) *shopifyRig {
 	conn := dbtest.New(t)
 	reg := queue.NewRegistry()
 	queue.Handle(reg, "shopify.webhook", func(context.Context, queue.Meta, webhooks.ShopifyEvent) error { return nil })
-	q, err := queue.New(conn, reg, clock.System{}, queue.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	clk := clock.NewFake(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
+	q, err := queue.New(conn, reg, clk, queue.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := hmacVerifier{secret: "shh"}
-	srv := httptest.NewServer(webhooks.HandleShopify(webhooks.NewStore(conn, clock.System{}, q), v))
-	defer srv.Close()
+	srv := httptest.NewServer(webhooks.HandleShopify(webhooks.NewStore(conn, clk, q), v))
+	t.Cleanup(srv.Close)
+	return &shopifyRig{t: t, conn: conn, clock: clk, v: v, url: srv.URL}
+}
 
+// send posts body with the headers Shopify sends (signed unless sig is set
+// in h); h overrides or, with "", removes them. It returns the status and
+// the answer.
+func (r *shopifyRig) send(body []byte, h map[string]string) (int, string) {
+	r.t.Helper()
+	req, _ := http.NewRequest("POST", r.url, strings.NewReader(string(body)))
+	req.Header.Set("X-Shopify-Hmac-Sha256", r.v.sign(body))
+	req.Header.Set("X-Shopify-Topic", "products/update")
+	req.Header.Set("X-Shopify-Shop-Domain", "acme.myshopify.com")
+	req.Header.Set("X-Shopify-Triggered-At", r.clock.Now().Add(-time.Minute).Format("2006-01-02T15:04:05.000000000Z07:00"))
+	for k, v := range h {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(out)
+}
+
+func (r *shopifyRig) count(q string, args ...any) int {
+	r.t.Helper()
+	var n int
+	if err := r.conn.Get(&n, q, args...); err != nil {
+		r.t.Fatal(err)
+	}
+	return n
+}
+
+func TestShopifyIngress(t *testing.T) {
+	t.Parallel()
+	r := newShopifyRig(t)
 	body := []byte(`{"id":1001,"admin_graphql_api_id":"gid://shopify/Product/1001","title":"Candle"}`)
-	send := func(body []byte, sig, eventID string) int {
-		req, _ := http.NewRequest("POST", srv.URL, strings.NewReader(string(body)))
-		req.Header.Set("X-Shopify-Hmac-Sha256", sig)
-		req.Header.Set("X-Shopify-Topic", "products/update")
-		req.Header.Set("X-Shopify-Shop-Domain", "acme.myshopify.com")
-		req.Header.Set("X-Shopify-Triggered-At", "2026-11-24T10:00:00.123456Z")
-		if eventID != "" {
-			req.Header.Set("X-Shopify-Event-Id", eventID)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
-	}
-	count := func(q string) int {
-		var n int
-		if err := conn.Get(&n, q); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 
 	t.Run("a signed delivery is recorded and its job enqueued", func(t *testing.T) {
-		if code := send(body, v.sign(body), "evt-1"); code != 200 {
-			t.Fatalf("status %d", code)
+		if code, out := r.send(body, map[string]string{"X-Shopify-Event-Id": "evt-1", "X-Shopify-Triggered-At": "2026-11-24T09:59:00.123456Z"}); code != 200 {
+			t.Fatalf("status %d %s", code, out)
 		}
 		var e webhooks.Event
-		if err := conn.Get(&e, `SELECT id, provider, event_id, topic, account, payload, triggered_at, received_at FROM webhook_events WHERE event_id = 'evt-1'`); err != nil {
+		if err := r.conn.Get(&e, `SELECT id, provider, event_id, topic, account, payload, triggered_at, received_at, refusal FROM webhook_events WHERE event_id = 'evt-1'`); err != nil {
 			t.Fatal(err)
 		}
-		if string(e.Payload) != string(body) || e.TriggeredAt == nil || e.TriggeredAt.Nanosecond() != 123456000 || e.Account != "acme.myshopify.com" {
+		if string(e.Payload) != string(body) || e.TriggeredAt == nil || e.TriggeredAt.Nanosecond() != 123456000 || e.Account != "acme.myshopify.com" || e.Refusal != nil {
 			t.Fatalf("stored %+v", e)
 		}
-		if n := count(`SELECT COUNT(*) FROM jobs WHERE kind = 'shopify.webhook'`); n != 1 {
+		if n := r.count(`SELECT COUNT(*) FROM jobs WHERE kind = 'shopify.webhook'`); n != 1 {
 			t.Fatalf("%d jobs", n)
 		}
 	})
@@ -93,42 +124,162 @@ func TestShopifyIngress(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 5 {
 			wg.Go(func() {
-				if code := send(body, v.sign(body), "evt-2"); code != 200 {
-					t.Errorf("status %d", code)
+				if code, out := r.send(body, map[string]string{"X-Shopify-Event-Id": "evt-2"}); code != 200 {
+					t.Errorf("status %d %s", code, out)
 				}
 			})
 		}
 		wg.Wait()
-		if n := count(`SELECT COUNT(*) FROM webhook_events WHERE event_id = 'evt-2'`); n != 1 {
+		if n := r.count(`SELECT COUNT(*) FROM webhook_events WHERE event_id = 'evt-2'`); n != 1 {
 			t.Fatalf("%d rows", n)
 		}
-		if n := count(`SELECT COUNT(*) FROM jobs WHERE kind = 'shopify.webhook'`); n != 2 {
+		if n := r.count(`SELECT COUNT(*) FROM jobs WHERE kind = 'shopify.webhook'`); n != 2 {
 			t.Fatalf("%d jobs, want 2 (one per distinct event)", n)
 		}
 	})
 	for _, tc := range []struct {
-		name    string
-		body    []byte
-		sig     string
-		eventID string
-		want    int
+		name string
+		body []byte
+		h    map[string]string
+		want int
 	}{
-		{"unsigned", body, "", "evt-3", 401},
-		{"signed with another secret", body, hmacVerifier{"other"}.sign(body), "evt-3", 401},
-		{"body altered after signing", []byte(strings.Replace(string(body), "1001", "1002", 1)), v.sign(body), "evt-3", 401},
-		{"no event id", body, v.sign(body), "", 400},
-		{"too large", []byte(strings.Repeat("x", webhooks.MaxBody+1)), "x", "evt-4", 413},
+		{"unsigned", body, map[string]string{"X-Shopify-Hmac-Sha256": "", "X-Shopify-Event-Id": "evt-3"}, 401},
+		{"signed with another secret", body, map[string]string{"X-Shopify-Hmac-Sha256": hmacVerifier{"other"}.sign(body), "X-Shopify-Event-Id": "evt-3"}, 401},
+		{"body altered after signing", []byte(strings.Replace(string(body), "1001", "1002", 1)),
+			map[string]string{"X-Shopify-Hmac-Sha256": r.v.sign(body), "X-Shopify-Event-Id": "evt-3"}, 401},
+		{"no event id", body, nil, 400},
+		{"an event id too long to keep", body, map[string]string{"X-Shopify-Event-Id": strings.Repeat("e", 256)}, 400},
+		{"an event id that is not UTF-8", body, map[string]string{"X-Shopify-Event-Id": "evt-\xff\xfe"}, 400},
+		{"too large", []byte(strings.Repeat("x", webhooks.MaxBody+1)), map[string]string{"X-Shopify-Hmac-Sha256": "x", "X-Shopify-Event-Id": "evt-4"}, 413},
 	} {
-		t.Run(tc.name+" is refused and changes nothing", func(t *testing.T) {
-			before := count(`SELECT COUNT(*) FROM webhook_events`)
-			if code := send(tc.body, tc.sig, tc.eventID); code != tc.want {
-				t.Fatalf("status %d, want %d", code, tc.want)
+		t.Run(tc.name+" is refused and recorded nowhere", func(t *testing.T) {
+			before := r.count(`SELECT COUNT(*) FROM webhook_events`)
+			if code, out := r.send(tc.body, tc.h); code != tc.want {
+				t.Fatalf("status %d, want %d: %s", code, tc.want, out)
 			}
-			if count(`SELECT COUNT(*) FROM webhook_events`) != before {
+			if r.count(`SELECT COUNT(*) FROM webhook_events`) != before {
 				t.Fatal("a refused delivery was recorded")
 			}
 		})
 	}
+}
+
+// TestShopifyIngressRefusesUnsignedClaims: only the body is signed, with a
+// secret every shop shares, so a signed body re-sent with another shop's
+// domain, another topic, a fresh event id or an old X-Shopify-Triggered-At
+// must not be acted on. Each such delivery is refused with 400 naming the
+// header, recorded with why, and no job runs.
+func TestShopifyIngressRefusesUnsignedClaims(t *testing.T) {
+	t.Parallel()
+	r := newShopifyRig(t)
+	now := r.clock.Now()
+	at := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339Nano) }
+	uninstalled := []byte(`{"id":548380009,"name":"Acme","domain":"shop.acme.example","myshopify_domain":"acme.myshopify.com"}`)
+	redact := []byte(`{"shop_id":548380009,"shop_domain":"acme.myshopify.com"}`)
+	product := []byte(`{"id":1001,"admin_graphql_api_id":"gid://shopify/Product/1001"}`)
+
+	for i, tc := range []struct {
+		name   string
+		body   []byte
+		h      map[string]string
+		header string // the header the refusal names
+		says   string // and words it must contain
+	}{
+		{"app/uninstalled of one shop under another's domain", uninstalled,
+			map[string]string{"X-Shopify-Topic": "app/uninstalled", "X-Shopify-Shop-Domain": "victim.myshopify.com"},
+			"X-Shopify-Shop-Domain", "says victim.myshopify.com but the signed app/uninstalled body is about acme.myshopify.com"},
+		{"shop/redact of one shop under another's domain", redact,
+			map[string]string{"X-Shopify-Topic": "shop/redact", "X-Shopify-Shop-Domain": "victim.myshopify.com"},
+			"X-Shopify-Shop-Domain", "is about acme.myshopify.com"},
+		{"a product body re-sent as app/uninstalled", product,
+			map[string]string{"X-Shopify-Topic": "app/uninstalled"},
+			"X-Shopify-Shop-Domain", "names no shop"},
+		{"an app/uninstalled body re-sent as shop/redact", uninstalled,
+			map[string]string{"X-Shopify-Topic": "shop/redact"},
+			"X-Shopify-Shop-Domain", "has no shop_domain"},
+		{"triggered in 2020", product, map[string]string{"X-Shopify-Triggered-At": "2020-01-01T00:00:00Z"},
+			"X-Shopify-Triggered-At", "is more than 6h0m0s ago"},
+		{"triggered just past the window", product, map[string]string{"X-Shopify-Triggered-At": at(-webhooks.ShopifyMaxAge - time.Second)},
+			"X-Shopify-Triggered-At", "is more than 6h0m0s ago"},
+		{"triggered in the future", product, map[string]string{"X-Shopify-Triggered-At": at(webhooks.ShopifyMaxAhead + time.Second)},
+			"X-Shopify-Triggered-At", "ahead of our clock"},
+		{"without X-Shopify-Triggered-At", product, map[string]string{"X-Shopify-Triggered-At": ""},
+			"X-Shopify-Triggered-At", "is required"},
+		{"with an unreadable X-Shopify-Triggered-At", product, map[string]string{"X-Shopify-Triggered-At": "2020-01-01"},
+			"X-Shopify-Triggered-At", "RFC 3339"},
+		{"for a shop that is not a myshopify.com domain", product, map[string]string{"X-Shopify-Shop-Domain": "acme.example"},
+			"X-Shopify-Shop-Domain", "myshopify.com"},
+		{"without a topic", product, map[string]string{"X-Shopify-Topic": ""}, "X-Shopify-Topic", "webhook topic"},
+		{"with a topic too long to keep", product, map[string]string{"X-Shopify-Topic": "products/" + strings.Repeat("x", 200)}, "X-Shopify-Topic", "webhook topic"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("forged-%d", i)
+			tc.h["X-Shopify-Event-Id"] = id
+			code, out := r.send(tc.body, tc.h)
+			if code != 400 {
+				t.Fatalf("status %d, want 400: %s", code, out)
+			}
+			var problem struct {
+				Errors []struct{ Field, Message string } `json:"errors"`
+			}
+			if err := json.Unmarshal([]byte(out), &problem); err != nil || len(problem.Errors) == 0 || problem.Errors[0].Field != tc.header ||
+				!strings.Contains(problem.Errors[0].Message, tc.says) {
+				t.Fatalf("the answer does not name %s with %q: %s", tc.header, tc.says, out)
+			}
+			var refusal *string
+			if err := r.conn.Get(&refusal, `SELECT refusal FROM webhook_events WHERE event_id = ?`, id); err != nil {
+				t.Fatalf("the refused delivery was not recorded: %v", err)
+			}
+			if refusal == nil || !strings.Contains(*refusal, tc.header) || !strings.Contains(*refusal, tc.says) {
+				t.Fatalf("recorded refusal %v", refusal)
+			}
+			if n := r.count(`SELECT COUNT(*) FROM jobs`); n != 0 {
+				t.Fatalf("%d jobs enqueued for refused deliveries", n)
+			}
+		})
+	}
+
+	t.Run("deliveries within the window, and whose body and header agree, are accepted", func(t *testing.T) {
+		for i, h := range []map[string]string{
+			{"X-Shopify-Triggered-At": at(-webhooks.ShopifyMaxAge + time.Minute)}, // a last retry
+			{"X-Shopify-Triggered-At": at(webhooks.ShopifyMaxAhead - time.Second)},
+			{"X-Shopify-Topic": "app/uninstalled", "X-Shopify-Shop-Domain": "Acme.myshopify.com"},
+		} {
+			b := product
+			if h["X-Shopify-Topic"] == "app/uninstalled" {
+				b = uninstalled
+			}
+			h["X-Shopify-Event-Id"] = fmt.Sprintf("ok-%d", i)
+			if code, out := r.send(b, h); code != 200 {
+				t.Fatalf("%v: status %d %s", h, code, out)
+			}
+		}
+		if n := r.count(`SELECT COUNT(*) FROM jobs`); n != 3 {
+			t.Fatalf("%d jobs, want 3", n)
+		}
+	})
+
+	t.Run("a refused copy neither blocks nor replaces the genuine delivery of its event id", func(t *testing.T) {
+		forged := map[string]string{"X-Shopify-Event-Id": "shared", "X-Shopify-Topic": "app/uninstalled", "X-Shopify-Shop-Domain": "victim.myshopify.com"}
+		for range 2 { // the same refusal twice is recorded once
+			if code, _ := r.send(uninstalled, forged); code != 400 {
+				t.Fatalf("forged copy: %d", code)
+			}
+		}
+		if code, out := r.send(uninstalled, map[string]string{"X-Shopify-Event-Id": "shared", "X-Shopify-Topic": "app/uninstalled"}); code != 200 ||
+			!strings.Contains(out, `"duplicate":false`) {
+			t.Fatalf("genuine delivery: %d %s", code, out)
+		}
+		if code, _ := r.send(uninstalled, forged); code != 400 {
+			t.Fatalf("forged copy after the genuine one: %d", code)
+		}
+		if n := r.count(`SELECT COUNT(*) FROM webhook_events WHERE event_id = 'shared'`); n != 2 {
+			t.Fatalf("%d rows for the shared event id, want 2 (one refused, one accepted)", n)
+		}
+		if n := r.count(`SELECT COUNT(*) FROM webhook_events WHERE event_id = 'shared' AND refusal IS NULL AND account = 'acme.myshopify.com'`); n != 1 {
+			t.Fatal("the accepted row is not the genuine delivery's")
+		}
+	})
 }
 
 // stripeVerifier accepts the signature "good:<event id>" and reads the id
@@ -177,5 +328,72 @@ func TestStripeIngress(t *testing.T) {
 	conn.Get(&jobs, `SELECT COUNT(*) FROM jobs WHERE kind = 'stripe.webhook'`)
 	if events != 1 || jobs != 1 {
 		t.Fatalf("%d events and %d jobs for one event delivered three times (and one forgery)", events, jobs)
+	}
+}
+
+// TestStripeIngressStoresNoSecrets: webhook_events keeps payloads for weeks,
+// and a PaymentIntent's client_secret (or any other secret a Stripe object
+// carries) must be stored nowhere. What the follow-ups read stays, exactly.
+func TestStripeIngressStoresNoSecrets(t *testing.T) {
+	t.Parallel()
+	conn := dbtest.New(t)
+	reg := queue.NewRegistry()
+	queue.Handle(reg, "stripe.webhook", func(context.Context, queue.Meta, webhooks.StripeEvent) error { return nil })
+	q, err := queue.New(conn, reg, clock.System{}, queue.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(webhooks.HandleStripe(webhooks.NewStore(conn, clock.System{}, q), stripeVerifier{}))
+	defer srv.Close()
+	body := `{"id":"evt_s1","object":"event","type":"payment_intent.succeeded","data":{"object":{
+		"id":"pi_3QxYzAbCdEfGh12345","object":"payment_intent","amount":9007199254740993,"currency":"usd","status":"succeeded",
+		"client_secret":"pi_3QxYzAbCdEfGh12345_secret_RsTuVwXyZ0123456789",
+		"metadata":{"order_id":"ord_1","note":"pasted pi_3QxYzAbCdEfGh12345_secret_RsTuVwXyZ0123456789 <here> & there"},
+		"latest_charge":{"id":"ch_1","amount":2500},
+		"ephemeral":{"object":"ephemeral_key","id":"ephkey_1","secret":"ek_test_YWNjdF8xTTJK"},
+		"setup":[{"object":"setup_intent","client_secret":"seti_1AbCdEfGhIjKlMnOp_secret_QrStUvWxYz0123"}]},
+		"previous_attributes":{"client_secret":"pi_3QxYzAbCdEfGh12345_secret_OldOldOld0123456"}}}`
+	req, _ := http.NewRequest("POST", srv.URL, strings.NewReader(body))
+	req.Header.Set("Stripe-Signature", "good:evt_s1")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	var stored string
+	if err := conn.Get(&stored, `SELECT payload FROM webhook_events WHERE event_id = 'evt_s1'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"client_secret", "_secret_", "ek_test_", `"secret"`} {
+		if strings.Contains(stored, secret) {
+			t.Errorf("the stored payload holds %q: %s", secret, stored)
+		}
+	}
+	var ev struct {
+		ID   string `json:"id"`
+		Data struct {
+			Object struct {
+				ID       string            `json:"id"`
+				Amount   json.Number       `json:"amount"`
+				Status   string            `json:"status"`
+				Metadata map[string]string `json:"metadata"`
+				Charge   struct {
+					ID string `json:"id"`
+				} `json:"latest_charge"`
+			} `json:"object"`
+		} `json:"data"`
+	}
+	dec := json.NewDecoder(strings.NewReader(stored))
+	dec.UseNumber()
+	if err := dec.Decode(&ev); err != nil {
+		t.Fatal(err)
+	}
+	o := ev.Data.Object
+	if ev.ID != "evt_s1" || o.ID != "pi_3QxYzAbCdEfGh12345" || o.Amount.String() != "9007199254740993" || o.Status != "succeeded" ||
+		o.Metadata["order_id"] != "ord_1" || o.Metadata["note"] != "pasted [redacted] <here> & there" || o.Charge.ID != "ch_1" {
+		t.Fatalf("what the follow-ups read changed: %s", stored)
 	}
 }

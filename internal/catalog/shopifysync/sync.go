@@ -211,6 +211,15 @@ func (s *Syncer) OnWebhook(ctx context.Context, _ queue.Meta, e webhooks.Shopify
 	return s.hooks.Follow(ctx, e.WebhookID, func(ev webhooks.Event) error { return s.process(ctx, ev) })
 }
 
+// process follows up a delivery. Ingress checked that the signed body names
+// the same shop as the header where the topic's body carries one
+// (app/uninstalled, compliance topics) and that the delivery is recent; for
+// the other topics the shop header is still only a claim. So nothing here
+// acts on the payload's word: catalog topics re-read the object from that
+// shop with its own token (an object of another shop is simply not found
+// there), and app/uninstalled and shop/redact erase nothing until Shopify
+// confirms the app is gone (vendors.ConfirmUninstalled). Versions are the
+// times our reads started, never the unsigned X-Shopify-Triggered-At.
 func (s *Syncer) process(ctx context.Context, ev webhooks.Event) error {
 	var p payload
 	dec := json.NewDecoder(strings.NewReader(string(ev.Payload)))
@@ -218,16 +227,11 @@ func (s *Syncer) process(ctx context.Context, ev webhooks.Event) error {
 	if err := dec.Decode(&p); err != nil {
 		return queue.Permanent(fmt.Errorf("shopify %s payload: %w", ev.Topic, err))
 	}
-	at := ev.ReceivedAt
-	if ev.TriggeredAt != nil {
-		at = *ev.TriggeredAt
-	}
 	switch ev.Topic {
 	case "customers/data_request", "customers/redact", "shop/redact":
 		return s.compliance(ctx, ev)
 	case "app/uninstalled":
-		_, err := s.conns.MarkUninstalled(ctx, ev.Account)
-		return err
+		return s.uninstalled(ctx, ev)
 	}
 	conn, err := s.conns.ByShop(ctx, ev.Account)
 	if fault.Is(err, fault.KindNotFound) {
@@ -238,16 +242,21 @@ func (s *Syncer) process(ctx context.Context, ev webhooks.Event) error {
 	}
 	vendorID := conn.VendorID
 	switch ev.Topic {
-	case "products/create", "products/update":
+	case "products/create", "products/update", "products/delete":
 		id := p.GraphQLID
 		if id == "" {
+			if p.ID == "" {
+				return queue.Permanent(fmt.Errorf("shopify %s payload names no product", ev.Topic))
+			}
 			id = "gid://shopify/Product/" + p.ID.String()
 		}
-		return s.followProduct(ctx, vendorID, id, at)
-	case "products/delete":
-		_, err := s.catalog.ApplyDeletion(ctx, vendorID, "gid://shopify/Product/"+p.ID.String(), at)
-		return err
+		// A deletion too is only what the shop shows now: a product the
+		// shop still has is applied, not deleted.
+		return s.followProduct(ctx, vendorID, id)
 	case "inventory_levels/update":
+		if p.InventoryItemID == "" {
+			return queue.Permanent(fmt.Errorf("shopify %s payload names no inventory item", ev.Topic))
+		}
 		item := "gid://shopify/InventoryItem/" + p.InventoryItemID.String()
 		var productID string
 		var found bool
@@ -266,7 +275,7 @@ func (s *Syncer) process(ctx context.Context, ev webhooks.Event) error {
 		}
 		for _, v := range prod.Variants {
 			if v.InventoryItemID == item {
-				_, err := s.catalog.ApplyStock(ctx, vendorID, item, v.Available, at)
+				_, err := s.catalog.ApplyStock(ctx, vendorID, item, v.Available, readAt)
 				if fault.Is(err, fault.KindNotFound) {
 					// A variant we have not seen yet: apply the whole product.
 					_, err = s.catalog.ApplyProduct(ctx, vendorID, synced(prod, readAt))
@@ -293,34 +302,60 @@ func (s *Syncer) readProduct(ctx context.Context, vendorID, productID string) (s
 }
 
 // followProduct re-reads a product from Shopify and applies what it is now;
-// a product Shopify no longer has is deleted (unless newer data says otherwise).
-func (s *Syncer) followProduct(ctx context.Context, vendorID, productID string, at time.Time) error {
+// a product the shop does not have (any more) is deleted as of the read
+// (unless newer data says otherwise). Shopify's product ids are unique across
+// shops, so a product of another shop named in a replayed body is not found
+// here and touches nothing of this vendor's.
+func (s *Syncer) followProduct(ctx context.Context, vendorID, productID string) error {
 	prod, readAt, found, err := s.readProduct(ctx, vendorID, productID)
 	if err != nil {
 		return err
 	}
 	if !found {
-		_, err := s.catalog.ApplyDeletion(ctx, vendorID, productID, at)
+		_, err := s.catalog.ApplyDeletion(ctx, vendorID, productID, readAt)
 		return err
 	}
 	_, err = s.catalog.ApplyProduct(ctx, vendorID, synced(prod, readAt))
 	return err
 }
 
+// uninstalled follows app/uninstalled: the store's tokens are erased and it
+// leaves the storefront once Shopify confirms the app is no longer installed
+// (a token that still works says it is: a forged or late claim, and nothing
+// is done). Either way the outcome goes to the audit log.
+func (s *Syncer) uninstalled(ctx context.Context, ev webhooks.Event) error {
+	check, err := s.conns.ConfirmUninstalled(ctx, ev.Account)
+	if err != nil {
+		return err // Shopify could not be asked: retry, never act
+	}
+	if check.Known && !check.Confirmed {
+		httpx.Logger(ctx).Warn("shopify app/uninstalled not confirmed by Shopify: nothing done",
+			"shop", ev.Account, "event_id", ev.EventID, "reason", check.Reason)
+	}
+	return s.audit(ctx, ev, map[string]any{"shop": ev.Account, "event_id": ev.EventID,
+		"uninstall_confirmed": check.Confirmed, "tokens_erased": check.Erased, "reason": check.Reason})
+}
+
 // compliance answers Shopify's mandatory privacy topics. Trove keeps no data
 // about a store's customers from Shopify (buyers are Trove's own accounts), so
 // data requests and customer redactions have nothing to return or erase; a
-// shop redaction erases what we hold about the store (its tokens). Each is
-// recorded in the audit log.
+// shop redaction erases what we hold about the store (its tokens), once
+// Shopify confirms the app is no longer installed there. Each is recorded in
+// the audit log.
 func (s *Syncer) compliance(ctx context.Context, ev webhooks.Event) error {
 	outcome := map[string]any{"shop": ev.Account, "event_id": ev.EventID, "customer_data_held": false}
 	if ev.Topic == "shop/redact" {
-		erased, err := s.conns.MarkUninstalled(ctx, ev.Account)
+		check, err := s.conns.ConfirmUninstalled(ctx, ev.Account)
 		if err != nil {
 			return err
 		}
-		outcome["tokens_erased"] = erased
+		outcome["uninstall_confirmed"], outcome["tokens_erased"], outcome["reason"] = check.Confirmed, check.Erased, check.Reason
 	}
+	return s.audit(ctx, ev, outcome)
+}
+
+// audit records a store-level webhook's outcome, under the store's vendor.
+func (s *Syncer) audit(ctx context.Context, ev webhooks.Event, outcome map[string]any) error {
 	vendorID := ""
 	if c, err := s.conns.ByShop(ctx, ev.Account); err == nil {
 		vendorID = c.VendorID
