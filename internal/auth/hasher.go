@@ -118,7 +118,9 @@ func (h *Hasher) acquire(ctx context.Context) (func(), error) {
 		select {
 		case h.slots <- struct{}{}:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			// The client left or the request timed out: nobody is waiting
+			// for an answer, and it is no fault of ours to log.
+			return nil, fault.Wrap(fault.KindUnavailable, ctx.Err(), "the request ended while waiting for a password check")
 		case <-timer.C:
 			h.busy.Add(1)
 			return nil, errHashersBusy()
