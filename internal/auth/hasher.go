@@ -43,6 +43,7 @@ type Hasher struct {
 	evaluations atomic.Int64 // hashes computed (hash or check), since start
 	busy        atomic.Int64 // requests refused because no slot freed in time
 	inFlight    atomic.Int64
+	waiting     atomic.Int64 // callers queued for a slot now
 	peak        atomic.Int64 // the most hashes that ever ran at once
 }
 
@@ -52,6 +53,7 @@ type HasherStats struct {
 	Busy        int64 // callers refused because every slot stayed busy
 	Peak        int64 // the most computations that ran at once
 	Slots       int   // the bound on Peak
+	Waiting     int64 // callers queued for a slot now
 }
 
 // DefaultHashSlots is how many hashes run at once by default: one per core
@@ -98,7 +100,8 @@ func (h *Hasher) Check(ctx context.Context, hash, password string) (bool, error)
 
 // Stats reports what the Hasher has done so far.
 func (h *Hasher) Stats() HasherStats {
-	return HasherStats{Evaluations: h.evaluations.Load(), Busy: h.busy.Load(), Peak: h.peak.Load(), Slots: cap(h.slots)}
+	return HasherStats{Evaluations: h.evaluations.Load(), Busy: h.busy.Load(), Peak: h.peak.Load(), Slots: cap(h.slots),
+		Waiting: h.waiting.Load()}
 }
 
 // errHashersBusy is the answer when no slot frees in time.
@@ -115,6 +118,8 @@ func (h *Hasher) acquire(ctx context.Context) (func(), error) {
 	default:
 		timer := time.NewTimer(h.wait)
 		defer timer.Stop()
+		h.waiting.Add(1)
+		defer h.waiting.Add(-1)
 		select {
 		case h.slots <- struct{}{}:
 		case <-ctx.Done():
@@ -145,6 +150,8 @@ func (h *Hasher) Register(reg prometheus.Registerer) error {
 			Help: "Requests answered 503 because every password-hashing slot stayed busy."}, func() float64 { return float64(h.busy.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trove_password_hashes_in_flight",
 			Help: "argon2id computations running now."}, func() float64 { return float64(h.inFlight.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trove_password_hashes_waiting",
+			Help: "Requests queued for a password-hashing slot now."}, func() float64 { return float64(h.waiting.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trove_password_hash_slots",
 			Help: "How many argon2id computations may run at once."}, func() float64 { return float64(cap(h.slots)) }),
 	} {

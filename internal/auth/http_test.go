@@ -235,8 +235,8 @@ func TestHasherBound(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if st := h.Stats(); st.Peak != 2 || st.Evaluations != 12 || st.Slots != 2 {
-		t.Fatalf("stats %+v: want a peak of 2 over 12 evaluations", st)
+	if st := h.Stats(); st.Peak < 1 || st.Peak > 2 || st.Evaluations != 12 || st.Slots != 2 || st.Waiting != 0 {
+		t.Fatalf("stats %+v: want at most 2 at once over 12 evaluations", st)
 	}
 	if ok, err := h.Check(t.Context(), hashes[3], "password number 3"); !ok || err != nil {
 		t.Fatalf("check: %v %v", ok, err)
