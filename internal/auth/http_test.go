@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/trove-platform/trove/api/apitest"
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/platform/httpx"
@@ -240,6 +242,21 @@ func TestHasherBound(t *testing.T) {
 	}
 	if ok, err := h.Check(t.Context(), hashes[3], "password number 3"); !ok || err != nil {
 		t.Fatalf("check: %v %v", ok, err)
+	}
+	reg := prometheus.NewRegistry()
+	if err := h.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	families, _ := reg.Gather()
+	got := map[string]float64{}
+	for _, mf := range families {
+		m := mf.GetMetric()[0]
+		got[mf.GetName()] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+	}
+	want := map[string]float64{"trove_password_hashes_total": 13, "trove_password_hash_busy_total": 0,
+		"trove_password_hashes_in_flight": 0, "trove_password_hashes_waiting": 0, "trove_password_hash_slots": 2}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("metrics %v, want %v", got, want)
 	}
 	if def := auth.NewHasher(0, 0).Stats().Slots; def != min(runtime.GOMAXPROCS(0), 2) {
 		t.Fatalf("default slots %d: want one per core, at most 2", def)
