@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -39,6 +40,15 @@ func (b *browser) do(method, path, body string, header map[string]string) (*http
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
 	return res, string(out)
+}
+
+// withCookie replaces the browser's cookie name (Path=/) with value, as a
+// page of another site on a sibling domain could, and returns the undo.
+func (b *browser) withCookie(name, value string) (undo func()) {
+	u, _ := url.Parse(b.s.url + "/")
+	was := b.cookie(name)
+	b.client.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+	return func() { b.client.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: was, Path: "/"}}) }
 }
 
 func (b *browser) cookie(name string) string {
@@ -101,15 +111,55 @@ func TestBrowserSession(t *testing.T) {
 			t.Fatalf("with the header: %d %s", res.StatusCode, body)
 		}
 	})
+	t.Run("the CSRF token is bound to the session", func(t *testing.T) {
+		// Plain double submit would let whoever can plant a cookie (a sibling
+		// subdomain, a network attacker on http) choose both halves.
+		forged := b.withCookie("trove_csrf", "x")
+		res, _ := b.do("PATCH", "/api/v1/vendor/profile", `{"name":"Forged"}`, map[string]string{"X-CSRF-Token": "x"})
+		forged()
+		if res.StatusCode != 403 {
+			t.Fatalf("a forged cookie and header pair: %d", res.StatusCode)
+		}
+		other := newBrowser(t, s)
+		if res, body := other.do("POST", "/api/v1/auth/login", `{"email":"owner@a.example","password":"`+testPassword+`"}`, nil); res.StatusCode != 200 {
+			t.Fatalf("second sign-in: %d %s", res.StatusCode, body)
+		}
+		otherCSRF := other.cookie("trove_csrf")
+		if otherCSRF == "" || otherCSRF == csrf {
+			t.Fatalf("the second session's token %q", otherCSRF)
+		}
+		forged = b.withCookie("trove_csrf", otherCSRF)
+		res, _ = b.do("PATCH", "/api/v1/vendor/profile", `{"name":"Forged"}`, map[string]string{"X-CSRF-Token": otherCSRF})
+		forged()
+		if res.StatusCode != 403 {
+			t.Fatalf("another session's token: %d", res.StatusCode)
+		}
+		var name string
+		p.db.Get(&name, `SELECT name FROM vendors WHERE id = ?`, p.vendorA.ID)
+		if name != "Vendor A Ltd" {
+			t.Fatalf("a refused request changed the vendor: %q", name)
+		}
+	})
 	t.Run("refresh rotates the cookies", func(t *testing.T) {
 		old := b.cookie("trove_refresh")
 		res, _ := b.do("POST", "/api/v1/auth/refresh", "", nil)
 		if res.StatusCode != 403 {
 			t.Fatalf("refresh without CSRF: %d", res.StatusCode)
 		}
+		forged := b.withCookie("trove_csrf", "x")
+		res, _ = b.do("POST", "/api/v1/auth/refresh", "", map[string]string{"X-CSRF-Token": "x"})
+		forged()
+		if res.StatusCode != 403 || b.cookie("trove_refresh") != old {
+			t.Fatalf("refresh with a forged CSRF pair: %d", res.StatusCode)
+		}
 		res, body := b.do("POST", "/api/v1/auth/refresh", "", map[string]string{"X-CSRF-Token": b.cookie("trove_csrf")})
 		if res.StatusCode != 200 || b.cookie("trove_refresh") == old {
 			t.Fatalf("refresh: %d %s", res.StatusCode, body)
+		}
+		// The token follows the session through the refresh.
+		res, body = b.do("PATCH", "/api/v1/vendor/profile", `{"name":"Vendor A"}`, map[string]string{"X-CSRF-Token": b.cookie("trove_csrf")})
+		if res.StatusCode != 200 || !strings.Contains(body, `"Vendor A"`) {
+			t.Fatalf("a change after the refresh: %d %s", res.StatusCode, body)
 		}
 	})
 	t.Run("logout ends the session at once", func(t *testing.T) {

@@ -80,7 +80,7 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	authSvc, err := auth.NewService(conn, clk, log, q, box, auth.Config{SecretKey: cfg.SecretKey, PublicURL: cfg.PublicURL})
+	authSvc, err := auth.NewService(conn, clk, log, q, box, auth.Config{SecretKey: cfg.SecretKey, PublicURL: cfg.PublicURL, Metrics: reg})
 	if err != nil {
 		return err
 	}

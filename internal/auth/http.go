@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -67,7 +68,7 @@ func HandleLogin(s *Service, proxies Proxies) http.Handler {
 }
 
 // HandleRefresh rotates the refresh token: from the body (bearer clients) or
-// the refresh cookie (browsers, with the CSRF header).
+// the refresh cookie (browsers, with the session's CSRF token in the header).
 func HandleRefresh(s *Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
@@ -80,22 +81,22 @@ func HandleRefresh(s *Service) http.Handler {
 			}
 		}
 		bearer := in.RefreshToken != ""
-		token := in.RefreshToken
-		if !bearer {
-			c, err := r.Cookie(RefreshCookie)
-			if err != nil {
+		var t Tokens
+		var err error
+		if bearer {
+			t, err = s.Refresh(r.Context(), in.RefreshToken)
+		} else {
+			c, cerr := r.Cookie(s.cookies.refresh)
+			if cerr != nil {
 				httpx.Error(w, r, fault.Unauthorized("no refresh token: sign in"))
 				return
 			}
-			if !csrfOK(r) {
-				httpx.Error(w, r, fault.Forbidden("missing or wrong %s header", CSRFHeader))
-				return
-			}
-			token = c.Value
+			t, err = s.RefreshCookie(r.Context(), c.Value, r.Header.Get(CSRFHeader))
 		}
-		t, err := s.Refresh(r.Context(), token)
 		if err != nil {
-			if !bearer {
+			// A refused CSRF check leaves the cookies alone: another site
+			// must not be able to sign the user out.
+			if !bearer && !errors.Is(err, errCSRF) {
 				s.clearCookies(w)
 			}
 			httpx.Error(w, r, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -65,7 +66,7 @@ func (s *Service) enqueueEmail(ctx context.Context, tx *sqlx.Tx, j EmailJob, tok
 func (s *Service) Invite(ctx context.Context, vendorID, email string, role Role, by *Principal) (Invite, error) {
 	email = strings.TrimSpace(email)
 	var f fault.Fields
-	f.Check(validEmail(email), "email", "must be an email address")
+	checkEmail(&f, "email", email)
 	f.Check(role == RoleVendorOwner || role == RoleVendorStaff, "role", "must be vendor_owner or vendor_staff")
 	if err := f.Err(); err != nil {
 		return Invite{}, err
@@ -105,13 +106,28 @@ func (s *Service) Invite(ctx context.Context, vendorID, email string, role Role,
 	return inv, err
 }
 
+var errInviteGone = fault.Invalid("this invitation is invalid, already used or expired: ask for a new one")
+
 // AcceptInvite turns an invite token into an account on the invite's vendor.
 // The token works once, until it expires or is revoked.
 func (s *Service) AcceptInvite(ctx context.Context, token, name, password string) (User, error) {
-	if len(password) < 12 {
-		return User{}, fault.Invalid("the password must be at least 12 characters")
+	var f fault.Fields
+	checkName(&f, "name", strings.TrimSpace(name))
+	checkNewPassword(&f, "password", password)
+	if err := f.Err(); err != nil {
+		return User{}, err
 	}
-	hash, err := HashPassword(password)
+	// A token that cannot work is refused before the (costly) hash; the
+	// transaction below checks it again under lock.
+	var live int
+	if err := s.db.GetContext(ctx, &live, `SELECT COUNT(*) FROM invites WHERE token_hash = ?
+		AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?`, hashToken(token), s.clock.Now()); err != nil {
+		return User{}, err
+	}
+	if live == 0 {
+		return User{}, errInviteGone
+	}
+	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return User{}, err
 	}
@@ -125,7 +141,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token, name, password string
 		err := tx.GetContext(ctx, &row, `SELECT id, vendor_id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at
 			FROM invites WHERE token_hash = ? FOR UPDATE`, hashToken(token))
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && (row.Accepted != nil || row.Revoked != nil || !row.ExpiresAt.After(s.clock.Now()))) {
-			return fault.Invalid("this invitation is invalid, already used or expired: ask for a new one")
+			return errInviteGone
 		}
 		if err != nil {
 			return err
@@ -154,6 +170,11 @@ func (s *Service) AcceptInvite(ctx context.Context, token, name, password string
 // RequestPasswordReset mails a reset link when email belongs to an active
 // account. It answers the same whether or not it does.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
+	var f fault.Fields
+	checkEmail(&f, "email", strings.TrimSpace(email))
+	if err := f.Err(); err != nil {
+		return err
+	}
 	u, err := s.users.ByEmail(ctx, email)
 	if fault.Is(err, fault.KindNotFound) || (err == nil && u.DisabledAt != nil) {
 		return nil
@@ -173,13 +194,27 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	})
 }
 
+var errResetGone = fault.Invalid("this reset link is invalid, already used or expired: ask for a new one")
+
 // ResetPassword sets a new password with a reset token (once, before it
 // expires) and ends every session of the account.
 func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
-	if len(password) < 12 {
-		return fault.Invalid("the password must be at least 12 characters")
+	var f fault.Fields
+	checkNewPassword(&f, "password", password)
+	if err := f.Err(); err != nil {
+		return err
 	}
-	hash, err := HashPassword(password)
+	// A token that cannot work is refused before the (costly) hash; the
+	// transaction below checks it again under lock.
+	var live int
+	if err := s.db.GetContext(ctx, &live, `SELECT COUNT(*) FROM password_resets WHERE token_hash = ?
+		AND used_at IS NULL AND expires_at > ?`, hashToken(token), s.clock.Now()); err != nil {
+		return err
+	}
+	if live == 0 {
+		return errResetGone
+	}
+	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -193,7 +228,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		err := tx.GetContext(ctx, &r, `SELECT id, user_id, expires_at, used_at FROM password_resets WHERE token_hash = ? FOR UPDATE`, hashToken(token))
 		now := s.clock.Now()
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && (r.Used != nil || !r.Expires.After(now))) {
-			return fault.Invalid("this reset link is invalid, already used or expired: ask for a new one")
+			return errResetGone
 		}
 		if err != nil {
 			return err
@@ -229,7 +264,26 @@ func (s *Service) OpenEmailToken(j EmailJob) (string, error) {
 	return string(b), err
 }
 
-func validEmail(e string) bool {
+// Lengths of what people type, held to the columns that keep them
+// (users.email VARCHAR(254), users.name VARCHAR(200)), so that too long an
+// input is a 400 that names the field, checked before anything is written,
+// and never a database error. 254 is also the longest address SMTP carries.
+const (
+	maxEmailLen = 254
+	maxNameLen  = 200
+)
+
+// checkEmail records what is wrong with an email address given as field.
+func checkEmail(f *fault.Fields, field, e string) {
+	if n := utf8.RuneCountInString(e); n > maxEmailLen {
+		f.Add(field, "must be at most %d characters (this one has %d)", maxEmailLen, n)
+		return
+	}
 	at := strings.LastIndex(e, "@")
-	return at > 0 && at < len(e)-1 && len(e) <= 254 && !strings.ContainsAny(e, " \t\r\n<>")
+	f.Check(at > 0 && at < len(e)-1 && !strings.ContainsAny(e, " \t\r\n<>"), field, "must be an email address")
+}
+
+// checkName records what is wrong with a person's name given as field.
+func checkName(f *fault.Fields, field, name string) {
+	f.Check(utf8.RuneCountInString(name) <= maxNameLen, field, "must be at most %d characters", maxNameLen)
 }

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/trove-platform/trove/internal/platform/fault"
 )
 
 // Argon2id parameters: OWASP's floor is 19 MiB, t=2, p=1; we sit above it on
@@ -22,10 +25,24 @@ const (
 	argonSaltLen   = 16
 )
 
+// Password lengths. The maximum keeps absurd inputs (a JSON body may be up
+// to a MiB) from being hashed at all; 1024 bytes is far beyond any passphrase.
+const (
+	minPasswordChars = 12
+	maxPasswordBytes = 1024
+)
+
 var errBadHash = errors.New("auth: malformed password hash")
 
-// HashPassword returns a PHC-format argon2id hash of password.
-func HashPassword(password string) (string, error) {
+// checkNewPassword records what is wrong with a password being chosen.
+func checkNewPassword(f *fault.Fields, field, password string) {
+	f.Check(utf8.RuneCountInString(password) >= minPasswordChars, field, "must be at least %d characters", minPasswordChars)
+	f.Check(len(password) <= maxPasswordBytes, field, "must be at most %d bytes", maxPasswordBytes)
+}
+
+// hashPassword returns a PHC-format argon2id hash of password. It takes 64
+// MiB while it runs: call it through a Hasher, which bounds how many run.
+func hashPassword(password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -65,8 +82,9 @@ func parseHash(hash string) (argonParams, []byte, []byte, error) {
 	return p, salt, key, nil
 }
 
-// CheckPassword reports whether password matches hash, in constant time.
-func CheckPassword(hash, password string) (bool, error) {
+// checkPassword reports whether password matches hash, in constant time. Like
+// hashPassword, call it through a Hasher.
+func checkPassword(hash, password string) (bool, error) {
 	p, salt, key, err := parseHash(hash)
 	if err != nil {
 		return false, err

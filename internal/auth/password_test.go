@@ -6,7 +6,7 @@ import (
 )
 
 func TestPasswordHashing(t *testing.T) {
-	h, err := HashPassword("correct horse battery staple")
+	h, err := hashPassword("correct horse battery staple")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func TestPasswordHashing(t *testing.T) {
 	if !strings.HasPrefix(h, "$argon2id$v=19$") {
 		t.Fatalf("not a PHC argon2id hash: %s", h)
 	}
-	h2, _ := HashPassword("correct horse battery staple")
+	h2, _ := hashPassword("correct horse battery staple")
 	if h == h2 {
 		t.Fatal("two hashes of one password must differ (salt)")
 	}
@@ -29,13 +29,13 @@ func TestPasswordHashing(t *testing.T) {
 		password string
 		want     bool
 	}{{"correct horse battery staple", true}, {"correct horse battery stapl", false}, {"", false}} {
-		ok, err := CheckPassword(h, tc.password)
+		ok, err := checkPassword(h, tc.password)
 		if err != nil || ok != tc.want {
 			t.Errorf("%q: got %v, %v; want %v", tc.password, ok, err, tc.want)
 		}
 	}
 	for _, bad := range []string{"", "plain", "$argon2i$v=19$m=1,t=1,p=1$AAAA$AAAA", "$argon2id$v=19$m=x$AAAA$AAAA"} {
-		if _, err := CheckPassword(bad, "x"); err == nil {
+		if _, err := checkPassword(bad, "x"); err == nil {
 			t.Errorf("hash %q must be rejected", bad)
 		}
 	}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
 	"net/http"
 	"slices"
 
@@ -22,6 +23,10 @@ type Principal struct {
 	VendorSuspended bool
 	// ViaCookie says the credentials came from cookies, so CSRF applies.
 	ViaCookie bool
+	// CSRFToken is what a cookie-authenticated request that changes state
+	// must send in X-CSRF-Token: the token bound to its session, set by
+	// Authenticate. Empty refuses every such request.
+	CSRFToken string
 }
 
 // IsVendor reports whether the principal acts for a vendor.
@@ -55,9 +60,9 @@ func MustPrincipal(ctx context.Context) *Principal {
 
 // RequireRole lets a request through only when it is signed in with one of
 // roles: 401 when signed out, 403 when signed in with another role. A request
-// that acts with a cookie's authority and changes state must carry the CSRF
-// header (double submit). A suspended vendor's users may read but not change
-// anything.
+// that acts with a cookie's authority and changes state must carry its
+// session's CSRF token in the header. A suspended vendor's users may read but
+// not change anything.
 func RequireRole(roles ...Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -70,8 +75,8 @@ func RequireRole(roles ...Role) func(http.Handler) http.Handler {
 				httpx.Error(w, r, fault.Unauthorized("%s", msg))
 				return
 			}
-			if p.ViaCookie && !safeMethod(r.Method) && !csrfOK(r) {
-				httpx.Error(w, r, fault.Forbidden("missing or wrong %s header (send the %s cookie's value)", CSRFHeader, CSRFCookie))
+			if p.ViaCookie && !safeMethod(r.Method) && !csrfMatches(p.CSRFToken, r.Header.Get(CSRFHeader)) {
+				httpx.Error(w, r, errCSRF)
 				return
 			}
 			if !slices.Contains(roles, p.Role) {
@@ -85,6 +90,14 @@ func RequireRole(roles ...Role) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// errCSRF refuses a cookie-authenticated change without its session's token.
+var errCSRF = fault.Forbidden("missing or wrong %s header: send the csrf_token of your sign-in (also in the %s cookie)", CSRFHeader, CSRFCookie)
+
+// csrfMatches compares a CSRF header with the expected token in constant time.
+func csrfMatches(want, got string) bool {
+	return want != "" && got != "" && hmac.Equal([]byte(want), []byte(got))
 }
 
 func safeMethod(m string) bool {

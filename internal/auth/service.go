@@ -2,8 +2,11 @@ package auth
 
 import (
 	"context"
-	"crypto/subtle"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/httpx"
@@ -28,17 +32,25 @@ type Service struct {
 	users     *Users
 	signer    *Signer
 	throttle  *throttle
+	hasher    *Hasher
 	queue     *queue.Queue
 	box       *secrets.Box
 	publicURL *url.URL
 	dummyHash string
+	csrfKey   []byte
+	cookies   cookieNames
 }
 
 // Config is what the Service needs beyond its stores.
 type Config struct {
-	SecretKey []byte   // derives the access-token signing key
+	SecretKey []byte   // derives the access-token and CSRF keys
 	PublicURL *url.URL // the issuer of tokens, links in emails, and whether cookies are Secure
 	Throttle  ThrottleLimits
+	// Hasher computes every password hash of the Service; nil: one with the
+	// default bound (NewHasher(0, 0)).
+	Hasher *Hasher
+	// Metrics, when set, gets the Hasher's figures.
+	Metrics prometheus.Registerer
 }
 
 // NewService returns a Service. The queue carries invite and reset emails;
@@ -48,22 +60,41 @@ func NewService(conn *sqlx.DB, c clock.Clock, log *slog.Logger, q *queue.Queue, 
 	if err != nil {
 		return nil, err
 	}
-	dummy, err := HashPassword("trove-timing-equaliser")
+	// A key of its own for CSRF tokens, so that nothing signed for one
+	// purpose passes for the other.
+	csrfKey, err := hkdf.Key(sha256.New, cfg.SecretKey, nil, "trove csrf token v1", 32)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Hasher == nil {
+		cfg.Hasher = NewHasher(0, 0)
+	}
+	if cfg.Metrics != nil {
+		if err := cfg.Hasher.Register(cfg.Metrics); err != nil {
+			return nil, err
+		}
+	}
+	dummy, err := cfg.Hasher.Hash(context.Background(), "trove-timing-equaliser")
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Throttle == (ThrottleLimits{}) {
 		cfg.Throttle = DefaultThrottle
 	}
-	return &Service{db: conn, clock: c, log: log, users: NewUsers(conn, c), signer: signer,
-		throttle: &throttle{db: conn, clock: c, limits: cfg.Throttle}, queue: q, box: box,
-		publicURL: cfg.PublicURL, dummyHash: dummy}, nil
+	return &Service{db: conn, clock: c, log: log, users: &Users{db: conn, clock: c, hasher: cfg.Hasher}, signer: signer,
+		throttle: &throttle{db: conn, clock: c, limits: cfg.Throttle}, hasher: cfg.Hasher, queue: q, box: box,
+		publicURL: cfg.PublicURL, dummyHash: dummy, csrfKey: csrfKey, cookies: cookieNamesFor(cfg.PublicURL)}, nil
 }
 
 // Users returns the user store.
 func (s *Service) Users() *Users { return s.users }
 
-// Cookie names. The refresh cookie is sent only to the auth endpoints.
+// Hasher returns the Service's password hasher.
+func (s *Service) Hasher() *Hasher { return s.hasher }
+
+// Cookie names, as sent over plain HTTP (local development). Over TLS they
+// get a prefix: see cookieNamesFor. The refresh cookie is sent only to the
+// auth endpoints.
 const (
 	AccessCookie  = "trove_access"
 	RefreshCookie = "trove_refresh"
@@ -72,33 +103,70 @@ const (
 	refreshPath   = "/api/v1/auth"
 )
 
-func (s *Service) secureCookies() bool { return s.publicURL.Scheme == "https" }
+// cookieNames are the names the session cookies go by.
+type cookieNames struct {
+	access, refresh, csrf string
+	secure                bool
+	// legacy are names used before, cleared on sign-out so browsers drop them.
+	legacy []string
+}
+
+// cookieNamesFor names the cookies for the public URL. Served over TLS, the
+// access and CSRF cookies are "__Host-" cookies: browsers accept them only
+// Secure, with Path=/ and no Domain, so a sibling subdomain (or a network
+// attacker on plain http) cannot plant or overwrite them. The refresh cookie
+// keeps its narrow path, which "__Host-" forbids, and so gets "__Secure-".
+func cookieNamesFor(public *url.URL) cookieNames {
+	if public.Scheme != "https" {
+		return cookieNames{access: AccessCookie, refresh: RefreshCookie, csrf: CSRFCookie}
+	}
+	return cookieNames{access: "__Host-" + AccessCookie, refresh: "__Secure-" + RefreshCookie, csrf: "__Host-" + CSRFCookie,
+		secure: true, legacy: []string{AccessCookie, RefreshCookie, CSRFCookie}}
+}
 
 func (s *Service) setCookies(w http.ResponseWriter, t Tokens) {
-	secure := s.secureCookies()
-	http.SetCookie(w, &http.Cookie{Name: AccessCookie, Value: t.AccessToken, Path: "/", HttpOnly: true, Secure: secure,
+	n := s.cookies
+	http.SetCookie(w, &http.Cookie{Name: n.access, Value: t.AccessToken, Path: "/", HttpOnly: true, Secure: n.secure,
 		SameSite: http.SameSiteLaxMode, Expires: t.AccessExpiresAt})
-	http.SetCookie(w, &http.Cookie{Name: RefreshCookie, Value: t.RefreshToken, Path: refreshPath, HttpOnly: true, Secure: secure,
+	http.SetCookie(w, &http.Cookie{Name: n.refresh, Value: t.RefreshToken, Path: refreshPath, HttpOnly: true, Secure: n.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(SessionTTL / time.Second)})
 	// Readable by the app's own scripts, which echo it in the X-CSRF-Token
-	// header; another site can neither read it nor set the header.
-	http.SetCookie(w, &http.Cookie{Name: CSRFCookie, Value: t.CSRFToken, Path: "/", Secure: secure,
+	// header; another site can neither read it nor set the header, and the
+	// value is bound to the session, so a planted cookie is worth nothing.
+	http.SetCookie(w, &http.Cookie{Name: n.csrf, Value: t.CSRFToken, Path: "/", Secure: n.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(SessionTTL / time.Second)})
 }
 
 func (s *Service) clearCookies(w http.ResponseWriter) {
-	for _, c := range []struct{ name, path string }{{AccessCookie, "/"}, {RefreshCookie, refreshPath}, {CSRFCookie, "/"}} {
-		http.SetCookie(w, &http.Cookie{Name: c.name, Value: "", Path: c.path, MaxAge: -1, HttpOnly: c.name != CSRFCookie,
-			Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+	n := s.cookies
+	list := [][2]string{{n.access, "/"}, {n.refresh, refreshPath}, {n.csrf, "/"}}
+	for _, name := range n.legacy {
+		path := "/"
+		if name == RefreshCookie {
+			path = refreshPath
+		}
+		list = append(list, [2]string{name, path})
+	}
+	for _, c := range list {
+		http.SetCookie(w, &http.Cookie{Name: c[0], Value: "", Path: c[1], MaxAge: -1, HttpOnly: !strings.HasSuffix(c[0], CSRFCookie),
+			Secure: n.secure, SameSite: http.SameSiteLaxMode})
 	}
 }
 
-// csrfOK reports whether a cookie-authenticated request carries the CSRF
-// token of its cookie in the header (double submit).
-func csrfOK(r *http.Request) bool {
-	c, err := r.Cookie(CSRFCookie)
-	h := r.Header.Get(CSRFHeader)
-	return err == nil && c.Value != "" && h != "" && subtle.ConstantTimeCompare([]byte(c.Value), []byte(h)) == 1
+// csrfToken is the CSRF token of a session: an HMAC of its id under a server
+// key. Only the server can make one, and one session's token is worth nothing
+// for another, so a cookie planted by someone else (plain double submit's
+// weakness) does not help them. The session id stays the same across
+// refreshes, so a refresh answers the same token.
+func (s *Service) csrfToken(sessionID string) string {
+	m := hmac.New(sha256.New, s.csrfKey)
+	m.Write([]byte(sessionID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// csrfOK reports whether header is the CSRF token of sessionID.
+func (s *Service) csrfOK(sessionID, header string) bool {
+	return sessionID != "" && csrfMatches(s.csrfToken(sessionID), header)
 }
 
 // Authenticate puts the request's principal in its context when it carries a
@@ -116,7 +184,7 @@ func (s *Service) Authenticate(next http.Handler) http.Handler {
 				return
 			}
 			token = strings.TrimSpace(rest)
-		} else if c, err := r.Cookie(AccessCookie); err == nil {
+		} else if c, err := r.Cookie(s.cookies.access); err == nil {
 			token, viaCookie = c.Value, true
 		}
 		if token == "" {
@@ -137,7 +205,9 @@ func (s *Service) Authenticate(next http.Handler) http.Handler {
 			httpx.Error(w, r, err)
 			return
 		}
-		p.ViaCookie = viaCookie
+		if viaCookie {
+			p.ViaCookie, p.CSRFToken = true, s.csrfToken(p.SessionID)
+		}
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
 }

@@ -36,6 +36,12 @@ const password = "correct horse battery"
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
+	return setupWith(t, nil)
+}
+
+// setupWith is setup with changes to the Service's configuration.
+func setupWith(t *testing.T, change func(*auth.Config)) *fixture {
+	t.Helper()
 	conn := dbtest.New(t)
 	clk := clock.NewFake(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -48,8 +54,12 @@ func setup(t *testing.T) *fixture {
 	key := make([]byte, 32)
 	box, _ := secrets.New(key)
 	pub, _ := url.Parse("https://trove.example")
-	svc, err := auth.NewService(conn, clk, log, q, box, auth.Config{SecretKey: key, PublicURL: pub,
-		Throttle: auth.ThrottleLimits{Window: 15 * time.Minute, LockFor: 15 * time.Minute, AccountFailures: 3, IPFailures: 6}})
+	cfg := auth.Config{SecretKey: key, PublicURL: pub,
+		Throttle: auth.ThrottleLimits{Window: 15 * time.Minute, LockFor: 15 * time.Minute, AccountFailures: 3, IPFailures: 6}}
+	if change != nil {
+		change(&cfg)
+	}
+	svc, err := auth.NewService(conn, clk, log, q, box, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -41,13 +42,38 @@ type Client struct {
 
 // Login checks an email and password and opens a session. Unknown emails,
 // wrong passwords and disabled users get the same error after the same work.
-// Repeated failures lock the account and the client address for a while.
+//
+// Each attempt is counted against the account and the client address before
+// the password is checked, and refused without checking once either is over
+// its limit (see throttle.reserve): however many arrive at once, no more than
+// the limit are evaluated, and a right password sent after them is refused
+// like the rest until the lock ends. Unknown accounts are counted alike, so
+// the answers tell nothing about which accounts exist.
 func (s *Service) Login(ctx context.Context, email, password string, c Client) (Tokens, User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	keys := []string{"account:" + email, "ip:" + c.IP}
-	if err := s.throttle.check(ctx, keys); err != nil {
+	var f fault.Fields
+	f.Check(email != "", "email", "is required")
+	f.Check(utf8.RuneCountInString(email) <= maxEmailLen, "email", "must be at most %d characters", maxEmailLen)
+	f.Check(password != "", "password", "is required")
+	f.Check(len(password) <= maxPasswordBytes, "password", "must be at most %d bytes", maxPasswordBytes)
+	if err := f.Err(); err != nil {
 		return Tokens{}, User{}, err
 	}
+	keys := s.throttle.keysFor(email, c.IP)
+	res, err := s.throttle.reserve(ctx, keys)
+	if err != nil {
+		return Tokens{}, User{}, err
+	}
+	evaluated := false
+	defer func() {
+		if !evaluated {
+			// The password was not checked (no hashing slot, the client
+			// left, the database failed): the attempt must not count.
+			if err := s.throttle.release(context.WithoutCancel(ctx), res); err != nil {
+				s.log.Error("auth: releasing a sign-in attempt", "err", err)
+			}
+		}
+	}()
 	u, err := s.users.ByEmail(ctx, email)
 	// An unknown email is checked against a hash of nothing in particular, so
 	// it costs the same time as a wrong password.
@@ -57,17 +83,15 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	} else if err != nil && !fault.Is(err, fault.KindNotFound) {
 		return Tokens{}, User{}, err
 	}
-	ok, err := CheckPassword(hash, password)
+	ok, err := s.hasher.Check(ctx, hash, password)
 	if err != nil {
 		return Tokens{}, User{}, err
 	}
+	evaluated = true
 	if !ok || u.ID == "" || u.PasswordHash == nil || u.DisabledAt != nil {
-		if err := s.throttle.fail(ctx, keys); err != nil {
-			return Tokens{}, User{}, err
-		}
-		return Tokens{}, User{}, errBadCredentials
+		return Tokens{}, User{}, errBadCredentials // counted already, by reserve
 	}
-	if err := s.throttle.clear(ctx, keys[0]); err != nil {
+	if err := s.throttle.clear(ctx, keys[0].key); err != nil {
 		return Tokens{}, User{}, err
 	}
 	t, err := s.openSession(ctx, u.ID, c)
@@ -99,14 +123,27 @@ func (s *Service) tokens(userID, sessionID, refresh string, now time.Time) (Toke
 	if err != nil {
 		return Tokens{}, err
 	}
-	csrf, _ := newOpaqueToken()
-	return Tokens{AccessToken: access, AccessExpiresAt: exp, RefreshToken: refresh, SessionID: sessionID, CSRFToken: csrf}, nil
+	return Tokens{AccessToken: access, AccessExpiresAt: exp, RefreshToken: refresh, SessionID: sessionID, CSRFToken: s.csrfToken(sessionID)}, nil
 }
 
 // Refresh trades a refresh token for a new access token and a new refresh
 // token; the old one is spent. A spent or revoked token presented again means
 // a copy exists: the whole session is revoked.
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (Tokens, error) {
+	return s.refresh(ctx, refreshToken, nil)
+}
+
+// RefreshCookie is Refresh for a browser, whose refresh token came in a
+// cookie: csrf must be the session's CSRF token, or the refresh is refused
+// (403) and nothing changes, not even a reused token's revocation.
+func (s *Service) RefreshCookie(ctx context.Context, refreshToken, csrf string) (Tokens, error) {
+	if csrf == "" {
+		return Tokens{}, errCSRF
+	}
+	return s.refresh(ctx, refreshToken, &csrf)
+}
+
+func (s *Service) refresh(ctx context.Context, refreshToken string, csrf *string) (Tokens, error) {
 	if refreshToken == "" {
 		return Tokens{}, errSessionGone
 	}
@@ -132,6 +169,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Tokens, err
 		}
 		if err != nil {
 			return err
+		}
+		if csrf != nil && !s.csrfOK(cur.SessionID, *csrf) {
+			return errCSRF
 		}
 		if cur.Status != "active" {
 			// Reuse: revoke the session, and commit that, then refuse.

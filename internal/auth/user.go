@@ -43,12 +43,17 @@ type User struct {
 
 // Users reads and writes user accounts.
 type Users struct {
-	db    *sqlx.DB
-	clock clock.Clock
+	db     *sqlx.DB
+	clock  clock.Clock
+	hasher *Hasher
 }
 
-// NewUsers returns a Users store on db.
-func NewUsers(db *sqlx.DB, c clock.Clock) *Users { return &Users{db: db, clock: c} }
+// NewUsers returns a Users store on db, for tools that make accounts outside
+// a server (seeding). It has a Hasher of its own; a server uses the store of
+// its Service (Service.Users), which shares the Service's one Hasher.
+func NewUsers(db *sqlx.DB, c clock.Clock) *Users {
+	return &Users{db: db, clock: c, hasher: NewHasher(0, 0)}
+}
 
 const userColumns = `id, email, name, password_hash, role, vendor_id, disabled_at, created_at, updated_at`
 
@@ -96,15 +101,16 @@ type NewUser struct {
 func (u *Users) Ensure(ctx context.Context, n NewUser) (User, bool, error) {
 	var f fault.Fields
 	email := strings.TrimSpace(n.Email)
-	f.Check(validEmail(email), "email", "must be an email address")
-	f.Check(len(n.Password) >= 12, "password", "must be at least 12 characters")
+	checkEmail(&f, "email", email)
+	checkName(&f, "name", n.Name)
+	checkNewPassword(&f, "password", n.Password)
 	vendorRole := n.Role == RoleVendorOwner || n.Role == RoleVendorStaff
 	f.Check(n.Role == RolePlatformAdmin || vendorRole || n.Role == RoleBuyer, "role", "is not a known role")
 	f.Check(vendorRole == (n.VendorID != ""), "vendor_id", "is required for vendor roles and only for them")
 	if err := f.Err(); err != nil {
 		return User{}, false, err
 	}
-	hash, err := HashPassword(n.Password)
+	hash, err := u.hasher.Hash(ctx, n.Password)
 	if err != nil {
 		return User{}, false, err
 	}

@@ -24,6 +24,7 @@ func TestIsolation(t *testing.T) {
 	a.as("operator", &auth.Principal{UserID: "usr_o", Role: auth.RolePlatformAdmin})
 	cookie := principal(ann, auth.RoleBuyer)
 	cookie.ViaCookie = true
+	cookie.CSRFToken = "session-bound-token" // what auth.Authenticate derives from the session
 	a.as("ann-cookie", cookie)
 
 	// Ann's order and (open) cart; a guest's cart (open) and order.
@@ -115,7 +116,12 @@ func TestIsolation(t *testing.T) {
 			t.Fatal("a request without CSRF changed the database")
 		}
 		a.want(200, req{as: "ann-cookie", method: "GET", url: "/api/v1/store/carts/" + annCart}, nil)
-		hdr := map[string]string{auth.CSRFHeader: "tok", "Cookie": auth.CSRFCookie + "=tok"}
+		forged := map[string]string{auth.CSRFHeader: "tok", "Cookie": auth.CSRFCookie + "=tok"}
+		a.want(403, req{as: "ann-cookie", method: "POST", url: "/api/v1/store/carts/" + annCart + "/lines", body: line, header: forged}, nil)
+		if f.snapshot() != before {
+			t.Fatal("a forged CSRF pair changed the database")
+		}
+		hdr := map[string]string{auth.CSRFHeader: cookie.CSRFToken}
 		a.want(http.StatusOK, req{as: "ann-cookie", method: "POST", url: "/api/v1/store/carts/" + annCart + "/lines", body: line, header: hdr}, nil)
 	})
 }

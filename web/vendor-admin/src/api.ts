@@ -1,8 +1,10 @@
 // Typed client for the vendor admin's part of the REST API (api/openapi.yaml):
 // /api/v1/auth/*, /api/v1/vendor/* and /api/v1/admin/*. Browsers sign in in
 // cookie mode: the session lives in HttpOnly cookies sent with every request
-// (credentials 'same-origin'), and every state-changing request echoes the
-// trove_csrf cookie in X-CSRF-Token (double submit, docs/access.md).
+// (credentials 'same-origin'), and every state-changing request sends the
+// session's CSRF token in X-CSRF-Token: the csrf_token the sign-in answered,
+// also kept in the CSRF cookie (docs/access.md). The server checks it against
+// the session, so it must be the one the server issued.
 //
 // Every function takes an optional fetch (the default is the global one, read
 // at call time so tests can stub it) and rejects with an ApiError (the
@@ -13,7 +15,12 @@ import { ApiError, problemFromResponse, readJsonBody, type FetchFn, type Money }
 export type { Money }
 
 const API = '/api/v1'
-const CSRF_COOKIE = 'trove_csrf'
+/**
+ * The CSRF cookie's names: served over https the server sets the __Host-
+ * one (a cookie no other site or subdomain can plant); over plain http, in
+ * development, the bare one.
+ */
+const CSRF_COOKIES = ['__Host-trove_csrf', 'trove_csrf']
 const CSRF_HEADER = 'X-CSRF-Token'
 
 // ---------------------------------------------------------------- auth types
@@ -261,13 +268,22 @@ const defaultFetch: FetchFn = (input, init) => fetch(input, init)
 /** The CSRF token the sign-in (or the last refresh) answered, for when the cookie cannot be read. */
 let csrfFromBody = ''
 
-/** The value to echo in X-CSRF-Token: the trove_csrf cookie, else the last one the API sent. */
+/**
+ * The value to send in X-CSRF-Token: the CSRF cookie (the __Host- one first),
+ * which follows the session across tabs and refreshes, else the last token
+ * the API sent.
+ */
 export function csrfToken(): string {
-  const prefix = `${CSRF_COOKIE}=`
   const cookie = typeof document === 'undefined' ? '' : document.cookie
+  const values = new Map<string, string>()
   for (const part of cookie.split(';')) {
     const c = part.trim()
-    if (c.startsWith(prefix)) return decodeURIComponent(c.slice(prefix.length))
+    const eq = c.indexOf('=')
+    if (eq > 0 && !values.has(c.slice(0, eq))) values.set(c.slice(0, eq), c.slice(eq + 1))
+  }
+  for (const name of CSRF_COOKIES) {
+    const v = values.get(name)
+    if (v) return decodeURIComponent(v)
   }
   return csrfFromBody
 }
