@@ -56,6 +56,9 @@ type Config struct {
 	Stripe         StripeConfig
 	ReservationTTL time.Duration
 	GuestCarts     ratelimit.Limit // new guest carts per client address
+	// Sign-ups, password-reset requests and confirmations, invitation
+	// acceptances per client address (sign-in has its own throttle).
+	AccountRequests ratelimit.Limit
 
 	MailDriver string // "local" or "smtp"
 	MailFrom   string
@@ -428,6 +431,12 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 	c.GuestCarts = ratelimit.Limit{
 		PerMinute: float64(e.integer("TROVE_GUEST_CARTS_PER_MINUTE", 120, 1, 1_000_000)),
 		Burst:     e.integer("TROVE_GUEST_CARTS_BURST", 300, 1, 1_000_000),
+	}
+	// Each of these hashes a password or sends a mail: a script must not
+	// make accounts or mail people by the thousand.
+	c.AccountRequests = ratelimit.Limit{
+		PerMinute: float64(e.integer("TROVE_ACCOUNT_REQUESTS_PER_MINUTE", 10, 1, 1_000_000)),
+		Burst:     e.integer("TROVE_ACCOUNT_REQUESTS_BURST", 30, 1, 1_000_000),
 	}
 
 	c.Xero = XeroConfig{

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -128,4 +129,51 @@ func TestGuestCartsAreRateLimited(t *testing.T) {
 			t.Fatalf("signed-in buyer, request %d: %d", i+1, res.StatusCode)
 		}
 	}
+}
+
+// Sign-ups, password resets and invitation acceptances share one bucket per
+// client address: each hashes a password or sends a mail.
+func TestAccountRequestsAreRateLimited(t *testing.T) {
+	t.Parallel()
+	dsn := dbtest.NewDSN(t)
+	p := seedPeople(t, dsn)
+	env := baseEnv(dsn)
+	env["TROVE_ACCOUNT_REQUESTS_BURST"] = "3"
+	env["TROVE_ACCOUNT_REQUESTS_PER_MINUTE"] = "1"
+	s := startServer(t, env)
+
+	users := func() int {
+		var n int
+		if err := p.db.Get(&n, `SELECT COUNT(*) FROM users`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := users()
+	for i := range 2 {
+		res, body := call(t, s, "", "POST", "/api/v1/auth/signup", map[string]string{
+			"email": fmt.Sprintf("new%d@corp.example", i), "password": testPassword, "name": "New Buyer"})
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("sign-up %d: %d %s", i+1, res.StatusCode, body)
+		}
+	}
+	if res, body := call(t, s, "", "POST", "/api/v1/auth/password-reset", map[string]string{"email": p.buyer.Email}); res.StatusCode != http.StatusAccepted {
+		t.Fatalf("password reset: %d %s", res.StatusCode, body)
+	}
+	for _, tc := range []struct{ path, body string }{
+		{"/api/v1/auth/signup", `{"email":"flood@corp.example","password":"` + testPassword + `","name":"Flood"}`},
+		{"/api/v1/auth/password-reset", `{"email":"` + p.buyer.Email + `"}`},
+		{"/api/v1/auth/password-reset/confirm", `{"token":"x","password":"` + testPassword + `"}`},
+		{"/api/v1/auth/invites/accept", `{"token":"x","password":"` + testPassword + `","name":"X"}`},
+	} {
+		res, body := call(t, s, "", "POST", tc.path, tc.body)
+		if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+			t.Errorf("%s past the burst: %d Retry-After %q %s", tc.path, res.StatusCode, res.Header.Get("Retry-After"), body)
+		}
+	}
+	if n := users(); n != before+2 {
+		t.Fatalf("%d new users, want the 2 allowed", n-before)
+	}
+	// Signing in is not this bucket's business (it has its own throttle).
+	signIn(t, s, p.buyer.Email)
 }

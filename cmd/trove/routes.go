@@ -34,18 +34,20 @@ type routeDeps struct {
 	metrics     *prometheus.Registry
 	metricsOwn  bool // /metrics has a listener of its own (TROVE_METRICS_ADDR): not on this router
 	guestCarts  *ratelimit.Keyed
-	queue       *queue.Queue
-	auth        *auth.Service
-	vendors     *vendors.Store
-	catalog     *catalog.Store
-	shopify     *shopifyParts
-	pay         *paymentParts
-	fulfilment  *fulfilmentParts
-	payouts     *payoutParts
-	hooks       *webhooks.Store
-	proxies     auth.Proxies
-	sandbox     bool
-	mailbox     *mail.Local // the local mail driver's messages, when it is the driver
+	// accountRequests: sign-ups, password resets, invitation acceptances.
+	accountRequests *ratelimit.Keyed
+	queue           *queue.Queue
+	auth            *auth.Service
+	vendors         *vendors.Store
+	catalog         *catalog.Store
+	shopify         *shopifyParts
+	pay             *paymentParts
+	fulfilment      *fulfilmentParts
+	payouts         *payoutParts
+	hooks           *webhooks.Store
+	proxies         auth.Proxies
+	sandbox         bool
+	mailbox         *mail.Local // the local mail driver's messages, when it is the driver
 }
 
 // routes lists EVERY HTTP route of the platform. Middleware that must see every
@@ -75,10 +77,13 @@ func routes(d routeDeps) chi.Router {
 		r.Route("/v1/auth", func(r chi.Router) {
 			r.Method(http.MethodPost, "/login", auth.HandleLogin(d.auth, d.proxies))
 			r.Method(http.MethodPost, "/refresh", auth.HandleRefresh(d.auth))
-			r.Method(http.MethodPost, "/signup", auth.HandleSignup(d.auth))
-			r.Method(http.MethodPost, "/password-reset", auth.HandleRequestReset(d.auth))
-			r.Method(http.MethodPost, "/password-reset/confirm", auth.HandleConfirmReset(d.auth))
-			r.Method(http.MethodPost, "/invites/accept", auth.HandleAcceptInvite(d.auth))
+			r.Group(func(r chi.Router) {
+				r.Use(d.accountRequests.Middleware(clientAddress(d.proxies), "too many account requests from your network"))
+				r.Method(http.MethodPost, "/signup", auth.HandleSignup(d.auth))
+				r.Method(http.MethodPost, "/password-reset", auth.HandleRequestReset(d.auth))
+				r.Method(http.MethodPost, "/password-reset/confirm", auth.HandleConfirmReset(d.auth))
+				r.Method(http.MethodPost, "/invites/accept", auth.HandleAcceptInvite(d.auth))
+			})
 			r.Group(func(r chi.Router) {
 				r.Use(auth.RequireRole(auth.AllRoles...))
 				r.Method(http.MethodGet, "/me", auth.HandleMe(d.auth))
@@ -264,14 +269,20 @@ func metricsRoutes(reg *prometheus.Registry) chi.Router {
 	return r
 }
 
+// clientAddress keys a rate limit by the client's address.
+func clientAddress(p auth.Proxies) func(*http.Request) string {
+	return func(r *http.Request) string { return ratelimit.AddressKey(p.Client(r).IP) }
+}
+
 // guestAddress keys a rate limit on work anyone may do without signing in:
 // the client's address for a guest, "" (not limited here) for a signed-in
 // caller, who has one open cart and is known.
 func guestAddress(p auth.Proxies) func(*http.Request) string {
+	byAddress := clientAddress(p)
 	return func(r *http.Request) string {
 		if auth.PrincipalFrom(r.Context()) != nil {
 			return ""
 		}
-		return ratelimit.AddressKey(p.Client(r).IP)
+		return byAddress(r)
 	}
 }

@@ -2,12 +2,9 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"math"
-	"net/netip"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -15,6 +12,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/ratelimit"
 )
 
 // ThrottleLimits say how many sign-in attempts a key (an account or a client
@@ -62,24 +60,9 @@ func (t *throttle) keysFor(email, ip string) []throttleKey {
 	}
 }
 
-// addressKey is the throttle key of a client address. An IPv6 client is
-// counted by its /64, the block one subscriber gets: counting single IPv6
-// addresses would give an attacker 2^64 fresh budgets. Something that is no
-// address at all (a forged X-Forwarded-For hop) is counted under its hash, so
-// the key stays short whatever was sent.
-func addressKey(ip string) string {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		sum := sha256.Sum256([]byte(ip))
-		return "ip:?" + hex.EncodeToString(sum[:16])
-	}
-	addr = addr.WithZone("").Unmap()
-	if addr.Is6() {
-		p, _ := addr.Prefix(64)
-		return "ip:" + p.String()
-	}
-	return "ip:" + addr.String()
-}
+// addressKey is the throttle key of a client address (ratelimit.AddressKey:
+// IPv6 by its /64, junk by its hash).
+func addressKey(ip string) string { return "ip:" + ratelimit.AddressKey(ip) }
 
 // reservation is what reserve counted, so that release can take it back.
 type reservation struct {

@@ -9,6 +9,8 @@
 package ratelimit
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/netip"
 	"sync"
@@ -109,16 +111,19 @@ func (k *Keyed) Middleware(key func(*http.Request) string, what string) func(htt
 	}
 }
 
-// AddressKey turns a client's IP address into a bucket key: IPv4 addresses as
-// they are, IPv6 addresses by their /64 (one subscriber usually holds a whole
-// /64 and could otherwise take a fresh bucket per address). Anything that is
-// not an address is its own key.
+// AddressKey turns a client's IP address into the key that limits and
+// counters keep it under: IPv4 addresses as they are, IPv6 addresses by their
+// /64 (the block one subscriber gets: counting single IPv6 addresses would
+// give one client 2^64 fresh budgets). Something that is no address at all (a
+// forged X-Forwarded-For hop) is keyed by its hash, so the key stays short
+// whatever was sent.
 func AddressKey(ip string) string {
 	addr, err := netip.ParseAddr(ip)
 	if err != nil {
-		return ip
+		sum := sha256.Sum256([]byte(ip))
+		return "?" + hex.EncodeToString(sum[:16])
 	}
-	addr = addr.Unmap()
+	addr = addr.WithZone("").Unmap()
 	if addr.Is4() {
 		return addr.String()
 	}

@@ -91,7 +91,8 @@ func TestAddressKey(t *testing.T) {
 		{"::ffff:203.0.113.7", "203.0.113.7"},
 		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
 		{"2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"},
-		{"not an address", "not an address"},
+		{"fe80::1%eth0", "fe80::/64"},
+		{"not an address", "?f8121aab13d54c46a7450875d829bad1"},
 	} {
 		if got := AddressKey(tc.in); got != tc.want {
 			t.Errorf("AddressKey(%q) = %q, want %q", tc.in, got, tc.want)
