@@ -270,7 +270,11 @@ func (s *Service) OnPayment(ctx context.Context, _ queue.Meta, j PaymentJob) err
 			}
 			// Paid in full: Xero marks the bill PAID. The reconciliation
 			// reads it back from Xero; no second read here.
-			paymentID, inv.Status, inv.AmountPaid = pay.ID, "PAID", inv.AmountPaid+pay.Amount
+			paid, err := money.Add(inv.AmountPaid, pay.Amount)
+			if err != nil {
+				return queue.Permanent(fmt.Errorf("invoicing: the payment of payout %s: %w", p.ID, err))
+			}
+			paymentID, inv.Status, inv.AmountPaid = pay.ID, "PAID", paid
 		}
 		if paymentID == "" {
 			paymentID = "already-paid" // paid in Xero before this step recorded it
