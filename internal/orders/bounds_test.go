@@ -119,6 +119,20 @@ func TestCartTotalBound(t *testing.T) {
 		}
 	})
 
+	t.Run("two lines that each fit an int64 but not together", func(t *testing.T) {
+		a1 := f.product(f.acme, "a1", "Anvil", usd(100), 5)
+		a2 := f.product(f.bolt, "a2", "Anchor", usd(100), 5)
+		c, cartID := f.cartWith(variantLine(a1, 1), variantLine(a2, 1))
+		f.exec(`UPDATE variants SET price_amount = ? WHERE id IN (?, ?)`, int64(math.MaxInt64/2+1), a1, a2)
+		v, err := f.store.Cart(f.ctx, c, cartID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Subtotal != nil || v.ReadyForCheckout || codes(v.Problems) != "total_too_large" {
+			t.Fatalf("cart: subtotal %v, problems %+v", v.Subtotal, v.Problems)
+		}
+	})
+
 	t.Run("an expected total past the bound is refused", func(t *testing.T) {
 		status, b := a.do(req{token: tok, method: "POST", url: base + "/checkout",
 			body: map[string]any{"expected_total": map[string]any{"amount": int64(math.MaxInt64), "currency": "USD"}}})

@@ -792,13 +792,13 @@ func (s *Store) price(ctx context.Context, q sqlx.QueryerContext, c Caller, cart
 		total, err := sum.Total()
 		switch {
 		case err != nil:
-			subtotal = nil
 			pc.view.Problems = append(pc.view.Problems, Problem{Code: ProblemTotalTooLarge, Field: "lines",
-				Message: tooLarge("the cart's total", nil, currency) + ": lower a quantity or remove a line"})
+				Message: tooLarge("the cart's total", nil, subtotal.Currency) + ": lower a quantity or remove a line"})
+			subtotal = nil
 		case total > money.MaxAmount:
 			subtotal.Amount = total
 			pc.view.Problems = append(pc.view.Problems, Problem{Code: ProblemTotalTooLarge, Field: "lines",
-				Message: tooLarge("the cart's total", subtotal, currency) + ": lower a quantity or remove a line"})
+				Message: tooLarge("the cart's total", subtotal, subtotal.Currency) + ": lower a quantity or remove a line"})
 		default:
 			subtotal.Amount = total
 		}
