@@ -235,8 +235,8 @@ func fromStripeAmount(amount int64, currency stripego.Currency) (money.Money, er
 	if err != nil {
 		return money.Money{}, err
 	}
-	if !money.InRange(m.Amount) {
-		return money.Money{}, fmt.Errorf("stripe: amount %s: %w", m, money.ErrOutOfRange)
+	if m, err = money.Incoming(m.Amount, m.Currency); err != nil {
+		return money.Money{}, fmt.Errorf("stripe: %w", err)
 	}
 	return m, nil
 }
