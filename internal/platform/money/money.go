@@ -31,7 +31,9 @@ import (
 )
 
 // MaxAmount is the largest size, in minor units, of one amount that enters
-// Trove (see the package comment): Stripe's ceiling for one charge.
+// Trove (see the package comment): Stripe's ceiling for one charge. (ISK and
+// UGX, which Stripe takes with two extra zero decimals, reach Stripe's ceiling
+// a hundred times sooner: Stripe itself refuses those charges.)
 const MaxAmount int64 = 99_999_999
 
 var (
