@@ -74,11 +74,9 @@ func HandleRefresh(s *Service) http.Handler {
 		var in struct {
 			RefreshToken string `json:"refresh_token"`
 		}
-		if r.ContentLength != 0 {
-			if err := httpx.Decode(w, r, &in); err != nil {
-				httpx.Error(w, r, err)
-				return
-			}
+		if _, err := httpx.DecodeOptional(w, r, &in); err != nil {
+			httpx.Error(w, r, err)
+			return
 		}
 		bearer := in.RefreshToken != ""
 		var t Tokens

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog"
 	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/money"
 )
 
 // people are the principals of the API tests, by name.
@@ -428,5 +430,61 @@ func TestOperatorBundlesAPI(t *testing.T) {
 			t.Fatalf("%d archived bundles", len(list.Bundles))
 		}
 		w.api.want(400, "admin", "GET", "/api/v1/admin/catalog/bundles?status=gone", nil, nil)
+	})
+}
+
+// TestBundlePriceBounds: a bundle's price is an amount entering Trove, held
+// to money.MaxAmount on create and on PATCH; a refused price writes nothing.
+// (A price of 2^31 was once accepted, and plans at it booked millions.)
+func TestBundlePriceBounds(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.api = newTestAPI(t, w.store, w.people())
+	candle := w.variant["Cedar Candle"]
+	create := func(slug string, amount int64) (int, []byte) {
+		return w.api.do("admin", "POST", "/api/v1/admin/catalog/bundles", map[string]any{
+			"slug": slug, "name": "Big", "price": map[string]any{"amount": amount, "currency": "USD"},
+			"items": []map[string]any{{"variant_id": candle, "quantity": 1}}})
+	}
+	count := func() (n int) {
+		w.db.Get(&n, `SELECT COUNT(*) FROM bundles`)
+		return n
+	}
+	for _, amount := range []int64{1 << 31, money.MaxAmount + 1, math.MaxInt64, 0, -1, math.MinInt64} {
+		t.Run(fmt.Sprintf("create at %d is refused", amount), func(t *testing.T) {
+			code, b := create("big", amount)
+			if f := problemFields(t, b); code != 400 || joined(f) != "price.amount" {
+				t.Fatalf("%d %v %s", code, f, b)
+			}
+			if amount > 0 && !strings.Contains(string(b), "999999.99") {
+				t.Fatalf("the message does not say the most a price can be: %s", b)
+			}
+			if count() != 0 {
+				t.Fatal("a refused bundle was written")
+			}
+		})
+	}
+	var bundle catalog.BundleView
+	t.Run("the bound itself is a price", func(t *testing.T) {
+		code, b := create("max", money.MaxAmount)
+		if code != 201 {
+			t.Fatalf("%d %s", code, b)
+		}
+		json.Unmarshal(b, &bundle)
+	})
+	t.Run("PATCH beyond the bound is refused and changes nothing", func(t *testing.T) {
+		before := w.audits(bundle.ID)
+		for _, amount := range []int64{1 << 31, money.MaxAmount + 1, math.MaxInt64} {
+			code, b := w.api.do("admin", "PATCH", "/api/v1/admin/catalog/bundles/"+bundle.ID,
+				map[string]any{"price": map[string]any{"amount": amount, "currency": "USD"}, "name": "Renamed"})
+			if f := problemFields(t, b); code != 400 || joined(f) != "price.amount" {
+				t.Fatalf("%d: %d %v %s", amount, code, f, b)
+			}
+		}
+		var got catalog.BundleView
+		w.api.want(200, "admin", "GET", "/api/v1/admin/catalog/bundles/"+bundle.ID, nil, &got)
+		if got.Price.Amount != money.MaxAmount || got.Name != "Big" || len(w.audits(bundle.ID)) != len(before) {
+			t.Fatalf("a refused PATCH changed the bundle: %+v", got)
+		}
 	})
 }

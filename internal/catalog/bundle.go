@@ -221,15 +221,18 @@ func (b bundleRow) storeView(items []bundleItemRow) StoreBundle {
 	return v
 }
 
-// validateBundle checks a bundle's own fields.
-func validateBundle(f *fault.Fields, b bundleRow) {
+// validateBundle checks a bundle's own fields; its price when newPrice (a
+// price being set: a bundle priced before the bound existed can still be
+// renamed or archived).
+func validateBundle(f *fault.Fields, b bundleRow, newPrice bool) {
 	f.Check(bundleSlugRE.MatchString(b.Slug), "slug", "must be 2-63 lower-case letters, digits or dashes")
 	f.Check(strings.TrimSpace(b.Name) != "" && utf8.RuneCountInString(b.Name) <= 200, "name", "is required (at most 200 characters)")
 	f.Check(utf8.RuneCountInString(b.Description) <= maxBundleDescription, "description", "must be at most %d characters", maxBundleDescription)
 	f.Check(b.ImageURL == "" || (len(b.ImageURL) <= maxURL && (strings.HasPrefix(b.ImageURL, "https://") || strings.HasPrefix(b.ImageURL, "http://"))),
 		"image_url", "must be an http(s) URL of at most %d characters", maxURL)
-	f.Check(b.PriceAmount > 0 && b.PriceAmount <= 1<<53, "price.amount", "must be a positive amount in minor units")
-	f.Check(money.ValidCurrency(b.PriceCurrency), "price.currency", "must be an ISO 4217 code such as USD")
+	if newPrice {
+		money.CheckIncoming(f, "price", money.Money{Amount: b.PriceAmount, Currency: b.PriceCurrency}, 1)
+	}
 	f.Check(b.Status == BundleActive || b.Status == BundleArchived, "status", "must be active or archived")
 }
 
@@ -320,7 +323,7 @@ func (s *Store) CreateBundle(ctx context.Context, in BundleInput, by audit.Entry
 	var out BundleView
 	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var f fault.Fields
-		validateBundle(&f, b)
+		validateBundle(&f, b, true)
 		vendors, err := validateItems(ctx, tx, &f, in.Items, b.PriceCurrency)
 		if err != nil {
 			return err
@@ -386,7 +389,7 @@ func (s *Store) UpdateBundle(ctx context.Context, bundleID string, p BundlePatch
 			next.Status = *p.Status
 		}
 		var f fault.Fields
-		validateBundle(&f, next)
+		validateBundle(&f, next, p.Price != nil)
 		nextItems := curItems
 		var vendors map[string]string
 		if p.Items != nil {

@@ -303,11 +303,9 @@ func HandleSetHidden(s *Store, hidden bool) http.Handler {
 		var in struct {
 			Reason string `json:"reason"`
 		}
-		if r.ContentLength != 0 {
-			if err := httpx.Decode(w, r, &in); err != nil {
-				httpx.Error(w, r, err)
-				return
-			}
+		if _, err := httpx.DecodeOptional(w, r, &in); err != nil {
+			httpx.Error(w, r, err)
+			return
 		}
 		by := actor(r)
 		by.Reason = in.Reason

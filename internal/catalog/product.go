@@ -55,7 +55,7 @@ func (p *Product) validate() error {
 	for i, v := range p.Variants {
 		field := fmt.Sprintf("variants[%d]", i)
 		f.Check(v.ShopifyVariantID != "", field+".shopify_variant_id", "is required")
-		f.Check(v.Price.Amount >= 0 && money.ValidCurrency(v.Price.Currency), field+".price", "must be a non-negative amount with an ISO currency")
+		money.CheckIncoming(&f, field+".price", v.Price, 0)
 		f.Check(v.StockOnHand >= 0, field+".stock_on_hand", "must not be negative")
 	}
 	return f.Err()

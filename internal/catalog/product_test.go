@@ -79,8 +79,8 @@ func TestUpsert(t *testing.T) {
 		if e, ok := err.(*fault.Error); ok {
 			fe = e
 		}
-		if fe == nil || len(fe.Fields) != 3 {
-			t.Fatalf("want 3 field problems, got %v", err)
+		if fe == nil || len(fe.Fields) != 4 { // title, the price's amount and currency, stock
+			t.Fatalf("want 4 field problems, got %v", err)
 		}
 		if n, _ := store.CountByVendor(ctx, v.ID); n != 1 {
 			t.Fatalf("%d products after a refused write, want 1", n)

@@ -85,7 +85,7 @@ func (p SyncedProduct) normalize() (SyncedProduct, error) {
 		field := fmt.Sprintf("variants[%d]", i)
 		f.Check(v.ShopifyVariantID != "" && len(v.ShopifyVariantID) <= maxShopifyID && !seen[v.ShopifyVariantID], field+".shopify_variant_id", "is required, unique within the product")
 		f.Check(len(v.ShopifyInventoryItemID) <= maxShopifyID && (v.ShopifyInventoryItemID == "" || !seenInv[v.ShopifyInventoryItemID]), field+".shopify_inventory_item_id", "must be unique within the product")
-		f.Check(v.Price.Amount >= 0 && money.ValidCurrency(v.Price.Currency), field+".price", "must be a non-negative amount with an ISO currency")
+		money.CheckIncoming(&f, field+".price", v.Price, 0)
 		if currency == "" {
 			currency = v.Price.Currency
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/trove-platform/trove/internal/payouts"
 	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/xero"
 )
@@ -142,22 +143,30 @@ func (s *Service) billLines(ctx context.Context, p payouts.Payout) ([]xero.LineI
 		return nil, err
 	}
 	var out []xero.LineItem
-	var commission int64
+	var com money.Tally
 	for _, l := range lines {
-		commission += l.Commission.Amount
+		com.Add(l.Commission.Amount)
 		if l.Sales.Amount == 0 {
 			continue
 		}
 		out = append(out, xero.LineItem{Description: l.Memo, Quantity: 1, UnitAmount: l.Sales.Amount, AccountCode: s.cfg.PayoutAccount,
 			TaxType: s.cfg.TaxType})
 	}
+	commission, err := com.Total()
+	if err != nil {
+		return nil, queue.Permanent(fmt.Errorf("invoicing: the commission of payout %s: %w", p.ID, err))
+	}
 	if commission != 0 {
 		out = append(out, xero.LineItem{Description: "Trove commission", Quantity: 1, UnitAmount: commission,
 			AccountCode: s.cfg.CommissionAccount, TaxType: s.cfg.TaxType})
 	}
-	var sum int64
+	var total money.Tally
 	for _, l := range out {
-		sum += l.UnitAmount
+		total.Add(l.UnitAmount)
+	}
+	sum, err := total.Total()
+	if err != nil {
+		return nil, queue.Permanent(fmt.Errorf("invoicing: the lines of payout %s: %w", p.ID, err))
 	}
 	if sum != p.Amount.Amount {
 		return nil, queue.Permanent(fmt.Errorf("invoicing: the lines of payout %s sum to %d, not its amount %d", p.ID, sum, p.Amount.Amount))
@@ -261,7 +270,11 @@ func (s *Service) OnPayment(ctx context.Context, _ queue.Meta, j PaymentJob) err
 			}
 			// Paid in full: Xero marks the bill PAID. The reconciliation
 			// reads it back from Xero; no second read here.
-			paymentID, inv.Status, inv.AmountPaid = pay.ID, "PAID", inv.AmountPaid+pay.Amount
+			paid, err := money.Add(inv.AmountPaid, pay.Amount)
+			if err != nil {
+				return queue.Permanent(fmt.Errorf("invoicing: the payment of payout %s: %w", p.ID, err))
+			}
+			paymentID, inv.Status, inv.AmountPaid = pay.ID, "PAID", paid
 		}
 		if paymentID == "" {
 			paymentID = "already-paid" // paid in Xero before this step recorded it

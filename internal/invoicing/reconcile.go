@@ -2,6 +2,7 @@ package invoicing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -165,8 +166,15 @@ func (s *Service) xeroFigures(ctx context.Context, p payouts.Payout, r *Reconcil
 			*problems = append(*problems, fmt.Sprintf("Xero credit note %s unreadable (found %v): %v", id, found, err))
 			return
 		}
-		bill -= cn.Total
-		paid -= cn.Total - cn.RemainingCredit // refunded (or allocated) part
+		// The refunded (or allocated) part of the note comes off what was paid.
+		refunded, err1 := money.Sub(cn.Total, cn.RemainingCredit)
+		nextBill, err2 := money.Sub(bill, cn.Total)
+		nextPaid, err3 := money.Sub(paid, refunded)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			*problems = append(*problems, fmt.Sprintf("Xero credit note %s does not add up: %v", id, err))
+			return
+		}
+		bill, paid = nextBill, nextPaid
 	}
 	r.XeroBill, r.XeroPaid = &bill, &paid
 }

@@ -46,6 +46,10 @@ const (
 	ProblemEmailRequired       = "email_required"
 	ProblemRecipientIncomplete = "recipient_incomplete"
 	ProblemDeliveryDatePast    = "delivery_date_past"
+	// ProblemTotalTooLarge: the cart's total (or a line's) is more than one
+	// payment can be (money.MaxAmount). Adding and raising quantities past it
+	// is refused; a price rise can still bring a cart there.
+	ProblemTotalTooLarge = "total_too_large"
 )
 
 // Problem is one thing that is wrong with a cart or a line, in words a buyer
@@ -544,9 +548,43 @@ func (s *Store) AddLine(ctx context.Context, c Caller, cartID string, in LineInp
 				return fmt.Errorf("orders: insert line: %w", err)
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE carts SET currency = ? WHERE id = ?`, it.price.Currency, cart.ID)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE carts SET currency = ? WHERE id = ?`, it.price.Currency, cart.ID); err != nil {
+			return err
+		}
+		return s.checkTotal(ctx, tx, c, cart.ID, "quantity")
 	})
+}
+
+// checkTotal refuses (invalid, naming field) a change that leaves the cart's
+// total, or one line's, past what one payment can be (money.MaxAmount). It
+// runs in the edit's transaction after the write, pricing the cart as it now
+// is, so a refusal rolls the change back; the buyer hears it here rather than
+// from Stripe at checkout.
+func (s *Store) checkTotal(ctx context.Context, tx *sqlx.Tx, c Caller, cartID, field string) error {
+	cart, err := s.readCart(ctx, tx, c, cartID, false)
+	if err != nil {
+		return err
+	}
+	lines, err := readLines(ctx, tx, cartID)
+	if err != nil {
+		return err
+	}
+	pc, err := s.price(ctx, tx, c, cart, lines)
+	if err != nil {
+		return err
+	}
+	problems := pc.view.Problems
+	for _, l := range pc.view.Lines {
+		problems = append(problems, l.Problems...)
+	}
+	for _, p := range problems {
+		if p.Code == ProblemTotalTooLarge {
+			var f fault.Fields
+			f.Add(field, "%s", p.Message)
+			return f.Err()
+		}
+	}
+	return nil
 }
 
 // LinePatch changes a line; absent fields stay as they are. An empty gift
@@ -625,7 +663,10 @@ func (s *Store) UpdateLine(ctx context.Context, c Caller, cartID, lineID string,
 		if db.IsDuplicate(err) {
 			return fault.Conflict("another line already holds this item for this recipient and message: change that line's quantity")
 		}
-		return err
+		if err != nil || q <= cur.Quantity {
+			return err // a lower quantity is always allowed: it is how a buyer fixes a cart that is too large
+		}
+		return s.checkTotal(ctx, tx, c, cart.ID, "quantity")
 	})
 }
 
@@ -721,6 +762,7 @@ func (s *Store) price(ctx context.Context, q sqlx.QueryerContext, c Caller, cart
 	}
 	currency := deref(cart.Currency)
 	var subtotal *money.Money
+	var sum money.Tally
 	usesCartGift := false
 	for _, l := range lines {
 		pl := s.priceLine(l, vs, bundles, demand, currency)
@@ -738,14 +780,28 @@ func (s *Store) price(ctx context.Context, q sqlx.QueryerContext, c Caller, cart
 			if subtotal == nil {
 				subtotal = &money.Money{Currency: pl.view.LineTotal.Currency}
 			}
-			sum, err := subtotal.Add(*pl.view.LineTotal)
-			if err != nil {
-				return nil, fault.Invalid("the cart's total is too large")
-			}
-			subtotal = &sum
+			sum.Add(pl.view.LineTotal.Amount) // line totals are all in the cart's currency
 		}
 		pc.lines = append(pc.lines, pl)
 		pc.view.Lines = append(pc.view.Lines, pl.view)
+	}
+	if subtotal != nil {
+		// Past money.MaxAmount the cart cannot be one payment: a problem
+		// that stops checkout (and a subtotal of null when it does not even
+		// fit an int64), never a wrapped figure.
+		total, err := sum.Total()
+		switch {
+		case err != nil:
+			pc.view.Problems = append(pc.view.Problems, Problem{Code: ProblemTotalTooLarge, Field: "lines",
+				Message: tooLarge("the cart's total", nil, subtotal.Currency) + ": lower a quantity or remove a line"})
+			subtotal = nil
+		case total > money.MaxAmount:
+			subtotal.Amount = total
+			pc.view.Problems = append(pc.view.Problems, Problem{Code: ProblemTotalTooLarge, Field: "lines",
+				Message: tooLarge("the cart's total", subtotal, subtotal.Currency) + ": lower a quantity or remove a line"})
+		default:
+			subtotal.Amount = total
+		}
 	}
 	pc.view.Subtotal = subtotal
 
@@ -871,6 +927,9 @@ func (s *Store) priceLine(l lineRow, vs map[string]catalog.Purchasable, bundles 
 		} else if total, err := mul(price.Amount, l.Quantity); err == nil {
 			unit := *price
 			v.UnitPrice, v.LineTotal = &unit, &money.Money{Amount: total, Currency: price.Currency}
+		} else {
+			v.Problems = append(v.Problems, Problem{Code: ProblemTotalTooLarge, Field: "quantity",
+				Message: tooLarge("this line's total", nil, price.Currency) + ": lower the quantity"})
 		}
 		if *price != seen {
 			v.Problems = append(v.Problems, Problem{Code: ProblemPriceChanged,

@@ -61,6 +61,12 @@ func PaymentKey(orderID string) string { return "orders.payment:" + orderID }
 // held again (if the stock is still there) for another try; an expired order is
 // answered as it is, without a payment.
 func (s *Store) Checkout(ctx context.Context, c Caller, cartID string, in CheckoutInput) (CheckoutResult, bool, error) {
+	if in.ExpectedTotal != nil {
+		var f fault.Fields
+		if !money.CheckIncoming(&f, "expected_total", *in.ExpectedTotal, 0) {
+			return CheckoutResult{}, false, f.Err()
+		}
+	}
 	var orderID string
 	var created bool
 	err := db.RetryDeadlocks(ctx, func() error {
@@ -351,12 +357,16 @@ func buildOrder(c Caller, pc *pricedCart, now, expiresAt time.Time) (*newOrder, 
 			return nil, err
 		}
 		weights := make([]int64, len(pl.parts))
-		var sum int64
+		var wsum money.Tally
 		for i, p := range pl.parts {
 			if weights[i], err = mul(p.Price.Amount, pl.perOne[i].Quantity); err != nil {
 				return nil, err
 			}
-			sum += weights[i]
+			wsum.Add(weights[i])
+		}
+		sum, err := wsum.Total()
+		if err != nil {
+			return nil, fault.Wrap(fault.KindInvalid, err, "the parts of %s are priced too high to split its price", pl.view.Title)
 		}
 		if sum == 0 { // every part free in the catalog: split by quantity
 			for i := range weights {
@@ -382,6 +392,12 @@ func buildOrder(c Caller, pc *pricedCart, now, expiresAt time.Time) (*newOrder, 
 	}
 	if o.subtotal <= 0 {
 		return nil, fault.Conflict("the total is %s: there is nothing to pay", o.total())
+	}
+	if o.subtotal > money.MaxAmount { // the cart's problems say so first; this keeps an order from ever holding more
+		total := o.total()
+		var f fault.Fields
+		f.Add("lines", "%s: lower a quantity or remove a line", tooLarge("the order's total", &total, o.currency))
+		return nil, f.Err()
 	}
 	// Lines are numbered vendor order by vendor order, so each vendor's lines
 	// are together.

@@ -137,11 +137,9 @@ func HandleRemoveLine(s *Store) http.Handler {
 func HandleCheckout(s *Store) http.Handler {
 	return shopper(func(w http.ResponseWriter, r *http.Request) {
 		var in CheckoutInput
-		if r.ContentLength != 0 {
-			if err := httpx.Decode(w, r, &in); err != nil {
-				httpx.Error(w, r, err)
-				return
-			}
+		if _, err := httpx.DecodeOptional(w, r, &in); err != nil {
+			httpx.Error(w, r, err)
+			return
 		}
 		res, created, err := s.Checkout(r.Context(), callerOf(r), chi.URLParam(r, "cartID"), in)
 		if err != nil {

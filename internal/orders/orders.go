@@ -260,12 +260,24 @@ func userArg(userID string) any {
 	return userID
 }
 
-// mul multiplies a price by a quantity, refusing an overflow.
+// mul multiplies a price by a quantity with money's checked arithmetic; an
+// overflow (possible only with prices stored before they were bounded) is
+// the buyer's to fix by lowering the quantity: invalid, never a wrap.
 func mul(amount int64, q int) (int64, error) {
-	if q < 0 || (q > 0 && amount > (1<<63-1)/int64(q)) {
-		return 0, fault.Invalid("the amount is too large")
+	r, err := money.Mul(amount, int64(q))
+	if err != nil {
+		return 0, fault.Wrap(fault.KindInvalid, err, "the amount is too large")
 	}
-	return amount * int64(q), nil
+	return r, nil
+}
+
+// tooLarge is the message for a total past what one payment can be.
+func tooLarge(what string, total *money.Money, currency string) string {
+	most := money.Money{Amount: money.MaxAmount, Currency: currency}
+	if total == nil {
+		return fmt.Sprintf("%s is more than one payment can be (at most %s)", what, most)
+	}
+	return fmt.Sprintf("%s would be %s, more than one payment can be (at most %s)", what, *total, most)
 }
 
 // today is the calendar day (UTC) of t.

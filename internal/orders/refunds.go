@@ -30,6 +30,7 @@ import (
 
 	"github.com/trove-platform/trove/internal/catalog"
 	"github.com/trove-platform/trove/internal/platform/fault"
+	"github.com/trove-platform/trove/internal/platform/money"
 )
 
 // ErrOverRefund is wrapped (kind conflict) when refund shares would take a
@@ -275,8 +276,12 @@ func (s *Store) moveRefundTx(ctx context.Context, tx *sqlx.Tx, orderID string, s
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fault.Wrap(fault.KindConflict, ErrOverRefund, "line %s: the refund would pass what was paid for it", sh.LineID)
 		}
-		perVendorOrder[ref.vendorOrderID] += a
-		total += a
+		var err1, err2 error
+		perVendorOrder[ref.vendorOrderID], err1 = money.Add(perVendorOrder[ref.vendorOrderID], a)
+		total, err2 = money.Add(total, a)
+		if err := errors.Join(err1, err2); err != nil {
+			return fault.Wrap(fault.KindConflict, err, "the refund of order %s does not add up", orderID)
+		}
 		if sh.Quantity > 0 {
 			units = append(units, catalog.ReserveItem{VariantID: ref.variantID, Quantity: sh.Quantity})
 		}

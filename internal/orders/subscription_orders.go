@@ -89,8 +89,8 @@ func (s *Store) CreateSubscriptionOrder(ctx context.Context, in SubscriptionOrde
 	if len(in.Recipients) == 0 || len(in.Recipients) > MaxSubscriptionRecipients {
 		return Order{}, false, fault.Invalid("a subscription order needs 1 to %d recipients", MaxSubscriptionRecipients)
 	}
-	if in.UnitPrice.Amount <= 0 {
-		return Order{}, false, fault.Invalid("a subscription order needs a positive unit price")
+	if in.UnitPrice.Amount <= 0 || in.UnitPrice.Amount > money.MaxAmount {
+		return Order{}, false, fault.Invalid("a subscription order needs a positive unit price of at most %d minor units", money.MaxAmount)
 	}
 	var orderID string
 	var created bool

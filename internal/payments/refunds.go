@@ -294,8 +294,7 @@ func (q *request) validate() error {
 	}
 	if q.amount != nil {
 		f.Check(len(q.lines) == 0, "amount", "give lines or an amount, not both")
-		f.Check(q.amount.Amount > 0, "amount.amount", "must be positive")
-		f.Check(money.ValidCurrency(q.amount.Currency), "amount.currency", "must be an ISO 4217 code such as USD")
+		money.CheckIncoming(&f, "amount", *q.amount, 1)
 		f.Check(!q.restock, "restock", "needs lines (or a refund of the whole order): an amount names no units")
 	}
 	f.Check(len(q.lines) <= maxRefundLines, "lines", "at most %d lines", maxRefundLines)
@@ -461,13 +460,17 @@ func plan(q request, pos orders.RefundPosition) ([]share, int64, error) {
 	}
 	// The whole order: everything left, every unit left.
 	var shares []share
-	var total int64
+	var sum money.Tally
 	for _, l := range pos.Lines {
 		a, u := l.Left()
 		if a > 0 || u > 0 {
 			shares = append(shares, share{line: l, amount: a, quantity: u})
-			total += a
+			sum.Add(a)
 		}
+	}
+	total, err := sum.Total()
+	if err != nil {
+		return nil, 0, fmt.Errorf("payments: order %s: its lines do not add up: %w", pos.OrderID, err)
 	}
 	if total <= 0 {
 		return nil, 0, fault.Conflict("order %s is refunded in full already (%s of %s)", pos.OrderID,
@@ -485,7 +488,7 @@ func planLines(q request, pos orders.RefundPosition) ([]share, int64, error) {
 	var f fault.Fields
 	var over []string
 	var shares []share
-	var total int64
+	var sum money.Tally
 	for i, lr := range q.lines {
 		l, ok := pos.Line(lr.LineID)
 		if !ok || (q.vendorOrderID != "" && l.VendorOrderID != q.vendorOrderID) {
@@ -507,10 +510,14 @@ func planLines(q request, pos orders.RefundPosition) ([]share, int64, error) {
 		}
 		a := min(value, leftAmount)
 		shares = append(shares, share{line: l, amount: a, quantity: lr.Quantity})
-		total += a
+		sum.Add(a)
 	}
 	if err := f.Err(); err != nil {
 		return nil, 0, err
+	}
+	total, err := sum.Total()
+	if err != nil {
+		return nil, 0, fmt.Errorf("payments: order %s: the lines asked do not add up: %w", pos.OrderID, err)
 	}
 	if len(over) > 0 {
 		return nil, 0, fault.Conflict("more than was paid: %s", strings.Join(over, "; "))
@@ -557,10 +564,14 @@ func unitsValue(l orders.RefundLine, from, to int) (int64, error) {
 func planAmount(amount int64, pos orders.RefundPosition) ([]share, int64, error) {
 	cur := pos.Currency
 	weights := make([]int64, len(pos.VendorOrders))
-	var left int64
+	var sum money.Tally
 	for i, vo := range pos.VendorOrders {
 		weights[i] = max(vo.Left(), 0)
-		left += weights[i]
+		sum.Add(weights[i])
+	}
+	left, err := sum.Total()
+	if err != nil {
+		return nil, 0, fmt.Errorf("payments: order %s: its vendor orders do not add up: %w", pos.OrderID, err)
 	}
 	left = min(left, pos.Left())
 	if amount > left {
@@ -717,7 +728,7 @@ func allocationOf(shares []share, currency string) []VendorAllocation {
 			out = append(out, VendorAllocation{VendorOrderID: s.line.VendorOrderID, VendorID: s.line.VendorID,
 				Amount: money.Money{Currency: currency}, Lines: []LineAllocation{}})
 		}
-		out[i].Amount.Amount += s.amount
+		out[i].Amount.Amount += s.amount // shares sum to the refund's total, itself a checked sum: no overflow
 		out[i].Lines = append(out[i].Lines, LineAllocation{LineID: s.line.ID, Amount: money.Money{Amount: s.amount, Currency: currency},
 			Quantity: s.quantity})
 	}

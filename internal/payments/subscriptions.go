@@ -163,8 +163,21 @@ func (r subscriptionRow) recipients() ([]orders.Recipient, error) {
 	return rs, nil
 }
 
+// amount is what each period costs: the unit price x recipients, checked.
+func (r subscriptionRow) amount() (money.Money, error) {
+	a, err := r.unitPrice().Mul(int64(r.RecipientCount))
+	if err != nil {
+		return money.Money{}, fmt.Errorf("payments: subscription %s: %w", r.ID, err)
+	}
+	return a, nil
+}
+
 func (r subscriptionRow) view() (Subscription, error) {
 	rs, err := r.recipients()
+	if err != nil {
+		return Subscription{}, err
+	}
+	amount, err := r.amount()
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -173,7 +186,7 @@ func (r subscriptionRow) view() (Subscription, error) {
 		interval = IntervalQuarterly
 	}
 	return Subscription{ID: r.ID, BundleID: r.BundleID, Interval: interval, Recipients: rs, GiftMessage: r.GiftMessage,
-		UnitPrice: r.unitPrice(), Amount: money.Money{Amount: r.UnitPriceAmount * int64(r.RecipientCount), Currency: r.Currency},
+		UnitPrice: r.unitPrice(), Amount: amount,
 		Status: r.Status, CurrentPeriodEnd: r.CurrentPeriodEnd, CanceledAt: r.CanceledAt, CreatedAt: r.CreatedAt}, nil
 }
 
@@ -221,9 +234,25 @@ func (s *SubscriptionService) Subscribe(ctx context.Context, who Subscriber, in 
 	if !ok || !b.Active || len(b.Parts) == 0 {
 		return SubscribeResult{}, fault.Invalid("bundle %s is not for sale", in.BundleID)
 	}
+	// Each period is one Stripe charge: bundle price x recipients must be a
+	// positive amount of at most money.MaxAmount (a plan at 2^31 a bundle
+	// once booked millions a period).
 	n := len(recipients)
-	if b.Price.Amount <= 0 || b.Price.Amount > (1<<62)/int64(n) {
-		return SubscribeResult{}, fault.Invalid("bundle %s cannot be subscribed to at its price", in.BundleID)
+	perPeriod, err := b.Price.Mul(int64(n))
+	switch {
+	case b.Price.Amount <= 0 || b.Price.Amount > money.MaxAmount:
+		var f fault.Fields
+		f.Add("bundle_id", "bundle %s cannot be subscribed to at its price (%s)", in.BundleID, b.Price)
+		return SubscribeResult{}, f.Err()
+	case err != nil || perPeriod.Amount > money.MaxAmount:
+		cost := "more a period than one payment can be"
+		if err == nil {
+			cost = perPeriod.String() + " a period, more than one payment can be"
+		}
+		var f fault.Fields
+		f.Add("recipients", "%d recipients at %s would cost %s (at most %s): choose fewer recipients",
+			n, b.Price, cost, money.Money{Amount: money.MaxAmount, Currency: b.Price.Currency})
+		return SubscribeResult{}, f.Err()
 	}
 	rj, err := json.Marshal(recipients)
 	if err != nil {
@@ -291,7 +320,13 @@ func (s *SubscriptionService) startInStripe(ctx context.Context, row *subscripti
 			return "", err
 		}
 	}
-	total := money.Money{Amount: row.UnitPriceAmount * int64(row.RecipientCount), Currency: row.Currency}
+	total, err := row.amount()
+	if err != nil {
+		return "", err
+	}
+	if total.Amount <= 0 || total.Amount > money.MaxAmount {
+		return "", fmt.Errorf("payments: subscription %s would charge %s a period, beyond what one payment can be", row.ID, total)
+	}
 	name := fmt.Sprintf("Trove gifting plan: %s for %d recipient(s)", bundleName, row.RecipientCount)
 	price, err := s.stripe.CreatePrice(ctx, name, total, row.IntervalMonths, priceKey(row.ID))
 	if err != nil {

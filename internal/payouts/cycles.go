@@ -190,19 +190,28 @@ func (s *Service) payGroup(ctx context.Context, c Cycle, g group) error {
 		return err
 	}
 	var ids []string
-	var total int64
+	var sum money.Tally
 	for _, e := range g.entries {
 		if e.VendorOrderID == nil || settled[*e.VendorOrderID] {
 			ids = append(ids, e.ID)
-			total += e.Amount
+			sum.Add(e.Amount)
 		}
 	}
 	if len(ids) == 0 {
 		return nil // nothing settled yet: not a skip, just not due
 	}
+	// A sum that does not fit an int64 (entries written before amounts were
+	// bounded) is not paid and not wrapped: a wrapped sum once turned a huge
+	// balance negative and the vendor's real sales were carried, unpaid.
+	total, overflow := sum.Total()
 	acct, err := s.account(ctx, g.vendorID)
 	skip := ""
 	switch {
+	case overflow != nil:
+		s.log.Error("payout refused: the vendor's settled entries do not add up within int64", "vendor_id", g.vendorID,
+			"currency", g.currency, "entries", len(ids), "cycle_id", c.ID)
+		skip = "the settled entries add up to more than Trove can hold: an operator must correct the ledger"
+		total = 0
 	case err != nil && !fault.Is(err, fault.KindNotFound):
 		return err
 	case err != nil:

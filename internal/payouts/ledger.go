@@ -108,7 +108,11 @@ func (s *Service) PostSale(ctx context.Context, orderID string) error {
 			if _, _, err := insertEntryTx(ctx, tx, sale, now); err != nil {
 				return err
 			}
-			if c := Commission(vo.Subtotal.Amount, vo.CommissionBPS); c > 0 {
+			c, err := Commission(vo.Subtotal.Amount, vo.CommissionBPS)
+			if err != nil {
+				return queue.Permanent(fmt.Errorf("payouts: commission on vendor order %s: %w", vo.ID, err))
+			}
+			if c > 0 {
 				com := base
 				com.kind, com.sourceKey, com.amount = KindCommission, "commission:"+vo.ID, -c
 				com.memo = fmt.Sprintf("Commission %s%% on order %s", bpsPercent(vo.CommissionBPS), o.ID)
@@ -191,7 +195,14 @@ func (s *Service) PostRefund(ctx context.Context, r Refund) error {
 					WHERE vendor_order_id = ? AND kind = 'refund'`, vo.ID); err != nil {
 					return err
 				}
-				back := Commission(before+sh.Amount.Amount, vo.CommissionBPS) - Commission(before, vo.CommissionBPS)
+				back, err := commissionBack(before, sh.Amount.Amount, vo.CommissionBPS)
+				if err != nil {
+					return queue.Permanent(fmt.Errorf("payouts: refund %s on vendor order %s: %w", r.ID, vo.ID, err))
+				}
+				net, err := money.Sub(sh.Amount.Amount, back)
+				if err != nil {
+					return queue.Permanent(fmt.Errorf("payouts: refund %s on vendor order %s: %w", r.ID, vo.ID, err))
+				}
 				base := newEntry{vendorID: vo.VendorID, currency: sh.Amount.Currency, orderID: r.OrderID, vendorOrderID: vo.ID,
 					refundID: r.ID, by: "system"}
 				debit := base
@@ -208,13 +219,31 @@ func (s *Service) PostRefund(ctx context.Context, r Refund) error {
 						return err
 					}
 				}
-				if err := s.startReversalTx(ctx, tx, r.ID, vo.ID, saleID, sh.Amount.Amount-back, now); err != nil {
+				if err := s.startReversalTx(ctx, tx, r.ID, vo.ID, saleID, net, now); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
 	})
+}
+
+// commissionBack is the commission a refund of amount gives back when before
+// was refunded already: Commission(before+amount) - Commission(before).
+func commissionBack(before, amount int64, bps int) (int64, error) {
+	after, err := money.Add(before, amount)
+	if err != nil {
+		return 0, err
+	}
+	cAfter, err := Commission(after, bps)
+	if err != nil {
+		return 0, err
+	}
+	cBefore, err := Commission(before, bps)
+	if err != nil {
+		return 0, err
+	}
+	return money.Sub(cAfter, cBefore)
 }
 
 // Adjustment is an operator's correction of a vendor's balance.
@@ -228,8 +257,12 @@ type Adjustment struct {
 // for the same vendor posts once; the answer says whether this call posted.
 func (s *Service) Adjust(ctx context.Context, vendorID string, a Adjustment, by audit.Entry) (Entry, bool, error) {
 	var f fault.Fields
-	f.Check(a.Amount.Amount != 0, "amount.amount", "must not be zero")
-	f.Check(money.ValidCurrency(a.Amount.Currency), "amount.currency", "must be an ISO 4217 code such as USD")
+	// One adjustment is one amount entering the ledger: within ±money.MaxAmount
+	// (a larger correction is several, each audited), so no single request
+	// can push a balance past what the checked sums hold.
+	if money.CheckIncoming(&f, "amount", a.Amount, -money.MaxAmount) {
+		f.Check(a.Amount.Amount != 0, "amount.amount", "must not be zero")
+	}
 	f.Check(strings.TrimSpace(a.Reason) != "", "reason", "is required")
 	f.Check(utf8.RuneCountInString(a.Reason) <= 1000, "reason", "must be at most 1000 characters")
 	f.Check(len(a.IdempotencyKey) <= 100, "idempotency_key", "must be at most 100 characters")

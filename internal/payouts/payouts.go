@@ -16,6 +16,7 @@ import (
 
 	"github.com/trove-platform/trove/internal/orders"
 	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/stripe"
 	"github.com/trove-platform/trove/internal/vendors"
@@ -79,12 +80,14 @@ func New(conn *sqlx.DB, c clock.Clock, q *queue.Queue, os *orders.Store, vs *ven
 // basis points, rounded half up to the minor unit. The commission given back
 // with refunds is the difference of this function over the amount refunded
 // so far, so that a vendor order refunded in full gives back exactly its
-// commission, however many refunds it took.
-func Commission(amount int64, bps int) int64 {
+// commission, however many refunds it took. The product is taken in 128 bits
+// (money.MulDivRound): it cannot wrap, and a rate above 100% (which vendors
+// refuses) could only fail with money.ErrOverflow.
+func Commission(amount int64, bps int) (int64, error) {
 	if amount <= 0 || bps <= 0 {
-		return 0
+		return 0, nil
 	}
-	return (amount*int64(bps) + 5000) / 10000
+	return money.MulDivRound(amount, int64(bps), 10000)
 }
 
 // NextPayout is when the schedule runs next after now.

@@ -2,8 +2,10 @@ package payouts_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -35,22 +37,39 @@ func TestCommission(t *testing.T) {
 		{-100, 1500, 0},
 		{999_999_99, 1234, 12_340_000}, // 12_339_999.88 (large amounts stay exact)
 		{100, 0, 0},
+		// Near the int64 limit the product amount x bps does not fit in 64
+		// bits; the commission still comes out exact instead of wrapping.
+		{math.MaxInt64, 10000, math.MaxInt64},
+		{math.MaxInt64, 1500, 1383505805528216371}, // 1383505805528216371.05
+		{math.MaxInt64 / 1500, 1500, 922337203685478},
+		{1 << 62, 5000, 1 << 61},
+	}
+	com := func(amount int64, bps int) int64 {
+		t.Helper()
+		c, err := payouts.Commission(amount, bps)
+		if err != nil {
+			t.Fatalf("Commission(%d, %d): %v", amount, bps, err)
+		}
+		return c
 	}
 	for _, tc := range tests {
-		if got := payouts.Commission(tc.amount, tc.bps); got != tc.want {
+		if got := com(tc.amount, tc.bps); got != tc.want {
 			t.Errorf("Commission(%d, %d) = %d, want %d", tc.amount, tc.bps, got, tc.want)
 		}
+	}
+	if _, err := payouts.Commission(math.MaxInt64, 10001); !errors.Is(err, money.ErrOverflow) {
+		t.Errorf("a rate above 100%% of the largest amount: %v, want money.ErrOverflow", err)
 	}
 	// Given back in pieces, as PostRefund does (the difference over the
 	// refunded total), a full refund returns the sale's commission exactly.
 	for _, pieces := range [][]int64{{333, 333, 334}, {1, 1, 998}, {500, 500}, {999, 1}} {
 		var refunded, back int64
 		for _, p := range pieces {
-			back += payouts.Commission(refunded+p, 1500) - payouts.Commission(refunded, 1500)
+			back += com(refunded+p, 1500) - com(refunded, 1500)
 			refunded += p
 		}
-		if back != payouts.Commission(1000, 1500) {
-			t.Errorf("pieces %v gave back %d, want %d", pieces, back, payouts.Commission(1000, 1500))
+		if back != com(1000, 1500) {
+			t.Errorf("pieces %v gave back %d, want %d", pieces, back, com(1000, 1500))
 		}
 	}
 }

@@ -136,11 +136,13 @@ func (s *Service) PayoutLines(ctx context.Context, payoutID string) ([]PayoutLin
 				at[key] = i
 			}
 		}
-		switch r.Kind {
-		case KindCommission, KindRefundCommission:
-			out[i].Commission.Amount += r.Amount
-		default:
-			out[i].Sales.Amount += r.Amount
+		sum := &out[i].Sales
+		if r.Kind == KindCommission || r.Kind == KindRefundCommission {
+			sum = &out[i].Commission
+		}
+		var err error
+		if sum.Amount, err = money.Add(sum.Amount, r.Amount); err != nil {
+			return nil, fmt.Errorf("payouts: lines of payout %s: %w", payoutID, err)
 		}
 	}
 	return out, nil
@@ -217,17 +219,38 @@ func (s *Service) Balances(ctx context.Context, vendorID string) ([]Balance, err
 		order = append(order, cur)
 		return by[cur]
 	}
+	// Checked sums: a ledger that does not add up within int64 (entries from
+	// before amounts were bounded) is an error, never a wrapped balance.
+	type sums struct{ open, due, onHold, estimate money.Tally }
+	tallies := map[string]*sums{}
 	for _, r := range rows {
-		b := get(r.Currency)
-		b.Open.Amount += r.Amount
-		settledNow := r.VendorOrderID == nil || dueNow[*r.VendorOrderID]
-		if settledNow {
-			b.Due.Amount += r.Amount
+		get(r.Currency)
+		t := tallies[r.Currency]
+		if t == nil {
+			t = &sums{}
+			tallies[r.Currency] = t
+		}
+		t.open.Add(r.Amount)
+		if r.VendorOrderID == nil || dueNow[*r.VendorOrderID] {
+			t.due.Add(r.Amount)
 		} else {
-			b.OnHold.Amount += r.Amount
+			t.onHold.Add(r.Amount)
 		}
 		if r.VendorOrderID == nil || dueNext[*r.VendorOrderID] {
-			b.Estimate.Amount += r.Amount
+			t.estimate.Add(r.Amount)
+		}
+	}
+	for cur, t := range tallies {
+		b := by[cur]
+		for _, f := range []struct {
+			dst *int64
+			t   *money.Tally
+		}{{&b.Open.Amount, &t.open}, {&b.Due.Amount, &t.due}, {&b.OnHold.Amount, &t.onHold}, {&b.Estimate.Amount, &t.estimate}} {
+			v, err := f.t.Total()
+			if err != nil {
+				return nil, fmt.Errorf("payouts: balance of vendor %s in %s: %w", vendorID, cur, err)
+			}
+			*f.dst = v
 		}
 	}
 	var paid []struct {
@@ -361,7 +384,11 @@ func (s *Service) OrderSummaries(ctx context.Context, vendorID string, limit int
 		o.Sale = money.Money{Amount: o.SaleMinor, Currency: o.Currency}
 		o.Commission = money.Money{Amount: o.CommissionMinor, Currency: o.Currency}
 		o.Refunds = money.Money{Amount: o.RefundsMinor, Currency: o.Currency}
-		o.Net = money.Money{Amount: o.SaleMinor + o.CommissionMinor + o.RefundsMinor, Currency: o.Currency}
+		net, err := money.Sum(o.SaleMinor, o.CommissionMinor, o.RefundsMinor)
+		if err != nil {
+			return nil, fmt.Errorf("payouts: vendor order %s: %w", o.VendorOrderID, err)
+		}
+		o.Net = money.Money{Amount: net, Currency: o.Currency}
 		o.Payouts = []string{}
 		if o.PaidOutByPayouts != "" {
 			o.Payouts = strings.Split(o.PaidOutByPayouts, ",")

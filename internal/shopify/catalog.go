@@ -36,6 +36,11 @@ type Variant struct {
 	InventoryItemID string      // GID: gid://shopify/InventoryItem/N
 	Price           money.Money // minor units, in the shop's currency
 	Available       int         // sellable quantity, summed over the shop's locations
+	// PriceErr is set, and Price zero, when Shopify's price is not one Trove
+	// can sell: not a plain non-negative decimal, finer than the currency's
+	// minor unit, or beyond money.MaxAmount (wrapping money.ErrOutOfRange).
+	// Such a variant must not be sold; the rest of the product still reads.
+	PriceErr error
 }
 
 // Page sizes. A query's requested cost is 2 + first × (cost of a node) per
@@ -278,11 +283,7 @@ func (c *Client) product(ctx context.Context, shop, accessToken, currency string
 	variants := n.Variants
 	for {
 		for _, v := range variants.Nodes {
-			cv, err := convertVariant(v, currency)
-			if err != nil {
-				return Product{}, fmt.Errorf("shopify: product %s: %w", n.ID, err)
-			}
-			p.Variants = append(p.Variants, cv)
+			p.Variants = append(p.Variants, convertVariant(v, currency))
 		}
 		if !variants.PageInfo.HasNextPage {
 			break
@@ -307,19 +308,23 @@ func (c *Client) product(ctx context.Context, shop, accessToken, currency string
 	return p, nil
 }
 
-func convertVariant(v gqlVariant, currency string) (Variant, error) {
-	price, err := ParsePrice(v.Price, currency)
-	if err != nil {
-		return Variant{}, fmt.Errorf("variant %s: %w", v.ID, err)
+// convertVariant converts a wire variant. A price Trove cannot take is not
+// an error of the whole read (one variant's price must not stop a store's
+// sync): the variant comes back with PriceErr set, for the caller to refuse.
+func convertVariant(v gqlVariant, currency string) Variant {
+	out := Variant{ID: v.ID, SKU: v.SKU, Title: v.Title}
+	if price, err := ParsePrice(v.Price, currency); err != nil {
+		out.PriceErr = fmt.Errorf("variant %s: %w", v.ID, err)
+	} else {
+		out.Price = price
 	}
-	out := Variant{ID: v.ID, SKU: v.SKU, Title: v.Title, Price: price}
 	if v.InventoryItem != nil {
 		out.InventoryItemID = v.InventoryItem.ID
 	}
 	if v.InventoryQuantity != nil {
 		out.Available = *v.InventoryQuantity
 	}
-	return out, nil
+	return out
 }
 
 // gid returns id as a GID of kind: a GID of that kind is kept, a bare number

@@ -286,7 +286,10 @@ func TestParsePrice(t *testing.T) {
 		{"1200", "JPY", 1200, true},
 		{"1200.00", "JPY", 1200, true},
 		{"1.234", "KWD", 1234, true},
-		{"92233720368547758.07", "USD", 9223372036854775807, true},
+		{"999999.99", "USD", money.MaxAmount, true},
+		{"1000000.00", "USD", 0, false}, // beyond money.MaxAmount: Trove could not charge it
+		{"21474836.48", "USD", 0, false},
+		{"92233720368547758.07", "USD", 0, false},
 		{"92233720368547758.08", "USD", 0, false},
 		{"12.505", "USD", 0, false},
 		{"1200.50", "JPY", 0, false},

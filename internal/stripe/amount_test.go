@@ -25,8 +25,8 @@ func TestStripeAmounts(t *testing.T) {
 		if err != nil || a != tc.amount || c != tc.currency {
 			t.Errorf("toStripeAmount(%s) = %d %s %v, want %d %s", tc.in, a, c, err, tc.amount, tc.currency)
 		}
-		if back := fromStripeAmount(a, stripego.Currency(c)); back != tc.in {
-			t.Errorf("fromStripeAmount(%d, %s) = %s, want %s", a, c, back, tc.in)
+		if back, err := fromStripeAmount(a, stripego.Currency(c)); err != nil || back != tc.in {
+			t.Errorf("fromStripeAmount(%d, %s) = %s, %v, want %s", a, c, back, err, tc.in)
 		}
 	}
 	if _, _, err := toStripeAmount(money.Money{Amount: 1, Currency: "usd"}); err == nil {

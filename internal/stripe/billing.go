@@ -46,7 +46,7 @@ func (c *Client) CreatePrice(ctx context.Context, productName string, amount mon
 	if intervalMonths != 1 && intervalMonths != 3 {
 		return "", fmt.Errorf("stripe: %s: interval must be 1 or 3 months, got %d", op, intervalMonths)
 	}
-	if err := positive(op, amount); err != nil {
+	if err := chargeable(op, amount); err != nil {
 		return "", err
 	}
 	a, cur, err := toStripeAmount(amount)

@@ -216,7 +216,7 @@ func (c *Client) CreateTransfer(ctx context.Context, in TransferInput, idempoten
 		}
 		return Transfer{}, err
 	}
-	return transferFrom(t), nil
+	return transferFrom(t)
 }
 
 // GetTransfer reads a transfer as Stripe holds it now.
@@ -231,7 +231,7 @@ func (c *Client) GetTransfer(ctx context.Context, id string) (Transfer, error) {
 	if err != nil {
 		return Transfer{}, wrap(op, err)
 	}
-	return transferFrom(t), nil
+	return transferFrom(t)
 }
 
 // ListTransfers returns every transfer of transferGroup (an order id),
@@ -247,7 +247,11 @@ func (c *Client) ListTransfers(ctx context.Context, transferGroup string) ([]Tra
 	it := c.api.Transfers.List(p)
 	var out []Transfer
 	for it.Next() {
-		out = append(out, transferFrom(it.Transfer()))
+		t, err := transferFrom(it.Transfer())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
 	}
 	if err := it.Err(); err != nil {
 		return nil, wrap(op, err)
@@ -255,10 +259,11 @@ func (c *Client) ListTransfers(ctx context.Context, transferGroup string) ([]Tra
 	return out, nil
 }
 
-func transferFrom(t *stripego.Transfer) Transfer {
+func transferFrom(t *stripego.Transfer) (Transfer, error) {
+	var a amounts
 	out := Transfer{
-		ID: t.ID, Amount: fromStripeAmount(t.Amount, t.Currency),
-		AmountReversed: fromStripeAmount(t.AmountReversed, t.Currency).Amount,
+		ID: t.ID, Amount: a.sum(t.Amount, t.Currency),
+		AmountReversed: a.sum(t.AmountReversed, t.Currency).Amount,
 		TransferGroup:  t.TransferGroup, Reversed: t.Reversed, Metadata: copyMetadata(t.Metadata), Created: unixTime(t.Created),
 	}
 	if t.Destination != nil {
@@ -267,7 +272,10 @@ func transferFrom(t *stripego.Transfer) Transfer {
 	if t.SourceTransaction != nil {
 		out.SourceTransaction = t.SourceTransaction.ID
 	}
-	return out
+	if a.err != nil {
+		return Transfer{}, fmt.Errorf("stripe: transfer %s: %w", t.ID, a.err)
+	}
+	return out, nil
 }
 
 // Reversal is money taken back from a connected account on a transfer.
@@ -306,7 +314,11 @@ func (c *Client) ReverseTransfer(ctx context.Context, transferID string, amount 
 	if err != nil {
 		return Reversal{}, wrap(op, err)
 	}
-	out := Reversal{ID: r.ID, TransferID: transferID, Amount: fromStripeAmount(r.Amount, r.Currency), Metadata: copyMetadata(r.Metadata)}
+	reversed, err := fromStripeSum(r.Amount, r.Currency)
+	if err != nil {
+		return Reversal{}, fmt.Errorf("stripe: reversal %s: %w", r.ID, err)
+	}
+	out := Reversal{ID: r.ID, TransferID: transferID, Amount: reversed, Metadata: copyMetadata(r.Metadata)}
 	if r.Transfer != nil && r.Transfer.ID != "" {
 		out.TransferID = r.Transfer.ID
 	}

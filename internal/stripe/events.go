@@ -206,7 +206,7 @@ func (e Event) PaymentIntent() (PaymentIntent, error) {
 	if err := e.decodeObject("payment_intent", &pi); err != nil {
 		return PaymentIntent{}, err
 	}
-	return paymentIntentFrom(&pi), nil
+	return paymentIntentFrom(&pi)
 }
 
 // Charge is a charge as events show it (charge.refunded, charge.succeeded, …).
@@ -231,14 +231,18 @@ func (e Event) Charge() (Charge, error) {
 	if err := e.decodeObject("charge", &ch); err != nil {
 		return Charge{}, err
 	}
+	var a amounts
 	out := Charge{
-		ID: ch.ID, Status: string(ch.Status), Amount: fromStripeAmount(ch.Amount, ch.Currency),
-		AmountRefunded: fromStripeAmount(ch.AmountRefunded, ch.Currency), Refunded: ch.Refunded, Disputed: ch.Disputed,
+		ID: ch.ID, Status: string(ch.Status), Amount: a.one(ch.Amount, ch.Currency),
+		AmountRefunded: a.one(ch.AmountRefunded, ch.Currency), Refunded: ch.Refunded, Disputed: ch.Disputed,
 		TransferGroup: ch.TransferGroup, FailureCode: ch.FailureCode, FailureMessage: ch.FailureMessage,
 		Metadata: copyMetadata(ch.Metadata), Created: unixTime(ch.Created),
 	}
 	if ch.PaymentIntent != nil {
 		out.PaymentIntentID = ch.PaymentIntent.ID
+	}
+	if a.err != nil {
+		return Charge{}, fmt.Errorf("stripe: charge %s: %w", ch.ID, a.err)
 	}
 	return out, nil
 }
@@ -249,7 +253,7 @@ func (e Event) Refund() (Refund, error) {
 	if err := e.decodeObject("refund", &r); err != nil {
 		return Refund{}, err
 	}
-	return refundFrom(&r), nil
+	return refundFrom(&r)
 }
 
 // Dispute is a buyer's chargeback on a charge.
@@ -269,13 +273,17 @@ func (e Event) Dispute() (Dispute, error) {
 	if err := e.decodeObject("dispute", &d); err != nil {
 		return Dispute{}, err
 	}
-	out := Dispute{ID: d.ID, Amount: fromStripeAmount(d.Amount, d.Currency), Reason: string(d.Reason),
+	var a amounts
+	out := Dispute{ID: d.ID, Amount: a.one(d.Amount, d.Currency), Reason: string(d.Reason),
 		Status: string(d.Status), Created: unixTime(d.Created)}
 	if d.Charge != nil {
 		out.ChargeID = d.Charge.ID
 	}
 	if d.PaymentIntent != nil {
 		out.PaymentIntentID = d.PaymentIntent.ID
+	}
+	if a.err != nil {
+		return Dispute{}, fmt.Errorf("stripe: dispute %s: %w", d.ID, a.err)
 	}
 	return out, nil
 }
@@ -314,9 +322,10 @@ func (e Event) Invoice() (Invoice, error) {
 	if err := e.decodeObject("invoice", &in); err != nil {
 		return Invoice{}, err
 	}
+	var a amounts
 	out := Invoice{
 		ID: in.ID, Status: string(in.Status), BillingReason: string(in.BillingReason),
-		AmountDue: fromStripeAmount(in.AmountDue, in.Currency), AmountPaid: fromStripeAmount(in.AmountPaid, in.Currency),
+		AmountDue: a.one(in.AmountDue, in.Currency), AmountPaid: a.one(in.AmountPaid, in.Currency),
 		AttemptCount: int(in.AttemptCount), Created: unixTime(in.Created),
 		PeriodStart: unixTime(in.PeriodStart), PeriodEnd: unixTime(in.PeriodEnd),
 	}
@@ -338,6 +347,9 @@ func (e Event) Invoice() (Invoice, error) {
 	if in.Lines != nil && len(in.Lines.Data) > 0 && in.Lines.Data[0].Period != nil {
 		out.PeriodStart = unixTime(in.Lines.Data[0].Period.Start)
 		out.PeriodEnd = unixTime(in.Lines.Data[0].Period.End)
+	}
+	if a.err != nil {
+		return Invoice{}, fmt.Errorf("stripe: invoice %s: %w", in.ID, a.err)
 	}
 	return out, nil
 }
@@ -370,5 +382,5 @@ func (e Event) Transfer() (Transfer, error) {
 	if err := e.decodeObject("transfer", &t); err != nil {
 		return Transfer{}, err
 	}
-	return transferFrom(&t), nil
+	return transferFrom(&t)
 }

@@ -54,7 +54,7 @@ func (c *Client) CreatePaymentIntent(ctx context.Context, amount money.Money, tr
 	if err := needKey(op, idempotencyKey); err != nil {
 		return PaymentIntent{}, err
 	}
-	if err := positive(op, amount); err != nil {
+	if err := chargeable(op, amount); err != nil {
 		return PaymentIntent{}, err
 	}
 	a, cur, err := toStripeAmount(amount)
@@ -80,7 +80,7 @@ func (c *Client) CreatePaymentIntent(ctx context.Context, amount money.Money, tr
 	if err != nil {
 		return PaymentIntent{}, wrap(op, err)
 	}
-	return paymentIntentFrom(pi), nil
+	return paymentIntentFrom(pi)
 }
 
 // GetPaymentIntent reads an intent as Stripe holds it now: what handlers
@@ -96,7 +96,7 @@ func (c *Client) GetPaymentIntent(ctx context.Context, id string) (PaymentIntent
 	if err != nil {
 		return PaymentIntent{}, wrap(op, err)
 	}
-	return paymentIntentFrom(pi), nil
+	return paymentIntentFrom(pi)
 }
 
 // CancelPaymentIntent cancels an intent that has not succeeded (an order
@@ -116,14 +116,15 @@ func (c *Client) CancelPaymentIntent(ctx context.Context, id, idempotencyKey str
 	if err != nil {
 		return PaymentIntent{}, wrap(op, err)
 	}
-	return paymentIntentFrom(pi), nil
+	return paymentIntentFrom(pi)
 }
 
-func paymentIntentFrom(pi *stripego.PaymentIntent) PaymentIntent {
+func paymentIntentFrom(pi *stripego.PaymentIntent) (PaymentIntent, error) {
+	var a amounts
 	out := PaymentIntent{
 		ID: pi.ID, Status: string(pi.Status), ClientSecret: pi.ClientSecret, TransferGroup: pi.TransferGroup,
-		Amount:             fromStripeAmount(pi.Amount, pi.Currency),
-		AmountReceived:     fromStripeAmount(pi.AmountReceived, pi.Currency),
+		Amount:             a.one(pi.Amount, pi.Currency),
+		AmountReceived:     a.one(pi.AmountReceived, pi.Currency),
 		Metadata:           copyMetadata(pi.Metadata),
 		CancellationReason: string(pi.CancellationReason),
 		Created:            unixTime(pi.Created),
@@ -143,7 +144,10 @@ func paymentIntentFrom(pi *stripego.PaymentIntent) PaymentIntent {
 			out.LastErrorCode = string(e.Type)
 		}
 	}
-	return out
+	if a.err != nil {
+		return PaymentIntent{}, fmt.Errorf("stripe: payment intent %s: %w", pi.ID, a.err)
+	}
+	return out, nil
 }
 
 // Refund is money given back on a payment intent's charge.
@@ -168,7 +172,7 @@ func (c *Client) CreateRefund(ctx context.Context, paymentIntentID string, amoun
 	if paymentIntentID == "" {
 		return Refund{}, fmt.Errorf("stripe: %s: payment intent id is required", op)
 	}
-	if err := positive(op, amount); err != nil {
+	if err := chargeable(op, amount); err != nil {
 		return Refund{}, err
 	}
 	a, _, err := toStripeAmount(amount)
@@ -184,11 +188,15 @@ func (c *Client) CreateRefund(ctx context.Context, paymentIntentID string, amoun
 	if err != nil {
 		return Refund{}, wrap(op, err)
 	}
-	return refundFrom(r), nil
+	return refundFrom(r)
 }
 
-func refundFrom(r *stripego.Refund) Refund {
-	out := Refund{ID: r.ID, Status: string(r.Status), Amount: fromStripeAmount(r.Amount, r.Currency),
+func refundFrom(r *stripego.Refund) (Refund, error) {
+	amount, err := fromStripeAmount(r.Amount, r.Currency)
+	if err != nil {
+		return Refund{}, fmt.Errorf("stripe: refund %s: %w", r.ID, err)
+	}
+	out := Refund{ID: r.ID, Status: string(r.Status), Amount: amount,
 		Metadata: copyMetadata(r.Metadata), Created: unixTime(r.Created)}
 	if r.PaymentIntent != nil {
 		out.PaymentIntentID = r.PaymentIntent.ID
@@ -196,5 +204,5 @@ func refundFrom(r *stripego.Refund) Refund {
 	if r.Charge != nil {
 		out.ChargeID = r.Charge.ID
 	}
-	return out
+	return out, nil
 }

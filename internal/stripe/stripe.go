@@ -225,12 +225,68 @@ func toStripeAmount(m money.Money) (amount int64, currency string, err error) {
 	return a, strings.ToLower(m.Currency), nil
 }
 
-func fromStripeAmount(amount int64, currency stripego.Currency) money.Money {
+// fromStripeAmount reads an amount Stripe reports on one payment (an
+// intent, a charge, a refund, a dispute, an invoice) as money: never
+// negative, and within money.MaxAmount (the error wraps
+// money.ErrOutOfRange). Stripe refuses larger charges itself; a figure past
+// the bound is a broken or forged object, refused before it reaches a sum.
+func fromStripeAmount(amount int64, currency stripego.Currency) (money.Money, error) {
+	m, err := fromStripeSum(amount, currency)
+	if err != nil {
+		return money.Money{}, err
+	}
+	if m, err = money.Incoming(m.Amount, m.Currency); err != nil {
+		return money.Money{}, fmt.Errorf("stripe: %w", err)
+	}
+	return m, nil
+}
+
+// fromStripeSum reads an amount that may be a sum of many payments (a
+// transfer to a vendor, its reversals): never negative, any size.
+func fromStripeSum(amount int64, currency stripego.Currency) (money.Money, error) {
 	c := strings.ToUpper(string(currency))
+	if !money.ValidCurrency(c) {
+		return money.Money{}, fmt.Errorf("stripe: currency %q is not an ISO 4217 code", currency)
+	}
+	if amount < 0 {
+		return money.Money{}, fmt.Errorf("stripe: amount %d %s is negative", amount, c)
+	}
 	if stripeHundredfold[c] {
 		amount /= 100
 	}
-	return money.Money{Amount: amount, Currency: c}
+	return money.Money{Amount: amount, Currency: c}, nil
+}
+
+// amounts reads several Stripe amounts and keeps the first error, so an
+// object's conversion reads as one expression per field.
+type amounts struct{ err error }
+
+func (a *amounts) one(amount int64, currency stripego.Currency) money.Money {
+	m, err := fromStripeAmount(amount, currency)
+	if a.err == nil && err != nil {
+		a.err = err
+	}
+	return m
+}
+
+func (a *amounts) sum(amount int64, currency stripego.Currency) money.Money {
+	m, err := fromStripeSum(amount, currency)
+	if a.err == nil && err != nil {
+		a.err = err
+	}
+	return m
+}
+
+// chargeable checks an amount Trove asks Stripe to charge or refund: positive
+// and within money.MaxAmount, which is Stripe's own ceiling for one charge.
+func chargeable(op string, m money.Money) error {
+	if err := positive(op, m); err != nil {
+		return err
+	}
+	if m.Amount > money.MaxAmount {
+		return fmt.Errorf("stripe: %s: amount %s: %w", op, m, money.ErrOutOfRange)
+	}
+	return nil
 }
 
 // positive checks an amount to charge or refund.

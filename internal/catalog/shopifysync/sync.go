@@ -86,7 +86,12 @@ func notConnected(err error) error {
 // version is when the read started (or Shopify's updatedAt, if later): a read
 // shows the product as it is at least as of then, and Shopify's updatedAt has
 // whole seconds only, so two edits within a second would otherwise tie.
-func synced(p shopify.Product, readAt time.Time) catalog.SyncedProduct {
+//
+// A variant whose price Trove cannot take (see shopify.Variant.PriceErr: a
+// price beyond money.MaxAmount, say) is left out, with a warning in the log:
+// left out, the catalog marks it deleted, so it is never sold, at that price
+// or at the one it had before; the rest of the product syncs as usual.
+func synced(ctx context.Context, vendorID string, p shopify.Product, readAt time.Time) catalog.SyncedProduct {
 	version := p.UpdatedAt
 	if readAt.After(version) {
 		version = readAt
@@ -94,6 +99,11 @@ func synced(p shopify.Product, readAt time.Time) catalog.SyncedProduct {
 	out := catalog.SyncedProduct{ShopifyProductID: p.ID, Title: p.Title, Description: p.Description, ImageURL: p.ImageURL,
 		Status: strings.ToLower(p.Status), Tags: p.Tags, UpdatedAt: version}
 	for _, v := range p.Variants {
+		if v.PriceErr != nil {
+			httpx.Logger(ctx).Warn("shopify variant refused: its price cannot be sold", "vendor_id", vendorID,
+				"shopify_product_id", p.ID, "shopify_variant_id", v.ID, "sku", v.SKU, "err", v.PriceErr.Error())
+			continue
+		}
 		out.Variants = append(out.Variants, catalog.SyncedVariant{ShopifyVariantID: v.ID, ShopifyInventoryItemID: v.InventoryItemID,
 			SKU: v.SKU, Title: v.Title, Price: v.Price, Available: v.Available})
 	}
@@ -133,7 +143,7 @@ func (s *Syncer) readAll(ctx context.Context, vendorID string) (int, map[string]
 		}
 		for _, p := range page {
 			seen[p.ID] = true
-			ok, err := s.catalog.ApplyProduct(ctx, vendorID, synced(p, readAt))
+			ok, err := s.catalog.ApplyProduct(ctx, vendorID, synced(ctx, vendorID, p, readAt))
 			if err != nil {
 				return changed, nil, err
 			}
@@ -278,7 +288,7 @@ func (s *Syncer) process(ctx context.Context, ev webhooks.Event) error {
 				_, err := s.catalog.ApplyStock(ctx, vendorID, item, v.Available, readAt)
 				if fault.Is(err, fault.KindNotFound) {
 					// A variant we have not seen yet: apply the whole product.
-					_, err = s.catalog.ApplyProduct(ctx, vendorID, synced(prod, readAt))
+					_, err = s.catalog.ApplyProduct(ctx, vendorID, synced(ctx, vendorID, prod, readAt))
 				}
 				return err
 			}
@@ -315,7 +325,7 @@ func (s *Syncer) followProduct(ctx context.Context, vendorID, productID string) 
 		_, err := s.catalog.ApplyDeletion(ctx, vendorID, productID, readAt)
 		return err
 	}
-	_, err = s.catalog.ApplyProduct(ctx, vendorID, synced(prod, readAt))
+	_, err = s.catalog.ApplyProduct(ctx, vendorID, synced(ctx, vendorID, prod, readAt))
 	return err
 }
 

@@ -41,6 +41,22 @@ func TestDecode(t *testing.T) {
 		{"two values", `{"name":"a"}{"name":"b"}`, "application/json", fault.KindInvalid, "single JSON value"},
 		{"not json content type", `{"name":"a"}`, "text/plain", fault.KindInvalid, "must be JSON"},
 		{"too large", `{"name":"` + strings.Repeat("x", MaxJSONBody) + `"}`, "application/json", fault.KindTooLarge, "larger than"},
+		{"white space around the object", " \n\t{\"name\":\"a\"}\r\n ", "application/json", "", ""},
+		{"no content type", `{"name":"a"}`, "", "", ""},
+		// A required body is an object: nothing else stands for "{}".
+		{"only white space", " \n ", "application/json", fault.KindInvalid, "empty"},
+		{"null", `null`, "application/json", fault.KindInvalid, "must be a JSON object ({…}), not null"},
+		{"null with space", ` null `, "application/json", fault.KindInvalid, "not null"},
+		{"an empty array", `[]`, "application/json", fault.KindInvalid, "not an array"},
+		{"an array of objects", `[{"name":"a"}]`, "application/json", fault.KindInvalid, "not an array"},
+		{"a string", `""`, "application/json", fault.KindInvalid, "not a string"},
+		{"a number", `0`, "application/json", fault.KindInvalid, "not a number"},
+		{"a negative number", `-1`, "application/json", fault.KindInvalid, "not a number"},
+		{"a boolean", `true`, "application/json", fault.KindInvalid, "not true or false"},
+		{"not JSON at all", `nonsense`, "application/json", fault.KindInvalid, "not valid JSON"},
+		{"an unclosed array", `[`, "application/json", fault.KindInvalid, "cut short"},
+		{"null then an object", `null {"name":"a"}`, "application/json", fault.KindInvalid, "not null"},
+		{"an empty body sent as text", ``, "text/plain", fault.KindInvalid, "empty"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,6 +78,55 @@ func TestDecode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDecodeOptional: an absent body is no error and leaves the value as it
+// was; one that is there follows Decode's rule, null and arrays included.
+func TestDecodeOptional(t *testing.T) {
+	tests := []struct {
+		name, body  string
+		wantPresent bool
+		wantErr     string // "" for none
+	}{
+		{"no body", ``, false, ""},
+		{"only white space", "  \r\n", false, ""},
+		{"an object", `{"name":"b"}`, true, ""},
+		{"an empty object", `{}`, true, ""},
+		{"null", `null`, false, "not null"},
+		{"an array", `[]`, false, "not an array"},
+		{"a string", `""`, false, "not a string"},
+		{"unknown field", `{"admin":true}`, false, `unknown field "admin"`},
+		{"bad JSON", `{`, false, "cut short"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+			r.Header.Set("Content-Type", "application/json")
+			v := input{Name: "kept"}
+			present, err := DecodeOptional(httptest.NewRecorder(), r, &v)
+			if tc.wantErr != "" {
+				if fault.KindOf(err) != fault.KindInvalid || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want an invalid error saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || present != tc.wantPresent {
+				t.Fatalf("present %v, err %v; want present %v", present, err, tc.wantPresent)
+			}
+			if want := map[bool]string{false: "kept", true: ""}[present]; tc.name == "no body" || tc.name == "only white space" {
+				if v.Name != want {
+					t.Fatalf("an absent body changed the value: %+v", v)
+				}
+			}
+		})
+	}
+	t.Run("a request without a body at all", func(t *testing.T) {
+		r := httptest.NewRequest("POST", "/", nil)
+		r.Body = nil
+		if present, err := DecodeOptional(httptest.NewRecorder(), r, &input{}); present || err != nil {
+			t.Fatalf("present %v, err %v", present, err)
+		}
+	})
 }
 
 func decodeProblem(t *testing.T, res *http.Response) Problem {

@@ -62,6 +62,14 @@ describe('CartView', () => {
     )
   })
 
+  it('shows a total too large for one payment among the cart problems', () => {
+    vi.stubGlobal('fetch', routeFetch({}))
+    const message = "the cart's total would be USD 1000000.00, more than one payment can be (at most USD 999999.99): lower a quantity or remove a line"
+    renderCart(cart({ ready_for_checkout: false, problems: [{ code: 'total_too_large', message, field: 'lines' }] }))
+
+    expect(within(screen.getByRole('list', { name: 'Cart problems' })).getByText(message)).toBeInTheDocument()
+  })
+
   it('changes a quantity and removes a line with the cart token', async () => {
     const onCart = vi.fn()
     const fetchFn = routeFetch({

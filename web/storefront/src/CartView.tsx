@@ -165,7 +165,9 @@ export function CartView(props: {
     )
   }
 
-  const cartProblems = cart.problems.filter((p) => !p.field)
+  // The cart's problems not shown beside a form field: those without a field,
+  // and a total too large for one payment (its field, lines, has no input).
+  const cartProblems = cart.problems.filter((p) => !p.field || p.code === 'total_too_large')
 
   return (
     <section className="card" aria-labelledby="cart-heading">

@@ -81,6 +81,7 @@ export type CartProblemCode =
   | 'email_required'
   | 'recipient_incomplete'
   | 'delivery_date_past'
+  | 'total_too_large'
 
 export interface CartProblem {
   readonly code: CartProblemCode
