@@ -204,7 +204,9 @@ func (w *lateWorld) mustCheckout(email string, lines ...orders.LineInput) shoppe
 	return s
 }
 
-func line(variantID string, q int) orders.LineInput { return orders.LineInput{VariantID: variantID, Quantity: q} }
+func line(variantID string, q int) orders.LineInput {
+	return orders.LineInput{VariantID: variantID, Quantity: q}
+}
 
 // pay confirms the shopper's intent with a test card as the storefront's card
 // form does (publishable key and client secret, over HTTP) and answers the
