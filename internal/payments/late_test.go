@@ -422,12 +422,13 @@ func TestLatePayment(t *testing.T) {
 		t.Fatalf("Ann's payment: %d received, %d refunded", received, refunded)
 	}
 	mails := w.mailTo("ann@buyer.example")
-	if len(mails) != 1 || !strings.Contains(mails[0], "canceled and refunded in full") || !strings.Contains(mails[0], "USD 35.00") {
+	if len(mails) != 1 || !strings.HasPrefix(mails[0], "Your Trove order "+ann.orderID+" is canceled and refunded in full\n") ||
+		!strings.Contains(mails[0], "the full amount, USD 35.00") {
 		t.Fatalf("Ann's mail: %q", mails)
 	}
 	refs, err := w.refunds.OrderRefunds(w.ctx, ann.orderID)
 	if err != nil || len(refs.Refunds) != 1 || refs.Refunds[0].Source != payments.SourceSystem || refs.Refunds[0].RequestedBy.Type != "system" ||
-		len(refs.Refunds[0].Allocation) != 0 {
+		refs.Refunds[0].Kind != payments.KindOrder || len(refs.Refunds[0].Allocation) != 0 {
 		t.Fatalf("Ann's refunds: %+v %v", refs, err)
 	}
 

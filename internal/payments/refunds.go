@@ -244,10 +244,15 @@ type request struct {
 	// systemKey is the stored idempotency key of a refund Trove makes by
 	// itself (source system): one per order and cause.
 	systemKey string
+	// wholePayment: the refund of a whole payment for an order that will
+	// not ship (kind order, though amount is given: no line is allocated).
+	wholePayment bool
 }
 
 func (q request) kind() string {
 	switch {
+	case q.wholePayment:
+		return KindOrder
 	case len(q.lines) > 0:
 		return KindLines
 	case q.amount != nil:
