@@ -156,6 +156,9 @@ func (s *Service) SweepPending(ctx context.Context, _ queue.Meta, _ SweepPending
 			switch {
 			case ctx.Err() != nil:
 				return ctx.Err()
+			case missing(err):
+				httpx.Logger(ctx).Error("Stripe has no such payment intent (another account's key, or a reset sandbox?): the release job will expire its order",
+					"order_id", p.OrderID, "payment_intent", p.IntentID)
 			case fault.Is(err, fault.KindConflict):
 				// Flagged for operators (another payment, another amount):
 				// looking again cannot help.

@@ -658,3 +658,29 @@ func TestRenewalShortStock(t *testing.T) {
 		t.Fatalf("%d refunds, %d mails after redeliveries", n, len(w.mailTo(corp.Email)))
 	}
 }
+
+// TestUnknownIntent: a payment Stripe does not know (made under another
+// account's key, or by a sandbox Stripe that was reset, as `trove serve
+// --sandbox` is at every start) can take no money here: the sweep passes it
+// by, and the release job expires its order instead of holding its stock for
+// ever.
+func TestUnknownIntent(t *testing.T) {
+	t.Parallel()
+	w := newLateWorld(t)
+	mug := w.product("ven_acme", "mug", 1500, 1)
+	s := w.mustCheckout("eve@buyer.example", line(mug, 1))
+	w.exec(`UPDATE orders SET payment_intent_id = 'pi_from_a_reset_sandbox' WHERE id = ?`, s.orderID)
+	w.clk.Advance(payments.SweepAge + time.Minute)
+	w.sweep()
+	if st := w.status(s.orderID); st != orders.StatusPendingPayment {
+		t.Fatalf("after the sweep: %s", st)
+	}
+	w.clk.Advance(lateTTL)
+	w.release()
+	if st := w.status(s.orderID); st != orders.StatusExpired {
+		t.Fatalf("after the release: %s", st)
+	}
+	if _, err := w.checkout("fay@buyer.example", line(mug, 1)); err != nil {
+		t.Fatalf("the mug is not back on sale: %v", err)
+	}
+}

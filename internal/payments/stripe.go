@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/stripe"
 	"github.com/trove-platform/trove/internal/webhooks"
@@ -37,13 +38,26 @@ func (p *Provider) ClientSecret(ctx context.Context, intentID string) (string, e
 	return pi.ClientSecret, err
 }
 
-// Payment re-reads an intent.
+// Payment re-reads an intent. One that Stripe does not know (resource_missing:
+// made under another account's key, or by a sandbox that was reset) can take
+// no money on this account: it is answered as canceled, loudly.
 func (p *Provider) Payment(ctx context.Context, intentID string) (orders.PaymentState, error) {
 	pi, err := p.stripe.GetPaymentIntent(ctx, intentID)
+	if missing(err) {
+		httpx.Logger(ctx).Error("Stripe has no such payment intent (another account's key, or a reset sandbox?): treating it as canceled",
+			"payment_intent", intentID)
+		return orders.PaymentState{IntentID: intentID, Status: orders.PaymentCanceled}, nil
+	}
 	if err != nil {
 		return orders.PaymentState{}, err
 	}
 	return paymentState(pi), nil
+}
+
+// missing reports whether Stripe answered that the object does not exist.
+func missing(err error) bool {
+	var se *stripe.Error
+	return errors.As(err, &se) && se.Status == 404 && se.Code == "resource_missing"
 }
 
 // CancelPayment cancels an intent with reason "abandoned" (so its
@@ -54,7 +68,7 @@ func (p *Provider) Payment(ctx context.Context, intentID string) (orders.Payment
 func (p *Provider) CancelPayment(ctx context.Context, intentID, idempotencyKey string) (orders.PaymentState, error) {
 	pi, err := p.stripe.CancelPaymentIntent(ctx, intentID, stripe.CancelAbandoned, idempotencyKey)
 	var se *stripe.Error
-	if errors.As(err, &se) && se.Code == "payment_intent_unexpected_state" {
+	if (errors.As(err, &se) && se.Code == "payment_intent_unexpected_state") || missing(err) {
 		return p.Payment(ctx, intentID)
 	}
 	if err != nil {
