@@ -102,7 +102,8 @@ type ShortLinesRefunder func(ctx context.Context, tx *sqlx.Tx, orderID string, s
 // for the lines it can serve, in line order): a line whose goods are short is
 // not sold, a vendor order left with no line to send is cancelled, and
 // refundShort writes the refund of the short lines in the same transaction
-// (it must be given when any line is short). Units sold never pass the stock;
+// (it must be given when a short line cost anything; one that cost nothing,
+// a free part, is left out of the order instead). Units sold never pass the stock;
 // the rest ships. The order is flagged for operators when lines were short,
 // the bundle is no longer active, a part is no longer for sale, or the amount
 // paid is not the total. A bundle with no part left in the catalog cannot make
@@ -244,19 +245,39 @@ func (s *Store) createSubscriptionOrder(ctx context.Context, tx *sqlx.Tx, in Sub
 		return "", err
 	}
 	if len(short) > 0 {
-		if refundShort == nil {
-			return "", fmt.Errorf("orders: order of invoice %s has lines short of stock and nothing to refund them", in.InvoiceID)
-		}
 		if err := s.cancelEmptyVendorOrders(ctx, tx, o, short, now); err != nil {
 			return "", err
 		}
-		var what []string
+		var what, free []string
+		var paid []ShortLine
 		for _, l := range short {
 			what = append(what, fmt.Sprintf("%d × %s for %s", l.Quantity, l.Title, l.Recipient))
+			if l.Amount.Amount == 0 {
+				free = append(free, l.LineID)
+			} else {
+				paid = append(paid, l)
+			}
 		}
-		flags = append(flags, fmt.Sprintf("stock is short: %d line(s) not sent, refunded automatically (%s)", len(short), strings.Join(what, "; ")))
-		if err := refundShort(ctx, tx, o.id, short); err != nil {
-			return "", err
+		flags = append(flags, fmt.Sprintf("stock is short: %d line(s) not sent, their price refunded (%s)", len(short), strings.Join(what, "; ")))
+		// A short line that cost nothing (a free part of the bundle) has
+		// nothing to refund: it is left out of the order, so the vendor's
+		// hand-off does not send what was not held.
+		if len(free) > 0 {
+			q, args, err := sqlx.In(`DELETE FROM order_lines WHERE order_id = ? AND id IN (?) AND amount = 0`, o.id, free)
+			if err != nil {
+				return "", err
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return "", fmt.Errorf("orders: leave out free lines short of stock: %w", err)
+			}
+		}
+		if len(paid) > 0 {
+			if refundShort == nil {
+				return "", fmt.Errorf("orders: order of invoice %s has lines short of stock and nothing to refund them", in.InvoiceID)
+			}
+			if err := refundShort(ctx, tx, o.id, paid); err != nil {
+				return "", err
+			}
 		}
 	}
 	if len(flags) > 0 {

@@ -229,3 +229,36 @@ func TestValidateRecipients(t *testing.T) {
 		t.Fatalf("%v %+v", err, out)
 	}
 }
+
+// TestSubscriptionOrderShortFreePart: a part that costs nothing and is short
+// has nothing to refund: its line is left out of the order, so nothing asks
+// the vendor to send it.
+func TestSubscriptionOrderShortFreePart(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product(f.acme, "mug", "Mug", usd(3000), 10)
+	sticker := f.product(f.acme, "sticker", "Sticker", usd(0), 1)
+	bundleID := f.bundle("plan", usd(3000), part(mug, 1), part(sticker, 1))
+	in := f.subscriptionInput(bundleID, "in_free", alice(), bob())
+	in.UnitPrice, in.AmountPaid = usd(3000), usd(6000)
+
+	o, _, err := f.store.CreateSubscriptionOrder(f.ctx, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != orders.StatusPaid || len(o.Lines) != 3 || !strings.Contains(o.FlagReason, "1 × Sticker for Bob Brown") {
+		t.Fatalf("order %s, %d lines, flag %q", o.Status, len(o.Lines), o.FlagReason)
+	}
+	var sum int64
+	for _, l := range o.Lines {
+		sum += l.Amount.Amount
+		if l.VariantID == sticker && l.LineNo != 2 {
+			t.Fatalf("the sticker kept is line %d", l.LineNo)
+		}
+	}
+	if sum != 6000 {
+		t.Fatalf("lines sum to %d", sum)
+	}
+	if on, r := f.stock(sticker); on != 0 || r != 0 {
+		t.Fatalf("sticker %d/%d", on, r)
+	}
+}

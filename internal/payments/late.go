@@ -76,7 +76,7 @@ func (r *Refunds) OnLatePayment(ctx context.Context, _ queue.Meta, j orders.Late
 			}
 			amount := j.Amount
 			q := request{orderID: j.OrderID, source: SourceSystem, amount: &amount, wholePayment: true, systemKey: LateRefundKey(j.OrderID), actor: systemActor,
-				reason: "The payment arrived after the order's items were no longer held for it, and they are gone: the order is canceled and refunded in full."}
+				reason: "The payment arrived after the order could no longer be filled (its items were no longer held for it and are gone, or it was canceled): the order is canceled and refunded in full."}
 			refundID := id.New("rfd")
 			if err := r.write(ctx, tx, q, pos, q.hash(), refundID, nil, amount.Amount, r.clock.Now()); err != nil {
 				return err

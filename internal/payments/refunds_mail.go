@@ -21,15 +21,15 @@ Refunded on this order so far: {{.Refunded}} of {{.Total}}.
 <p>Refunded on this order so far: {{.Refunded}} of {{.Total}}.</p>`)
 
 // lateRefundMail tells the buyer of an order that will not ship (their
-// payment arrived after the goods were gone) that it is canceled and refunded
-// in full.
+// payment arrived after its goods were gone, or after it was canceled) that
+// it is canceled and refunded in full.
 var lateRefundMail = mail.NewTemplate("late-refund", `Your {{platform}} order {{.Refund.OrderID}} is canceled and refunded in full`,
-	`Your payment for order {{.Refund.OrderID}} reached us after the items were no longer held for you, and in the meantime they sold out.
+	`Your payment for order {{.Refund.OrderID}} reached us after the order could no longer be filled: its items were no longer held for you, and they are no longer available.
 
 We have canceled the order and refunded the full amount, {{.Refund.Amount}}, to the card you paid with. Nothing will be shipped, and you owe nothing.
 
 Banks usually show a refund within 5 to 10 business days. We are sorry for the trouble.
-`, `<p>Your payment for order {{.Refund.OrderID}} reached us after the items were no longer held for you, and in the meantime they sold out.</p>
+`, `<p>Your payment for order {{.Refund.OrderID}} reached us after the order could no longer be filled: its items were no longer held for you, and they are no longer available.</p>
 <p>We have canceled the order and refunded <strong>the full amount, {{.Refund.Amount}}</strong>, to the card you paid with. Nothing will be shipped, and you owe nothing.</p>
 <p>Banks usually show a refund within 5 to 10 business days. We are sorry for the trouble.</p>`)
 
