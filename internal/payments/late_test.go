@@ -65,7 +65,7 @@ func newLateWorld(t *testing.T) *lateWorld {
 	w := &lateWorld{t: t, ctx: context.Background(), db: dbtest.New(t), clk: clock.NewFake(time.Now()), mailbox: mail.NewLocal(),
 		stock: map[string]int{}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	real := clock.System{}
+	sys := clock.System{}
 
 	var hooks *webhooks.Store
 	var verifier *payments.Verifier
@@ -102,12 +102,12 @@ func newLateWorld(t *testing.T) *lateWorld {
 	queue.Handle(reg, "orders.paid.test", func(context.Context, queue.Meta, orders.Paid) error { return nil })
 	queue.Handle(reg, "orders.fulfilment_changed.test", func(context.Context, queue.Meta, orders.FulfilmentChanged) error { return nil })
 	queue.Handle(reg, "orders.shipped.test", func(context.Context, queue.Meta, orders.Shipped) error { return nil })
-	q, err := queue.New(w.db, reg, real, queue.Config{PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond,
+	q, err := queue.New(w.db, reg, sys, queue.Config{PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond,
 		RetryMax: 300 * time.Millisecond}, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks = webhooks.NewStore(w.db, real, q)
+	hooks = webhooks.NewStore(w.db, sys, q)
 	w.cat = catalog.NewStore(w.db, w.clk)
 	w.orders = orders.NewStore(w.db, w.clk, q, w.cat, payments.NewProvider(w.sc), orders.Config{ReservationTTL: lateTTL})
 	w.refunds = payments.NewRefunds(w.db, w.clk, w.sc, w.orders, q, 0)
