@@ -101,6 +101,16 @@ func registerJobs(reg *queue.Registry, d *jobDeps) {
 	queue.Handle(reg, "payments.create_refund", func(ctx context.Context, m queue.Meta, j payments.CreateRefund) error {
 		return d.payments.refunds.OnCreateRefund(ctx, m, j)
 	}, queue.Timeout(45*time.Second))
+	// orders.late_payment -> money arrived for an order that will not ship:
+	// its refund in full is written (and made by payments.create_refund).
+	queue.Handle(reg, "orders.late_payment.refund", func(ctx context.Context, m queue.Meta, j orders.LatePayment) error {
+		return d.payments.refunds.OnLatePayment(ctx, m, j)
+	})
+	// payments.sweep_pending -> re-read the payments of checkouts awaiting
+	// payment for minutes: a lost webhook is found without Stripe's retries.
+	queue.Handle(reg, "payments.sweep_pending", func(ctx context.Context, m queue.Meta, j payments.SweepPending) error {
+		return d.payments.payments.SweepPending(ctx, m, j)
+	}, queue.Concurrency(1), queue.Timeout(5*time.Minute))
 	// payments.refund_succeeded -> the vendors' ledgers are debited (and a
 	// payout already made is reversed).
 	queue.Handle(reg, "payments.refund_succeeded.ledger", func(ctx context.Context, m queue.Meta, j payments.RefundSucceededJob) error {
@@ -158,10 +168,11 @@ func registerJobs(reg *queue.Registry, d *jobDeps) {
 		}
 		return err
 	}, queue.Concurrency(1))
-	// orders.release_expired -> give back stock held by checkouts never paid.
+	// orders.release_expired -> settle checkouts whose hold ran out: each
+	// payment re-read (and canceled at Stripe) before the stock goes back.
 	queue.Handle(reg, "orders.release_expired", func(ctx context.Context, m queue.Meta, j orders.ReleaseExpired) error {
 		return d.payments.orders.ReleaseExpired(ctx, m, j)
-	}, queue.Concurrency(1))
+	}, queue.Concurrency(1), queue.Timeout(5*time.Minute))
 
 	// Payouts: a cycle (scheduled, or an operator's "run now"), a transfer
 	// per payout, a reversal per refund after payout.
@@ -215,6 +226,9 @@ func schedules(cfg Config) []queue.Schedule {
 		// hourly sweep finds and repairs what they missed.
 		{Name: "shopify.sweep", Spec: "17 * * * *", Job: func(time.Time) queue.Job { return shopifysync.SweepJob{} }},
 		{Name: "orders.release_expired", Spec: "@every 1m", Job: func(time.Time) queue.Job { return orders.ReleaseExpired{} }},
+		// Stripe's webhooks get lost too (an outage longer than its retries):
+		// re-read what has waited for its payment for minutes.
+		{Name: "payments.sweep_pending", Spec: "@every 1m", Job: func(time.Time) queue.Job { return payments.SweepPending{} }},
 		{Name: "vendors.prune_oauth_states", Spec: "@daily", Job: func(time.Time) queue.Job { return vendors.PruneStatesJob{} }},
 		{Name: "webhooks.prune", Spec: "23 3 * * *", Job: func(time.Time) queue.Job { return webhooks.PruneJob{} }},
 		{Name: "orders.prune_carts", Spec: "37 3 * * *", Job: func(time.Time) queue.Job { return orders.PruneCarts{} }},

@@ -35,10 +35,10 @@ func newPaymentParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logge
 		return nil, err
 	}
 	p := &paymentParts{stripe: sc, verifier: payments.NewVerifier(sc)}
-	p.orders = orders.NewStore(conn, clk, q, cat, payments.NewStarter(sc), orders.Config{ReservationTTL: cfg.ReservationTTL})
-	p.subs = payments.NewSubscriptionService(conn, clk, sc, p.orders, cat)
-	p.payments = payments.New(conn, clk, sc, p.orders, hooks, q, p.subs)
+	p.orders = orders.NewStore(conn, clk, q, cat, payments.NewProvider(sc), orders.Config{ReservationTTL: cfg.ReservationTTL})
 	p.refunds = payments.NewRefunds(conn, clk, sc, p.orders, q, payments.DefaultVendorRefundWindow)
+	p.subs = payments.NewSubscriptionService(conn, clk, sc, p.orders, cat, p.refunds)
+	p.payments = payments.New(conn, clk, sc, p.orders, hooks, q, p.subs)
 	if withSandbox {
 		p.sandbox = sandbox.NewStripe(sandbox.StripeConfig{SecretKey: cfg.Stripe.SecretKey, PublishableKey: cfg.Stripe.PublishableKey,
 			WebhookSecret: cfg.Stripe.WebhookSecrets[0], WebhookURL: cfg.PublicURL.String() + "/webhooks/stripe",

@@ -36,6 +36,12 @@ func (payments) StartPayment(_ context.Context, orderID string, _ money.Money, _
 	return "pi_" + orderID, "secret", nil
 }
 func (payments) ClientSecret(context.Context, string) (string, error) { return "secret", nil }
+func (payments) Payment(_ context.Context, id string) (orders.PaymentState, error) {
+	return orders.PaymentState{IntentID: id, Status: orders.PaymentOpen}, nil
+}
+func (payments) CancelPayment(_ context.Context, id, _ string) (orders.PaymentState, error) {
+	return orders.PaymentState{IntentID: id, Status: orders.PaymentCanceled}, nil
+}
 
 type world struct {
 	sb     *sandbox.Shopify

@@ -1,5 +1,7 @@
 package orders
 
+import "github.com/trove-platform/trove/internal/platform/money"
+
 // The jobs this package emits, each enqueued in the transaction of the change
 // that causes it. Every kind needs at least one handler in cmd/trove/jobs.go
 // (queue.Enqueue refuses a kind nobody handles).
@@ -15,9 +17,24 @@ type Paid struct {
 // Kind names the job.
 func (Paid) Kind() string { return "orders.paid" }
 
+// LatePayment says money arrived for an order that will not ship: a payment
+// succeeded after the order's hold was given back and its stock is gone (or
+// after the order was canceled). The order is canceled and flagged; the
+// payments package refunds Amount in full and tells the buyer. Enqueued once
+// per order (unique key orders.late_payment:<order id>), in the transaction
+// that cancels it. Nothing was sold: no vendor's ledger moves.
+type LatePayment struct {
+	OrderID         string      `json:"order_id"`
+	PaymentIntentID string      `json:"payment_intent_id"`
+	Amount          money.Money `json:"amount"`
+}
+
+// Kind names the job.
+func (LatePayment) Kind() string { return "orders.late_payment" }
+
 // ReleaseExpired is the scheduled sweep that gives back the stock of checkouts
-// whose hold expired unpaid (see Store.ReleaseExpired). Enqueue it from a
-// schedule, every minute or so.
+// whose hold ran out unpaid, once their payment is re-read and canceled (see
+// Store.ReleaseExpired). Enqueue it from a schedule, every minute or so.
 type ReleaseExpired struct{}
 
 // Kind names the job.

@@ -35,17 +35,83 @@ var t0 = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 
 const ttl = 15 * time.Minute
 
-// fakePayments stands in for the Stripe adapter behind orders.PaymentStarter
-// (our own seam; the adapter is tested against Stripe's shapes elsewhere).
-// Like Stripe, the same idempotency key gives the same payment.
+// fakePayments stands in for the Stripe adapter behind orders.PaymentProvider
+// (our own seam; the adapter is tested against Stripe's shapes elsewhere, and
+// the whole path against the sandbox Stripe in internal/payments). Like
+// Stripe, the same idempotency key gives the same payment, a payment is open
+// until the test says otherwise, and cancel refuses a payment that succeeded.
 type fakePayments struct {
-	mu      sync.Mutex
-	starts  []string // the order id of every StartPayment call
-	keys    map[string]string
-	amounts map[string]money.Money
-	reads   int
-	fail    error
-	delay   time.Duration
+	mu         sync.Mutex
+	starts     []string // the order id of every StartPayment call
+	keys       map[string]string
+	amounts    map[string]money.Money
+	reads      int
+	fail       error
+	delay      time.Duration
+	states     map[string]string   // intent -> orders.Payment… status; "" is open
+	cancels    map[string]string   // intent -> idempotency key of its cancel
+	readFail   error               // Payment and CancelPayment fail with it
+	onCancel   func(intent string) // runs before a cancel is applied (a buyer paying at that moment)
+	cancelCall int
+}
+
+func (p *fakePayments) Payment(ctx context.Context, intentID string) (orders.PaymentState, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.readFail != nil {
+		return orders.PaymentState{}, p.readFail
+	}
+	return p.stateLocked(intentID), nil
+}
+
+func (p *fakePayments) stateLocked(intentID string) orders.PaymentState {
+	st := p.states[intentID]
+	if st == "" {
+		st = orders.PaymentOpen
+	}
+	out := orders.PaymentState{IntentID: intentID, Status: st}
+	if st == orders.PaymentSucceeded {
+		out.AmountReceived = p.amounts["ord_"+strings.TrimPrefix(intentID, "pi_")]
+	}
+	return out
+}
+
+func (p *fakePayments) CancelPayment(ctx context.Context, intentID, key string) (orders.PaymentState, error) {
+	p.mu.Lock()
+	hook := p.onCancel
+	p.mu.Unlock()
+	if hook != nil {
+		hook(intentID)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cancelCall++
+	if p.readFail != nil {
+		return orders.PaymentState{}, p.readFail
+	}
+	if k, ok := p.cancels[intentID]; ok && k != key {
+		return orders.PaymentState{}, fmt.Errorf("cancel key changed: %s then %s", k, key)
+	}
+	p.cancels[intentID] = key
+	switch p.states[intentID] {
+	case "", orders.PaymentOpen:
+		p.states[intentID] = orders.PaymentCanceled
+	}
+	// Refused (succeeded, processing) or done: the payment as it is now.
+	return p.stateLocked(intentID), nil
+}
+
+// set puts a payment in a state, as the buyer or Stripe would.
+func (p *fakePayments) set(intentID, status string) {
+	p.mu.Lock()
+	p.states[intentID] = status
+	p.mu.Unlock()
+}
+
+func (p *fakePayments) state(intentID string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stateLocked(intentID).Status
 }
 
 func (p *fakePayments) StartPayment(ctx context.Context, orderID string, amount money.Money, key string) (string, string, error) {
@@ -110,12 +176,13 @@ func newFixture(t *testing.T) *fixture {
 	queue.Handle(reg, "orders.paid.test", func(context.Context, queue.Meta, orders.Paid) error { return nil })
 	queue.Handle(reg, "orders.fulfilment_changed.test", func(context.Context, queue.Meta, orders.FulfilmentChanged) error { return nil })
 	queue.Handle(reg, "orders.shipped.test", func(context.Context, queue.Meta, orders.Shipped) error { return nil })
+	queue.Handle(reg, "orders.late_payment.test", func(context.Context, queue.Meta, orders.LatePayment) error { return nil })
 	q, err := queue.New(conn, reg, clk, queue.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cat := catalog.NewStore(conn, clk)
-	pay := &fakePayments{keys: map[string]string{}, amounts: map[string]money.Money{}}
+	pay := &fakePayments{keys: map[string]string{}, amounts: map[string]money.Money{}, states: map[string]string{}, cancels: map[string]string{}}
 	f := &fixture{t: t, ctx: context.Background(), db: conn, clk: clk, cat: cat, pay: pay,
 		store: orders.NewStore(conn, clk, q, cat, pay, orders.Config{ReservationTTL: ttl})}
 	f.acme = f.vendor("acme")

@@ -1,13 +1,14 @@
 // Package orders owns carts, checkout, orders and vendor orders. Tables:
 // carts, cart_lines, orders, order_lines, vendor_orders.
 //
-// Files: orders.go (the store, the payment seam, recipients), cart.go (carts
+// Files: orders.go (the store, the payment provider seam, recipients), cart.go (carts
 // and their pricing: always recomputed from the catalog), checkout.go (one
 // transaction: stock held, order and vendor orders written, cart closed; then
 // the payment started outside it), order.go (reading orders), state.go (the
 // payment outcomes the payments package reports, each a guarded transition),
 // events.go (the jobs this package emits), jobs.go (the scheduled release of
-// expired holds), http.go (the storefront handlers).
+// holds that ran out, each payment re-read and canceled first), http.go (the
+// storefront handlers).
 //
 // Stock belongs to the catalog: checkout holds it with catalog.ReserveTx in its
 // own transaction, and payment outcomes commit or release it the same way.
@@ -45,9 +46,9 @@ type Config struct {
 	ReservationTTL time.Duration
 }
 
-// PaymentStarter is the seam to the payment provider (Stripe, in
-// internal/payments). Neither method is ever called inside a transaction.
-type PaymentStarter interface {
+// PaymentProvider is the seam to the payment provider (Stripe, in
+// internal/payments). No method is ever called inside a transaction.
+type PaymentProvider interface {
 	// StartPayment creates the payment for an order (a PaymentIntent for
 	// amount, transfer_group = orderID, the order id in its metadata) and
 	// returns its id and client secret. It is called again with the same
@@ -58,6 +59,31 @@ type PaymentStarter interface {
 	// (re-read from the provider: Trove never stores it), for a buyer who
 	// checks out the same cart again.
 	ClientSecret(ctx context.Context, intentID string) (string, error)
+	// Payment re-reads a payment StartPayment made, as the provider holds it
+	// now: what the release job asks before it gives a hold back.
+	Payment(ctx context.Context, intentID string) (PaymentState, error)
+	// CancelPayment cancels a payment that has not succeeded, so that it can
+	// never take money, and answers its state after: PaymentCanceled, or,
+	// when the provider refuses because the payment succeeded or is
+	// processing meanwhile, that state (re-read). The same idempotencyKey is
+	// sent on every attempt for one order. An error means the provider could
+	// not be asked or answered: nothing is known, try again later.
+	CancelPayment(ctx context.Context, intentID, idempotencyKey string) (PaymentState, error)
+}
+
+// Payment statuses, in the words the release job needs (PaymentState.Status).
+const (
+	PaymentOpen       = "open"       // awaiting the buyer: no money yet, none on its way
+	PaymentProcessing = "processing" // money on its way (or authorised): keep the goods held
+	PaymentSucceeded  = "succeeded"  // the money arrived
+	PaymentCanceled   = "canceled"   // it can never take money
+)
+
+// PaymentState is a payment as the provider holds it now.
+type PaymentState struct {
+	IntentID       string
+	Status         string      // one of the Payment… statuses
+	AmountReceived money.Money // when succeeded
 }
 
 // Store reads and writes carts and orders.
@@ -66,13 +92,13 @@ type Store struct {
 	clock    clock.Clock
 	queue    *queue.Queue
 	catalog  *catalog.Store
-	payments PaymentStarter
+	payments PaymentProvider
 	ttl      time.Duration
 }
 
 // NewStore returns a Store. q must have a handler for every job this package
 // emits (events.go).
-func NewStore(db *sqlx.DB, c clock.Clock, q *queue.Queue, cat *catalog.Store, payments PaymentStarter, cfg Config) *Store {
+func NewStore(db *sqlx.DB, c clock.Clock, q *queue.Queue, cat *catalog.Store, payments PaymentProvider, cfg Config) *Store {
 	ttl := cfg.ReservationTTL
 	if ttl <= 0 {
 		ttl = DefaultReservationTTL

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,20 +70,45 @@ type SubscriptionOrderInput struct {
 	AmountPaid money.Money
 }
 
+// ShortLine is a line of a subscription period's order whose goods could not
+// be had when the order was made: it is not sent, and what it cost goes back
+// to the buyer (ShortLinesRefunder).
+type ShortLine struct {
+	LineID        string
+	VendorOrderID string
+	VariantID     string
+	Title         string // the product's, with the variant's when it has one
+	Recipient     string // who would have received it
+	Quantity      int
+	Amount        money.Money
+}
+
+// ShortLinesRefunder writes the refund of a subscription period's short lines,
+// within tx: the transaction that makes the order, so the order, the lines it
+// cannot send and their refund commit together (the vendors' hand-off never
+// sees a line that is not there). The payments package provides it.
+type ShortLinesRefunder func(ctx context.Context, tx *sqlx.Tx, orderID string, short []ShortLine) error
+
 // CreateSubscriptionOrder makes a paid subscription invoice into a paid order,
 // once per invoice: (source_type, source_id) = ('stripe_invoice', invoice id),
 // so a redelivered event finds the order made the first time (created false).
 // In one transaction: the bundle's parts are read from the catalog now, a
 // line per recipient x part (the unit price split across the parts as
 // checkout does), one vendor order per vendor and recipient (accepted), the
-// stock reserved and committed item by item, the order written as paid with
-// amount_received = AmountPaid, and orders.paid enqueued as MarkPaid does.
-// Stock that is short is not sold and the order is flagged for operators but
-// still paid (the money was taken), as MarkPaid does for a late payment; so
-// are a bundle no longer active, a part no longer for sale, and an amount paid
-// other than the total. A bundle with no part left in the catalog cannot make
+// order written as paid with amount_received = AmountPaid, and orders.paid
+// enqueued as MarkPaid does.
+//
+// Stock is taken line by line (catalog.ReserveTx/CommitTx, each variant once
+// for the lines it can serve, in line order): a line whose goods are short is
+// not sold, a vendor order left with no line to send is cancelled, and
+// refundShort writes the refund of the short lines in the same transaction
+// (it must be given when a short line cost anything; one that cost nothing,
+// a free part, is left out of the order instead). Units sold never pass the stock;
+// the rest ships. The order is flagged for operators when lines were short,
+// the bundle is no longer active, a part is no longer for sale, or the amount
+// paid is not the total. A bundle with no part left in the catalog cannot make
 // an order: that error is kind conflict (permanent).
-func (s *Store) CreateSubscriptionOrder(ctx context.Context, in SubscriptionOrderInput) (Order, bool, error) {
+func (s *Store) CreateSubscriptionOrder(ctx context.Context, in SubscriptionOrderInput, refundShort ShortLinesRefunder) (Order, bool, error) {
 	if in.InvoiceID == "" || in.BundleID == "" || in.BuyerEmail == "" {
 		return Order{}, false, fault.Invalid("a subscription order needs the invoice, the bundle and the buyer's email")
 	}
@@ -102,7 +128,7 @@ func (s *Store) CreateSubscriptionOrder(ctx context.Context, in SubscriptionOrde
 				orderID = existing
 				return err
 			}
-			orderID, err = s.createSubscriptionOrder(ctx, tx, in)
+			orderID, err = s.createSubscriptionOrder(ctx, tx, in, refundShort)
 			created = err == nil
 			return err
 		})
@@ -151,7 +177,7 @@ func subscriptionOrderID(ctx context.Context, q sqlx.QueryerContext, invoiceID s
 	return id, nil
 }
 
-func (s *Store) createSubscriptionOrder(ctx context.Context, tx *sqlx.Tx, in SubscriptionOrderInput) (string, error) {
+func (s *Store) createSubscriptionOrder(ctx context.Context, tx *sqlx.Tx, in SubscriptionOrderInput, refundShort ShortLinesRefunder) (string, error) {
 	bundles, err := s.catalog.PurchasableBundles(ctx, tx, []string{in.BundleID})
 	if err != nil {
 		return "", err
@@ -211,24 +237,48 @@ func (s *Store) createSubscriptionOrder(ctx context.Context, tx *sqlx.Tx, in Sub
 	if err := o.insertPaid(ctx, tx, in); err != nil {
 		return "", err
 	}
-	// Hold and sell item by item (each variant once, for the sum of its
-	// lines): what is short is not sold, and flagged.
-	items, err := orderItems(ctx, tx, o.id)
+	short, err := s.holdLines(ctx, tx, o, now.Add(s.ttl))
 	if err != nil {
 		return "", err
 	}
-	for _, it := range items {
-		err := s.catalog.ReserveTx(ctx, tx, o.id, []catalog.ReserveItem{it}, now.Add(s.ttl))
-		var oos *catalog.OutOfStockError
-		switch {
-		case errors.As(err, &oos):
-			flags = append(flags, "stock is short: "+oos.Error())
-		case err != nil:
-			return "", err
-		}
-	}
 	if _, err := s.catalog.CommitTx(ctx, tx, o.id); err != nil {
 		return "", err
+	}
+	if len(short) > 0 {
+		if err := s.cancelEmptyVendorOrders(ctx, tx, o, short, now); err != nil {
+			return "", err
+		}
+		var what, free []string
+		var paid []ShortLine
+		for _, l := range short {
+			what = append(what, fmt.Sprintf("%d × %s for %s", l.Quantity, l.Title, l.Recipient))
+			if l.Amount.Amount == 0 {
+				free = append(free, l.LineID)
+			} else {
+				paid = append(paid, l)
+			}
+		}
+		flags = append(flags, fmt.Sprintf("stock is short: %d line(s) not sent, their price refunded (%s)", len(short), strings.Join(what, "; ")))
+		// A short line that cost nothing (a free part of the bundle) has
+		// nothing to refund: it is left out of the order, so the vendor's
+		// hand-off does not send what was not held.
+		if len(free) > 0 {
+			q, args, err := sqlx.In(`DELETE FROM order_lines WHERE order_id = ? AND id IN (?) AND amount = 0`, o.id, free)
+			if err != nil {
+				return "", err
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return "", fmt.Errorf("orders: leave out free lines short of stock: %w", err)
+			}
+		}
+		if len(paid) > 0 {
+			if refundShort == nil {
+				return "", fmt.Errorf("orders: order of invoice %s has lines short of stock and nothing to refund them", in.InvoiceID)
+			}
+			if err := refundShort(ctx, tx, o.id, paid); err != nil {
+				return "", err
+			}
+		}
 	}
 	if len(flags) > 0 {
 		reason := fmt.Sprintf("subscription %s, invoice %s (paid): %s", in.SubscriptionID, in.InvoiceID, strings.Join(flags, "; "))
@@ -276,4 +326,101 @@ func (o *newOrder) insertPaid(ctx context.Context, tx *sqlx.Tx, in SubscriptionO
 		return fmt.Errorf("orders: insert order lines: %w", err)
 	}
 	return nil
+}
+
+// holdLines holds the order's goods line by line, within tx, until until:
+// each variant once, for the lines it can serve (first fit, in line order),
+// and answers the lines that could not be had. ReserveTx's conditional UPDATE
+// keeps any race honest: when it finds less than was read, the lines are
+// fitted again to what it found.
+func (s *Store) holdLines(ctx context.Context, tx *sqlx.Tx, o *newOrder, until time.Time) ([]ShortLine, error) {
+	byVariant := map[string][]int{}
+	var variants []string
+	for i, l := range o.lines {
+		v := l.p.VariantID
+		if _, ok := byVariant[v]; !ok {
+			variants = append(variants, v)
+		}
+		byVariant[v] = append(byVariant[v], i)
+	}
+	slices.Sort(variants)
+	sum := func(idx []int) int {
+		n := 0
+		for _, i := range idx {
+			n += o.lines[i].quantity
+		}
+		return n
+	}
+	shipped := map[int]bool{}
+	for _, v := range variants {
+		ship := byVariant[v]
+		for attempt := 0; len(ship) > 0; attempt++ {
+			err := s.catalog.ReserveTx(ctx, tx, o.id, []catalog.ReserveItem{{VariantID: v, Quantity: sum(ship)}}, until)
+			var oos *catalog.OutOfStockError
+			if err == nil {
+				break
+			}
+			if !errors.As(err, &oos) || attempt == 5 {
+				return nil, err
+			}
+			left := oos.Available
+			if oos.Gone {
+				left = 0
+			}
+			var fit []int
+			for _, i := range ship {
+				if q := o.lines[i].quantity; q <= left {
+					fit, left = append(fit, i), left-q
+				}
+			}
+			ship = fit
+		}
+		for _, i := range ship {
+			shipped[i] = true
+		}
+	}
+	var short []ShortLine
+	for i, l := range o.lines {
+		if shipped[i] {
+			continue
+		}
+		who := ""
+		if r := parseRecipient(&l.vo.recipient); r != nil {
+			who = r.Name
+		}
+		short = append(short, ShortLine{LineID: l.id, VendorOrderID: l.vo.id, VariantID: l.p.VariantID,
+			Title: displayTitle(l.p.Title, l.p.VariantTitle), Recipient: who, Quantity: l.quantity,
+			Amount: money.Money{Amount: l.amount, Currency: o.currency}})
+	}
+	return short, nil
+}
+
+// cancelEmptyVendorOrders cancels, within tx, the vendor orders of which every
+// line is short: there is nothing to send (their refund nets their sale).
+func (s *Store) cancelEmptyVendorOrders(ctx context.Context, tx *sqlx.Tx, o *newOrder, short []ShortLine, now time.Time) error {
+	lines, shortLines := map[string]int{}, map[string]int{}
+	for _, l := range o.lines {
+		lines[l.vo.id]++
+	}
+	for _, l := range short {
+		shortLines[l.VendorOrderID]++
+	}
+	var empty []string
+	for _, vo := range o.vendorOrders {
+		if lines[vo.id] > 0 && shortLines[vo.id] == lines[vo.id] {
+			empty = append(empty, vo.id)
+		}
+	}
+	if len(empty) == 0 {
+		return nil
+	}
+	q, args, err := sqlx.In(`UPDATE vendor_orders SET status = 'cancelled', cancelled_at = ?, updated_at = ?
+		WHERE id IN (?) AND status = 'accepted'`, now, now, empty)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("orders: cancel vendor orders with nothing to send: %w", err)
+	}
+	return s.deriveFulfilmentTx(ctx, tx, o.id, now)
 }

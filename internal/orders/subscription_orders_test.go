@@ -1,9 +1,13 @@
 package orders_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/trove-platform/trove/internal/orders"
 	"github.com/trove-platform/trove/internal/platform/fault"
@@ -39,7 +43,7 @@ func TestSubscriptionOrderIsPaidWithALinePerRecipientAndPart(t *testing.T) {
 	bundleID, mug, card := f.subscriptionBundle(10, 10)
 	in := f.subscriptionInput(bundleID, "in_first", alice(), bob())
 
-	o, created, err := f.store.CreateSubscriptionOrder(f.ctx, in)
+	o, created, err := f.store.CreateSubscriptionOrder(f.ctx, in, nil)
 	if err != nil || !created {
 		t.Fatalf("create: %v %v", created, err)
 	}
@@ -96,7 +100,7 @@ func TestSubscriptionOrderOncePerInvoiceUnderRedelivery(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			o, created, err := f.store.CreateSubscriptionOrder(f.ctx, in)
+			o, created, err := f.store.CreateSubscriptionOrder(f.ctx, in, nil)
 			if err != nil {
 				t.Error(err)
 				return
@@ -122,7 +126,7 @@ func TestSubscriptionOrderOncePerInvoiceUnderRedelivery(t *testing.T) {
 	// A second invoice (the next period) is a second order.
 	in2 := in
 	in2.InvoiceID, in2.PaymentIntentID = "in_next", "pi_next"
-	if _, created, err := f.store.CreateSubscriptionOrder(f.ctx, in2); err != nil || !created {
+	if _, created, err := f.store.CreateSubscriptionOrder(f.ctx, in2, nil); err != nil || !created {
 		t.Fatalf("next period: %v %v", created, err)
 	}
 	if got, err := f.store.SubscriptionOrderByInvoice(f.ctx, "in_next"); err != nil || got.SourceID != "in_next" {
@@ -130,20 +134,59 @@ func TestSubscriptionOrderOncePerInvoiceUnderRedelivery(t *testing.T) {
 	}
 }
 
-func TestSubscriptionOrderShortStockIsPaidAndFlagged(t *testing.T) {
+// TestSubscriptionOrderShortStock: a period's order takes its stock line by
+// line; a line that cannot be had is not sold, a vendor order left with
+// nothing to send is cancelled, and the refunder gets the short lines inside
+// the order's own transaction (its failure makes no order at all).
+func TestSubscriptionOrderShortStock(t *testing.T) {
 	f := newFixture(t)
 	bundleID, mug, card := f.subscriptionBundle(1, 10)
 	in := f.subscriptionInput(bundleID, "in_short", alice(), bob())
 
-	o, _, err := f.store.CreateSubscriptionOrder(f.ctx, in)
+	// A refunder that fails: nothing is made, nothing is sold.
+	if _, _, err := f.store.CreateSubscriptionOrder(f.ctx, in, func(context.Context, *sqlx.Tx, string, []orders.ShortLine) error {
+		return errors.New("refund could not be written")
+	}); err == nil {
+		t.Fatal("the order was made without its refund")
+	}
+	if _, _, err := f.store.CreateSubscriptionOrder(f.ctx, in, nil); err == nil {
+		t.Fatal("the order was made with nothing to refund its short lines")
+	}
+	if n := f.count(`SELECT COUNT(*) FROM orders`); n != 0 {
+		t.Fatalf("%d orders after failed attempts", n)
+	}
+	if on, r := f.stock(mug); on != 1 || r != 0 {
+		t.Fatalf("mug %d/%d after failed attempts", on, r)
+	}
+
+	var got []orders.ShortLine
+	var inTx int
+	o, _, err := f.store.CreateSubscriptionOrder(f.ctx, in, func(ctx context.Context, tx *sqlx.Tx, orderID string, short []orders.ShortLine) error {
+		got = short
+		// The order is there, inside the transaction, and paid.
+		return tx.GetContext(ctx, &inTx, `SELECT COUNT(*) FROM orders WHERE id = ? AND status = 'paid'`, orderID)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Status != orders.StatusPaid || o.FlaggedAt == nil || !strings.Contains(o.FlagReason, "stock is short") {
+	if inTx != 1 || len(got) != 1 || got[0].VariantID != mug || got[0].Quantity != 1 || got[0].Recipient != "Bob Brown" ||
+		got[0].Title != "Mug" || got[0].Amount.Currency != "USD" || got[0].Amount.Amount <= 0 {
+		t.Fatalf("short lines %+v (order seen in tx: %d)", got, inTx)
+	}
+	if o.Status != orders.StatusPaid || o.FlaggedAt == nil || !strings.Contains(o.FlagReason, "1 × Mug for Bob Brown") {
 		t.Fatalf("status %s flagged %v %q", o.Status, o.FlaggedAt, o.FlagReason)
 	}
-	if on, res := f.stock(mug); on != 1 || res != 0 {
-		t.Fatalf("mug %d/%d: the short item is not sold", on, res)
+	for _, vo := range o.VendorOrders {
+		want := orders.VendorOrderAccepted
+		if vo.ID == got[0].VendorOrderID {
+			want = orders.VendorOrderCancelled // Bob's mug was all it held
+		}
+		if vo.Status != want {
+			t.Errorf("vendor order %s (%s for %s) is %s, want %s", vo.ID, vo.VendorID, vo.Recipient.Name, vo.Status, want)
+		}
+	}
+	if on, res := f.stock(mug); on != 0 || res != 0 {
+		t.Fatalf("mug %d/%d: the one there is sold, the short one not", on, res)
 	}
 	if on, _ := f.stock(card); on != 6 {
 		t.Fatalf("card %d: what is there is sold", on)
@@ -155,7 +198,7 @@ func TestSubscriptionOrderAmountMismatchIsFlagged(t *testing.T) {
 	bundleID, _, _ := f.subscriptionBundle(10, 10)
 	in := f.subscriptionInput(bundleID, "in_discount", alice())
 	in.AmountPaid = usd(4000)
-	o, _, err := f.store.CreateSubscriptionOrder(f.ctx, in)
+	o, _, err := f.store.CreateSubscriptionOrder(f.ctx, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,5 +227,38 @@ func TestValidateRecipients(t *testing.T) {
 	out, err := orders.ValidateRecipients([]orders.Recipient{alice()}, t0)
 	if err != nil || out[0].Country != "US" {
 		t.Fatalf("%v %+v", err, out)
+	}
+}
+
+// TestSubscriptionOrderShortFreePart: a part that costs nothing and is short
+// has nothing to refund: its line is left out of the order, so nothing asks
+// the vendor to send it.
+func TestSubscriptionOrderShortFreePart(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product(f.acme, "mug", "Mug", usd(3000), 10)
+	sticker := f.product(f.acme, "sticker", "Sticker", usd(0), 1)
+	bundleID := f.bundle("plan", usd(3000), part(mug, 1), part(sticker, 1))
+	in := f.subscriptionInput(bundleID, "in_free", alice(), bob())
+	in.UnitPrice, in.AmountPaid = usd(3000), usd(6000)
+
+	o, _, err := f.store.CreateSubscriptionOrder(f.ctx, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != orders.StatusPaid || len(o.Lines) != 3 || !strings.Contains(o.FlagReason, "1 × Sticker for Bob Brown") {
+		t.Fatalf("order %s, %d lines, flag %q", o.Status, len(o.Lines), o.FlagReason)
+	}
+	var sum int64
+	for _, l := range o.Lines {
+		sum += l.Amount.Amount
+		if l.VariantID == sticker && l.LineNo != 2 {
+			t.Fatalf("the sticker kept is line %d", l.LineNo)
+		}
+	}
+	if sum != 6000 {
+		t.Fatalf("lines sum to %d", sum)
+	}
+	if on, r := f.stock(sticker); on != 0 || r != 0 {
+		t.Fatalf("sticker %d/%d", on, r)
 	}
 }

@@ -69,6 +69,10 @@ const (
 	SourceOperator = "operator" // a platform_admin
 	SourceVendor   = "vendor"   // a vendor user, on one vendor order of theirs
 	SourceStripe   = "stripe"   // made outside Trove, in Stripe's dashboard
+	// SourceSystem: Trove gives back money it must not keep, by itself: a
+	// payment that arrived for an order that will not ship (late.go), or the
+	// lines of a subscription renewal whose stock was short.
+	SourceSystem = "system"
 )
 
 // What a refund covers.
@@ -198,9 +202,10 @@ type Refund struct {
 }
 
 // RefundActor names who asked: a user (with the vendor a vendor user acts
-// for), or stripe for a refund made outside Trove.
+// for), stripe for a refund made outside Trove, or system for one Trove made
+// by itself (source system).
 type RefundActor struct {
-	Type     string  `json:"type"` // user or stripe
+	Type     string  `json:"type"` // user, stripe or system
 	ID       string  `json:"id"`
 	VendorID *string `json:"vendor_id"`
 }
@@ -236,10 +241,18 @@ type request struct {
 	actor         Actor
 	// external: a refund Stripe already made (source stripe).
 	external *stripe.Refund
+	// systemKey is the stored idempotency key of a refund Trove makes by
+	// itself (source system): one per order and cause.
+	systemKey string
+	// wholePayment: the refund of a whole payment for an order that will
+	// not ship (kind order, though amount is given: no line is allocated).
+	wholePayment bool
 }
 
 func (q request) kind() string {
 	switch {
+	case q.wholePayment:
+		return KindOrder
 	case len(q.lines) > 0:
 		return KindLines
 	case q.amount != nil:
@@ -269,6 +282,8 @@ func (q request) hash() string {
 // "auto:<refund id>".
 func (q request) storedKey(refundID string) string {
 	switch {
+	case q.systemKey != "":
+		return q.systemKey
 	case q.external != nil:
 		return "stripe:" + q.external.ID
 	case q.key != "":
@@ -633,9 +648,12 @@ func (r *Refunds) write(ctx context.Context, tx *sqlx.Tx, q request, pos orders.
 		idempotency_key, request_hash, payment_intent_id, stripe_refund_id, initiated_by_type, initiated_by, initiated_by_vendor_id,
 		request_id, created_at, updated_at, submitted_at, succeeded_at, failed_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	initiatedBy := "user"
-	if q.actor.Type != audit.ActorUser {
-		initiatedBy = "stripe"
+	initiatedBy := "stripe"
+	switch q.actor.Type {
+	case audit.ActorUser:
+		initiatedBy = "user"
+	case audit.ActorSystem:
+		initiatedBy = "system"
 	}
 	var succeededAt, failedAt *time.Time
 	switch status {
@@ -825,14 +843,10 @@ func loadRefunds(ctx context.Context, q sqlx.QueryerContext, where string, args 
 		byRefund[a.RefundID] = append(byRefund[a.RefundID], va)
 	}
 	for _, r := range rows {
-		by := "user"
-		if r.InitiatedByType != "user" {
-			by = "stripe"
-		}
 		ref := Refund{ID: r.ID, OrderID: r.OrderID, VendorOrderID: r.VendorOrderID, Source: r.Source, Kind: r.Kind, Status: r.Status,
 			Amount: money.Money{Amount: r.Amount, Currency: r.Currency}, Restock: r.Restock, Reason: r.Reason,
 			StripeRefundID: r.StripeRefundID, FailureCode: r.FailureCode, FailureReason: r.FailureReason,
-			RequestedBy: RefundActor{Type: by, ID: r.InitiatedBy, VendorID: r.InitiatedVendor},
+			RequestedBy: RefundActor{Type: r.InitiatedByType, ID: r.InitiatedBy, VendorID: r.InitiatedVendor},
 			CreatedAt:   r.CreatedAt, UpdatedAt: r.UpdatedAt, SucceededAt: r.SucceededAt, FailedAt: r.FailedAt,
 			Allocation: byRefund[r.ID], paymentIntentID: r.PaymentIntentID}
 		if ref.Allocation == nil {

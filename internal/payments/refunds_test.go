@@ -146,7 +146,7 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 	}
 	hooks = webhooks.NewStore(h.db, clk, h.q)
 	h.cat = catalog.NewStore(h.db, clk)
-	h.orders = orders.NewStore(h.db, clk, h.q, h.cat, NewStarter(h.sc), orders.Config{})
+	h.orders = orders.NewStore(h.db, clk, h.q, h.cat, NewProvider(h.sc), orders.Config{})
 	h.svc = New(h.db, clk, h.sc, h.orders, hooks, h.q, nil) // no subscriptions here
 	h.refunds = NewRefunds(h.db, clk, h.sc, h.orders, h.q, vendorWindow)
 

@@ -74,11 +74,13 @@ type SubscriptionService struct {
 	stripe  *stripe.Client
 	orders  *orders.Store
 	catalog *catalog.Store
+	refunds *Refunds // of the lines a renewal could not send
 }
 
-// NewSubscriptionService returns a SubscriptionService.
-func NewSubscriptionService(conn *sqlx.DB, c clock.Clock, sc *stripe.Client, os *orders.Store, cat *catalog.Store) *SubscriptionService {
-	return &SubscriptionService{db: conn, clock: c, stripe: sc, orders: os, catalog: cat}
+// NewSubscriptionService returns a SubscriptionService. refunds gives back
+// what a period's order cannot send for want of stock.
+func NewSubscriptionService(conn *sqlx.DB, c clock.Clock, sc *stripe.Client, os *orders.Store, cat *catalog.Store, refunds *Refunds) *SubscriptionService {
+	return &SubscriptionService{db: conn, clock: c, stripe: sc, orders: os, catalog: cat, refunds: refunds}
 }
 
 // Subscriber is the signed-in buyer who owns plans.
@@ -541,7 +543,8 @@ func (s *SubscriptionService) storeStripeID(ctx context.Context, subID, stripeID
 	return err
 }
 
-// invoicePaid makes the period's order (once per invoice).
+// invoicePaid makes the period's order (once per invoice): what is in stock
+// ships, and the lines that are short are refunded in the same transaction.
 func (s *SubscriptionService) invoicePaid(ctx context.Context, row subscriptionRow, inv stripe.Invoice) error {
 	if inv.BillingReason != stripe.BillingReasonSubscriptionCreate && inv.BillingReason != stripe.BillingReasonSubscriptionCycle {
 		return nil
@@ -552,7 +555,8 @@ func (s *SubscriptionService) invoicePaid(ctx context.Context, row subscriptionR
 	}
 	o, created, err := s.orders.CreateSubscriptionOrder(ctx, orders.SubscriptionOrderInput{InvoiceID: inv.ID,
 		PaymentIntentID: inv.PaymentIntentID, SubscriptionID: row.ID, BuyerUserID: row.BuyerUserID, BuyerEmail: row.BuyerEmail,
-		BundleID: row.BundleID, UnitPrice: row.unitPrice(), Recipients: rs, GiftMessage: row.GiftMessage, AmountPaid: inv.AmountPaid})
+		BundleID: row.BundleID, UnitPrice: row.unitPrice(), Recipients: rs, GiftMessage: row.GiftMessage, AmountPaid: inv.AmountPaid},
+		s.refunds.RefundShortLines())
 	if fault.Is(err, fault.KindConflict) || fault.Is(err, fault.KindInvalid) {
 		return queue.Permanent(err)
 	}

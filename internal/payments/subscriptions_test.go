@@ -65,8 +65,9 @@ func newSubFixture(t *testing.T) *subFixture {
 		t.Fatal(err)
 	}
 	cat := catalog.NewStore(conn, clk)
-	os := orders.NewStore(conn, clk, q, cat, payments.NewStarter(sc), orders.Config{})
-	f := &subFixture{t: t, ctx: context.Background(), db: conn, sb: sb, sc: sc, subs: payments.NewSubscriptionService(conn, clk, sc, os, cat),
+	os := orders.NewStore(conn, clk, q, cat, payments.NewProvider(sc), orders.Config{})
+	refunds := payments.NewRefunds(conn, clk, sc, os, q, 0)
+	f := &subFixture{t: t, ctx: context.Background(), db: conn, sb: sb, sc: sc, subs: payments.NewSubscriptionService(conn, clk, sc, os, cat, refunds),
 		seen: map[string]bool{}}
 
 	for _, v := range []string{"acme", "bolt"} {

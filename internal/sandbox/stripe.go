@@ -74,6 +74,7 @@ type Stripe struct {
 	cause      stripeCause    // the API request under way, for events' request field
 	outbox     []*stripeEvent // events made under mu, sent once it is released
 	deliveries []*StripeDelivery
+	dropping   bool // DropDeliveries
 	sender     *webhookSender
 }
 

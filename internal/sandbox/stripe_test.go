@@ -409,27 +409,35 @@ func TestStripeCancelIntent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := r.client.CancelPaymentIntent(ctx, pi.ID, "cancel-ord_D1")
+	got, err := r.client.CancelPaymentIntent(ctx, pi.ID, stripe.CancelAbandoned, "cancel-ord_D1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != stripe.StatusCanceled {
+	if got.Status != stripe.StatusCanceled || got.CancellationReason != stripe.CancelAbandoned {
 		t.Fatalf("%+v", got)
 	}
+	// A canceled intent can never be paid: confirming it is refused and
+	// charges nothing.
+	if _, err := r.sb.ConfirmPaymentIntent(pi.ID, "pm_card_visa"); err == nil || !strings.Contains(err.Error(), "status of canceled") {
+		t.Fatalf("confirming a canceled intent: %v", err)
+	}
+	if cur, err := r.client.GetPaymentIntent(ctx, pi.ID); err != nil || cur.Status != stripe.StatusCanceled || cur.AmountReceived.Amount != 0 {
+		t.Fatalf("after a refused confirm: %+v %v", cur, err)
+	}
 	// A retried job sends the same key: the same answer, not an error.
-	again, err := r.client.CancelPaymentIntent(ctx, pi.ID, "cancel-ord_D1")
+	again, err := r.client.CancelPaymentIntent(ctx, pi.ID, stripe.CancelAbandoned, "cancel-ord_D1")
 	if err != nil || again.Status != stripe.StatusCanceled {
 		t.Fatalf("replay: %+v %v", again, err)
 	}
 	if ev, err := r.recv.wait(t, stripe.EventPaymentIntentCanceled, 1).PaymentIntent(); err != nil || ev.ID != pi.ID {
 		t.Errorf("canceled event %+v %v", ev, err)
 	}
-	_, err = r.client.CancelPaymentIntent(ctx, pi.ID, "cancel-ord_D1-other")
+	_, err = r.client.CancelPaymentIntent(ctx, pi.ID, stripe.CancelAbandoned, "cancel-ord_D1-other")
 	if se := stripeErrorOf(t, err); se.Code != "payment_intent_unexpected_state" || se.Status != 400 || se.Retryable {
 		t.Errorf("%+v", se)
 	}
 	paid := r.paid(t, usdStripe(1000), "ord_D2")
-	_, err = r.client.CancelPaymentIntent(ctx, paid.ID, "cancel-ord_D2")
+	_, err = r.client.CancelPaymentIntent(ctx, paid.ID, stripe.CancelAbandoned, "cancel-ord_D2")
 	if se := stripeErrorOf(t, err); se.Code != "payment_intent_unexpected_state" {
 		t.Errorf("cancel after success: %+v", se)
 	}
@@ -768,6 +776,39 @@ func TestStripeDeliveries(t *testing.T) {
 		status2, body := r.call(t, http.MethodGet, "/v1/events/"+first.ID, stripeTestKey, nil)
 		if status2 != 200 || body["id"] != first.ID || body["type"] != stripe.EventPaymentIntentSucceeded {
 			t.Errorf("GET event: %d %v", status2, body)
+		}
+	})
+
+	t.Run("dropped deliveries reach nobody until redelivered", func(t *testing.T) {
+		r := newStripeRig(t, "")
+		r.sb.DropDeliveries(true)
+		pi := r.paid(t, usdStripe(1500), "ord_H2")
+		r.sb.WaitDeliveries()
+		if n := len(r.recv.of(stripe.EventPaymentIntentSucceeded)); n != 0 {
+			t.Fatalf("%d deliveries got through while dropping", n)
+		}
+		// The API answers as usual: the payment is there to be re-read.
+		if got, err := r.client.GetPaymentIntent(context.Background(), pi.ID); err != nil || got.Status != stripe.StatusSucceeded {
+			t.Fatalf("re-read: %+v %v", got, err)
+		}
+		var dropped []sandbox.StripeDelivery
+		for _, d := range r.sb.Deliveries() {
+			if !d.Dropped || d.Attempts != 0 || d.StatusCode != 0 {
+				t.Fatalf("delivery %+v while dropping", d)
+			}
+			dropped = append(dropped, d)
+		}
+		if len(dropped) == 0 {
+			t.Fatal("no delivery recorded")
+		}
+		r.sb.DropDeliveries(false)
+		for _, d := range dropped {
+			if status, err := r.sb.Redeliver(d); err != nil || status != 200 {
+				t.Fatalf("redeliver %s: %d %v", d.Type, status, err)
+			}
+		}
+		if ev := r.recv.wait(t, stripe.EventPaymentIntentSucceeded, 1); ev.ID == "" {
+			t.Fatal("no event after redelivery")
 		}
 	})
 

@@ -29,6 +29,10 @@ type StripeDelivery struct {
 	Attempts   int
 	Err        string // the last attempt's transport error, if any
 	Redelivery bool   // made by Redeliver
+	// Dropped: never sent, because deliveries were being dropped
+	// (DropDeliveries). Redeliver sends it, as Stripe's retries would once
+	// the endpoint answers again.
+	Dropped bool
 }
 
 type stripeEvent struct {
@@ -77,15 +81,28 @@ func (s *Stripe) flush() {
 	}
 	recs := make([]*StripeDelivery, 0, len(evs))
 	for _, ev := range evs {
-		rec := &StripeDelivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body}
+		rec := &StripeDelivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body, Dropped: s.dropping}
 		s.deliveries = append(s.deliveries, rec)
-		recs = append(recs, rec)
+		if !s.dropping {
+			recs = append(recs, rec)
+		}
 	}
 	s.mu.Unlock()
 	for _, rec := range recs {
 		s.sender.send([]any{"provider", "stripe", "event_id", rec.EventID, "type", rec.Type, "url", rec.URL},
 			func() (int, error) { return s.attempt(rec) })
 	}
+}
+
+// DropDeliveries starts (true) or stops (false) dropping webhook deliveries:
+// while on, every event is made and kept (GET /v1/events/{id}, Deliveries,
+// Redeliver) but none reaches the webhook URL, as when the endpoint was down
+// for longer than Stripe retries, or a delivery was lost. The API answers as
+// usual. For tests of what Trove does without its webhooks.
+func (s *Stripe) DropDeliveries(on bool) {
+	s.mu.Lock()
+	s.dropping = on
+	s.mu.Unlock()
 }
 
 // Deliveries returns every delivery so far, oldest first: one per event

@@ -189,7 +189,7 @@ func TestContractStripeMock(t *testing.T) {
 		}
 		checkIntent(t, pi)
 
-		pi, err = c.CancelPaymentIntent(ctx, "pi_123", "cancel-pi_123")
+		pi, err = c.CancelPaymentIntent(ctx, "pi_123", stripe.CancelAbandoned, "cancel-pi_123")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -99,10 +99,20 @@ func (c *Client) GetPaymentIntent(ctx context.Context, id string) (PaymentIntent
 	return paymentIntentFrom(pi)
 }
 
+// Cancellation reasons Stripe accepts (CancelPaymentIntent).
+const (
+	CancelAbandoned           = "abandoned" // the buyer did not pay in time: Trove's expiry
+	CancelDuplicate           = "duplicate"
+	CancelFraudulent          = "fraudulent"
+	CancelRequestedByCustomer = "requested_by_customer"
+)
+
 // CancelPaymentIntent cancels an intent that has not succeeded (an order
-// abandoned or expired). Stripe answers payment_intent_unexpected_state for
-// one that has succeeded or is already canceled.
-func (c *Client) CancelPaymentIntent(ctx context.Context, id, idempotencyKey string) (PaymentIntent, error) {
+// abandoned or expired), with reason (one of the Cancel… constants, or ""
+// for none): the intent can never be confirmed after it, so no money can
+// arrive on it. Stripe answers payment_intent_unexpected_state for one that
+// has succeeded or is already canceled.
+func (c *Client) CancelPaymentIntent(ctx context.Context, id, reason, idempotencyKey string) (PaymentIntent, error) {
 	const op = "cancel payment intent"
 	if err := needKey(op, idempotencyKey); err != nil {
 		return PaymentIntent{}, err
@@ -111,6 +121,9 @@ func (c *Client) CancelPaymentIntent(ctx context.Context, id, idempotencyKey str
 		return PaymentIntent{}, fmt.Errorf("stripe: %s: id is required", op)
 	}
 	p := &stripego.PaymentIntentCancelParams{}
+	if reason != "" {
+		p.CancellationReason = stripego.String(reason)
+	}
 	withContext(ctx, &p.Params, idempotencyKey)
 	pi, err := c.api.PaymentIntents.Cancel(id, p)
 	if err != nil {

@@ -143,7 +143,7 @@ func TestWritesNeedAnIdempotencyKey(t *testing.T) {
 	ctx := context.Background()
 	calls1 := map[string]func() error{
 		"payment intent": func() error { _, err := c.CreatePaymentIntent(ctx, usd(100), "g", nil, "", ""); return err },
-		"cancel intent":  func() error { _, err := c.CancelPaymentIntent(ctx, "pi_1", " "); return err },
+		"cancel intent":  func() error { _, err := c.CancelPaymentIntent(ctx, "pi_1", "", " "); return err },
 		"refund":         func() error { _, err := c.CreateRefund(ctx, "pi_1", usd(100), nil, ""); return err },
 		"customer":       func() error { _, err := c.CreateCustomer(ctx, "a@b.c", "A", ""); return err },
 		"price":          func() error { _, err := c.CreatePrice(ctx, "P", usd(100), 1, ""); return err },
