@@ -2,11 +2,13 @@ package httpx
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -288,4 +290,28 @@ func TestMiddlewareChain(t *testing.T) {
 			t.Fatalf("body %s", body)
 		}
 	})
+}
+
+// A request that outlives the shutdown grace is named in Serve's error.
+func TestServeNamesTheRequestsThatHoldShutdownUp(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	srv := NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+	}), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, srv, ln, 50*time.Millisecond) }()
+	go http.Post("http://"+ln.Addr().String()+"/webhooks/stripe", "application/json", strings.NewReader("{}"))
+	<-started
+	cancel()
+	err = <-done
+	if err == nil || !strings.Contains(err.Error(), "POST /webhooks/stripe (") {
+		t.Fatalf("Serve returned %v, want an error naming POST /webhooks/stripe", err)
+	}
 }
