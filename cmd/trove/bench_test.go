@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,10 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trove-platform/trove/internal/catalog"
-	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
-	"github.com/trove-platform/trove/internal/platform/money"
 )
 
 // BenchmarkStripeWebhooks measures, through the real server on this machine:
@@ -31,14 +27,7 @@ func BenchmarkStripeWebhooks(b *testing.B) {
 	dsn := dbtest.NewDSN(b)
 	p := seedPeople(b, dsn)
 	p.connectStores(b, p.vendorA.ID)
-	productID, err := catalog.NewStore(p.db, clock.System{}).Upsert(context.Background(), catalog.Product{VendorID: p.vendorA.ID,
-		ShopifyProductID: "gid://shopify/Product/1", Title: "Candle", Listed: true,
-		Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/11", Title: "Cedar", Price: money.Money{Amount: 2500, Currency: "USD"}, StockOnHand: 100000}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var variantID string
-	p.db.Get(&variantID, `SELECT id FROM variants WHERE product_id = ?`, productID)
+	variantID := p.listVariant(b, p.vendorA.ID, "11", "Candle", 2500, 100000)
 	s, sb, sbURL := stripeWorld(b, dsn)
 
 	const senders = 8

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,8 +14,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/trove-platform/trove/api/apitest"
-	"github.com/trove-platform/trove/internal/catalog"
-	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/money"
@@ -58,16 +55,7 @@ func TestRequiredBodiesAreObjects(t *testing.T) {
 	dsn := dbtest.NewDSN(t)
 	p := seedPeople(t, dsn)
 	p.connectStores(t, p.vendorA.ID)
-	productA, err := catalog.NewStore(p.db, clock.System{}).Upsert(context.Background(), catalog.Product{VendorID: p.vendorA.ID,
-		ShopifyProductID: "gid://shopify/Product/1", Title: "Mug", Listed: true,
-		Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/11", Title: "Blue", Price: money.Money{Amount: 1250, Currency: "USD"}, StockOnHand: 5}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var variantA string
-	if err := p.db.Get(&variantA, `SELECT id FROM variants WHERE product_id = ?`, productA); err != nil {
-		t.Fatal(err)
-	}
+	productA, variantA := p.listProduct(t, p.vendorA.ID, "11", "Mug", 1250, 5)
 	if _, err := p.db.Exec(`INSERT INTO bundles (id, slug, name, description, price_amount, price_currency, created_at, updated_at)
 		VALUES ('bdl_x', 'x', 'X', '', 100, 'USD', NOW(6), NOW(6))`); err != nil {
 		t.Fatal(err)

@@ -12,8 +12,10 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/trove-platform/trove/internal/auth"
+	"github.com/trove-platform/trove/internal/catalog"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db"
+	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/vendors"
 )
 
@@ -71,6 +73,31 @@ func (p *people) connectStores(t testing.TB, vendorIDs ...string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// listProduct lists a product of vendorID with one variant (for sale once
+// the vendor's store is connected) and returns the product's and the
+// variant's ids. key makes its Shopify ids.
+func (p *people) listProduct(t testing.TB, vendorID, key, title string, cents int64, stock int) (productID, variantID string) {
+	t.Helper()
+	productID, err := catalog.NewStore(p.db, clock.System{}).Upsert(context.Background(), catalog.Product{VendorID: vendorID,
+		ShopifyProductID: "gid://shopify/Product/" + key, Title: title, Listed: true,
+		Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/" + key, SKU: strings.ToUpper(key), Title: "Default Title",
+			Price: money.Money{Amount: cents, Currency: "USD"}, StockOnHand: stock}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.db.Get(&variantID, `SELECT id FROM variants WHERE product_id = ?`, productID); err != nil {
+		t.Fatal(err)
+	}
+	return productID, variantID
+}
+
+// listVariant is listProduct for a test that needs only the variant.
+func (p *people) listVariant(t testing.TB, vendorID, key, title string, cents int64, stock int) string {
+	t.Helper()
+	_, variantID := p.listProduct(t, vendorID, key, title, cents, stock)
+	return variantID
 }
 
 // signIn signs in as an API client and returns the bearer access token.

@@ -1,24 +1,17 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/trove-platform/trove/api/apitest"
 
-	"github.com/trove-platform/trove/internal/catalog"
-	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/mail/mailtest"
 	"github.com/trove-platform/trove/internal/platform/money"
-	"github.com/trove-platform/trove/internal/sandbox"
 )
 
 // TestLatePaymentEndToEnd runs a payment that arrives for goods that are gone
@@ -34,37 +27,22 @@ func TestLatePaymentEndToEnd(t *testing.T) {
 	dsn := dbtest.NewDSN(t)
 	p := seedPeople(t, dsn)
 	p.connectStores(t, p.vendorA.ID)
-	productID, err := catalog.NewStore(p.db, clock.System{}).Upsert(context.Background(), catalog.Product{VendorID: p.vendorA.ID,
-		ShopifyProductID: "gid://shopify/Product/late", Title: "Candle", Listed: true,
-		Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/late", Title: "Cedar",
-			Price: money.Money{Amount: 2500, Currency: "USD"}, StockOnHand: 3}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var candle string
-	p.db.Get(&candle, `SELECT id FROM variants WHERE product_id = ?`, productID)
+	candle := p.listVariant(t, p.vendorA.ID, "late", "Candle", 2500, 3)
 
 	mp := mailtest.Start(t)
-	addr := freeAddr(t)
-	sb := sandbox.NewStripe(sandbox.StripeConfig{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
-		WebhookURL: "http://" + addr + "/webhooks/stripe", HTTPClient: &http.Client{Timeout: 5 * time.Second}})
-	sbSrv := httptest.NewServer(sb.Handler())
-	t.Cleanup(sbSrv.Close)
 	env := baseEnv(dsn)
-	env["TROVE_HTTP_ADDR"], env["TROVE_PUBLIC_URL"] = addr, "http://"+addr
-	env["TROVE_STRIPE_API_BASE"], env["TROVE_QUEUE_POLL_INTERVAL"] = sbSrv.URL, "20ms"
 	env["TROVE_MAIL_DRIVER"], env["TROVE_SMTP_HOST"], env["TROVE_SMTP_PORT"], env["TROVE_SMTP_TLS"] = "smtp", mp.Host, strconv.Itoa(mp.SMTPPort), "none"
-	s := startServer(t, env)
+	s, _, sbURL := stripeWorldEnv(t, env)
 
 	late, lateOrder, lateIntent, lateSecret := checkoutGuest(t, s, item{candle, 2})
-	confirm(t, sbSrv.URL, lateIntent, lateSecret, "pm_card_chargeDeclined")
+	confirm(t, sbURL, lateIntent, lateSecret, "pm_card_chargeDeclined")
 	waitUntil(t, "the payment failed", func() bool { return late.orderStatus(lateOrder) == "payment_failed" })
 	other, otherOrder, otherIntent, otherSecret := checkoutGuest(t, s, item{candle, 2})
-	confirm(t, sbSrv.URL, otherIntent, otherSecret, "pm_card_visa")
+	confirm(t, sbURL, otherIntent, otherSecret, "pm_card_visa")
 	waitUntil(t, "the other order paid", func() bool { return other.orderStatus(otherOrder) == "paid" })
 
 	// One candle is left for her two; her second card succeeds at Stripe.
-	confirm(t, sbSrv.URL, lateIntent, lateSecret, "pm_card_visa")
+	confirm(t, sbURL, lateIntent, lateSecret, "pm_card_visa")
 	waitUntil(t, "the late order canceled", func() bool { return late.orderStatus(lateOrder) == "canceled" })
 
 	admin := signIn(t, s, p.admin.Email)

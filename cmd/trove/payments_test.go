@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
@@ -13,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trove-platform/trove/internal/catalog"
-	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
-	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/sandbox"
 )
 
@@ -145,12 +141,18 @@ func (g *guest) orderStatus(orderID string) string {
 // sandbox's webhooks reach the server, whose address is chosen first.
 func stripeWorld(t testing.TB, dsn string) (*server, *sandbox.Stripe, string) {
 	t.Helper()
+	return stripeWorldEnv(t, baseEnv(dsn))
+}
+
+// stripeWorldEnv is stripeWorld with more settings: env is baseEnv's, with
+// the test's own.
+func stripeWorldEnv(t testing.TB, env map[string]string) (*server, *sandbox.Stripe, string) {
+	t.Helper()
 	addr := freeAddr(t)
 	sb := sandbox.NewStripe(sandbox.StripeConfig{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
 		WebhookURL: "http://" + addr + "/webhooks/stripe", HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	sbSrv := httptest.NewServer(sb.Handler())
 	t.Cleanup(sbSrv.Close)
-	env := baseEnv(dsn)
 	env["TROVE_HTTP_ADDR"], env["TROVE_PUBLIC_URL"] = addr, "http://"+addr
 	env["TROVE_STRIPE_API_BASE"], env["TROVE_QUEUE_POLL_INTERVAL"] = sbSrv.URL, "20ms"
 	return startServer(t, env), sb, sbSrv.URL
@@ -167,14 +169,7 @@ func TestCheckoutAndPayment(t *testing.T) {
 	p := seedPeople(t, dsn)
 	// A listed product of vendor A, whose store is connected.
 	p.connectStores(t, p.vendorA.ID)
-	productID, err := catalog.NewStore(p.db, clock.System{}).Upsert(context.Background(), catalog.Product{VendorID: p.vendorA.ID,
-		ShopifyProductID: "gid://shopify/Product/1", Title: "Candle", Listed: true,
-		Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/11", Title: "Cedar", Price: money.Money{Amount: 2500, Currency: "USD"}, StockOnHand: 10}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var variantID string
-	p.db.Get(&variantID, `SELECT id FROM variants WHERE product_id = ?`, productID)
+	productID, variantID := p.listProduct(t, p.vendorA.ID, "11", "Candle", 2500, 10)
 
 	s, sb, sbURL := stripeWorld(t, dsn)
 	stock := func() (onHand, reserved int) {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/trove-platform/trove/api/apitest"
 	"github.com/trove-platform/trove/internal/auth"
-	"github.com/trove-platform/trove/internal/catalog"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/money"
@@ -48,17 +47,8 @@ func TestPayoutsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.connectStores(t, p.vendorA.ID, p.vendorB.ID, vendorC.ID)
-	cat := catalog.NewStore(p.db, clock.System{})
 	variant := func(vendorID, key, title string, price int64) string {
-		pid, err := cat.Upsert(ctx, catalog.Product{VendorID: vendorID, ShopifyProductID: "gid://shopify/Product/" + key, Title: title, Listed: true,
-			Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/" + key, SKU: strings.ToUpper(key), Title: "One",
-				Price: money.Money{Amount: price, Currency: "USD"}, StockOnHand: 100}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var id string
-		p.db.Get(&id, `SELECT id FROM variants WHERE product_id = ?`, pid)
-		return id
+		return p.listVariant(t, vendorID, key, title, price, 100)
 	}
 	candle, coffee, soap := variant(p.vendorA.ID, "81", "Candle", 2500), variant(p.vendorB.ID, "82", "Coffee", 3000), variant(vendorC.ID, "83", "Soap", 1000)
 

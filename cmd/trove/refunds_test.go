@@ -14,8 +14,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/trove-platform/trove/internal/catalog"
-	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/stripe"
@@ -99,17 +97,8 @@ func TestRefundsEndToEnd(t *testing.T) {
 	dsn := dbtest.NewDSN(t)
 	p := seedPeople(t, dsn)
 	p.connectStores(t, p.vendorA.ID, p.vendorB.ID)
-	cat := catalog.NewStore(p.db, clock.System{})
 	variant := func(vendorID, key, title string, cents int64, stock int) string {
-		t.Helper()
-		if _, err := cat.Upsert(context.Background(), catalog.Product{VendorID: vendorID, ShopifyProductID: "gid://shopify/Product/" + key,
-			Title: title, Listed: true, Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/" + key,
-				Title: "Default Title", Price: money.Money{Amount: cents, Currency: "USD"}, StockOnHand: stock}}}); err != nil {
-			t.Fatal(err)
-		}
-		var id string
-		p.db.Get(&id, `SELECT id FROM variants WHERE shopify_variant_id = ?`, "gid://shopify/ProductVariant/"+key)
-		return id
+		return p.listVariant(t, vendorID, key, title, cents, stock)
 	}
 	mug := variant(p.vendorA.ID, "r1", "Mug", 333, 20)       // 3 x 3.33
 	candle := variant(p.vendorA.ID, "r2", "Candle", 701, 20) // 1 x 7.01

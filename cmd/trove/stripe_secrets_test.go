@@ -1,14 +1,10 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/trove-platform/trove/internal/catalog"
-	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
-	"github.com/trove-platform/trove/internal/platform/money"
 )
 
 // TestStripeWebhookPayloadsKeepNoSecrets: the sandbox Stripe's events carry
@@ -20,14 +16,7 @@ func TestStripeWebhookPayloadsKeepNoSecrets(t *testing.T) {
 	dsn := dbtest.NewDSN(t)
 	p := seedPeople(t, dsn)
 	p.connectStores(t, p.vendorA.ID)
-	productID, err := catalog.NewStore(p.db, clock.System{}).Upsert(context.Background(), catalog.Product{VendorID: p.vendorA.ID,
-		ShopifyProductID: "gid://shopify/Product/1", Title: "Candle", Listed: true,
-		Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/11", Title: "Cedar", Price: money.Money{Amount: 2500, Currency: "USD"}, StockOnHand: 10}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var variantID string
-	p.db.Get(&variantID, `SELECT id FROM variants WHERE product_id = ?`, productID)
+	variantID := p.listVariant(t, p.vendorA.ID, "11", "Candle", 2500, 10)
 	s, sb, sbURL := stripeWorld(t, dsn)
 
 	g, orderID, intentID, secret := checkoutGuest(t, s, item{variantID, 1})
