@@ -17,6 +17,7 @@ import {
   type Category,
   type CheckoutPayment,
   type CheckoutResult,
+  type FetchFn,
   type Money,
   type operations,
   type Order,
@@ -180,9 +181,6 @@ export const STRIPE_PUBLISHABLE_KEY: string =
 // Stripe's wire format, not Trove's API: nothing in api/openapi.yaml
 // describes it, so its few shapes are written here.
 
-/** A fetch called with a path and an init, as the global fetch is. */
-export type SandboxFetch = (input: string, init?: RequestInit) => Promise<Response>
-
 /** The sandbox's test payment methods. */
 export type TestPaymentMethod = 'pm_card_visa' | 'pm_card_chargeDeclined'
 
@@ -205,7 +203,7 @@ export async function confirmSandboxPayment(
   payment: CheckoutPayment,
   paymentMethod: TestPaymentMethod,
   publishableKey: string = STRIPE_PUBLISHABLE_KEY,
-  fetchFn: SandboxFetch = (input, init) => fetch(input, init),
+  fetchFn: FetchFn = (input, init) => fetch(input, init),
 ): Promise<string> {
   const body = new URLSearchParams({
     key: publishableKey,
