@@ -6,9 +6,11 @@ GO_SOURCES := $(shell find cmd internal migrations web -name '*.go' -o -name '*.
 WEB_PACKAGES := web/shared web/storefront web/vendor-admin
 WEB_APPS := web/storefront web/vendor-admin
 WEB_DIST := $(foreach a,$(WEB_APPS),$(a)/dist/index.html)
+# The API's TypeScript types, generated from the contract (npm run gen:api).
+WEB_API_TYPES := web/shared/src/api/schema.gen.ts
 WEB_INPUTS := web/package.json web/package-lock.json $(wildcard web/*.ts web/tsconfig*.json) \
   $(foreach p,$(WEB_PACKAGES),$(p)/package.json $(wildcard $(p)/index.html $(p)/*.config.ts $(p)/tsconfig*.json)) \
-  $(shell find $(addsuffix /src,$(WEB_PACKAGES)) -type f 2>/dev/null)
+  $(shell find $(addsuffix /src,$(WEB_PACKAGES)) -type f 2>/dev/null) $(WEB_API_TYPES)
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: all build web run test test-db bench stop clean
@@ -22,6 +24,13 @@ bin/trove: $(GO_SOURCES) go.mod go.sum $(WEB_DIST)
 	go build -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/trove ./cmd/trove
 
 web: $(WEB_DIST)
+
+# A build after a change to the contract regenerates the apps' API types, so
+# the apps are never built against a stale contract; commit the file it
+# writes (`make test` fails while the committed one is stale).
+$(WEB_API_TYPES): api/openapi.yaml web/shared/scripts/gen-api.mjs web/package-lock.json
+	@. deploy/local/lib.sh && require_node && npm_install_if_needed web
+	cd web && npm run gen:api --silent
 
 # One `npm run build` in web/ builds both apps. A pattern rule with several
 # targets tells make that one run of its recipe makes all of them (an explicit

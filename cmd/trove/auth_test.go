@@ -39,6 +39,7 @@ func (b *browser) do(method, path, body string, header map[string]string) (*http
 	}
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
+	checkContract(b.t, method, path, []byte(body), res, out)
 	return res, string(out)
 }
 

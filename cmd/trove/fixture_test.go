@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/trove-platform/trove/api/apitest"
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog"
 	"github.com/trove-platform/trove/internal/platform/clock"
@@ -115,18 +116,21 @@ func signIn(t testing.TB, s *server, email string) string {
 }
 
 // call sends a JSON request (body marshalled, or sent as it is when a string),
-// with a bearer token when one is given.
+// with a bearer token when one is given. An answer of the API is held to the
+// contract (api/openapi.yaml), which the web apps' types are generated from.
 func call(t testing.TB, s *server, bearer, method, path string, body any) (*http.Response, []byte) {
 	t.Helper()
 	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
 		if b != "" {
-			rd = strings.NewReader(b)
+			raw = []byte(b)
+			rd = bytes.NewReader(raw)
 		}
 	default:
-		raw, _ := json.Marshal(b)
+		raw, _ = json.Marshal(b)
 		rd = bytes.NewReader(raw)
 	}
 	req, _ := http.NewRequest(method, s.url+path, rd)
@@ -142,5 +146,17 @@ func call(t testing.TB, s *server, bearer, method, path string, body any) (*http
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	checkContract(t, method, path, raw, res, b)
 	return res, b
+}
+
+// checkContract holds an answer of the REST API (a path under /api/) to
+// api/openapi.yaml: its route and status are described there and its body
+// matches the schema. Other paths (webhooks, the apps, the sandboxes) are
+// not part of it.
+func checkContract(t testing.TB, method, path string, reqBody []byte, res *http.Response, body []byte) {
+	t.Helper()
+	if strings.HasPrefix(path, "/api/") {
+		apitest.Check(t, method, path, reqBody, res, body)
+	}
 }

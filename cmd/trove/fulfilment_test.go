@@ -43,10 +43,11 @@ func pdfText(t *testing.T, pdf []byte) string {
 // vendorOrder is the vendor API's view of a vendor order, as far as the
 // tests read it.
 type vendorOrder struct {
-	ID       string `json:"id"`
-	OrderID  string `json:"order_id"`
-	Status   string `json:"status"`
-	Tracking struct {
+	ID         string `json:"id"`
+	OrderID    string `json:"order_id"`
+	Status     string `json:"status"`
+	AcceptedAt string `json:"accepted_at"`
+	Tracking   struct {
 		Carrier string `json:"carrier"`
 		Number  string `json:"number"`
 		URL     string `json:"url"`
@@ -169,6 +170,25 @@ func TestFulfilmentEndToEnd(t *testing.T) {
 				o.Note != giftMessage {
 				t.Fatalf("%s order: %+v", tc.shop, o)
 			}
+		}
+	})
+
+	t.Run("the day's manifests: one PDF of the vendor's open orders", func(t *testing.T) {
+		a := voOf(ownerA)
+		day := a.AcceptedAt[:len("2006-01-02")]
+		res, body := call(t, s, ownerA, "POST", "/api/v1/vendor/manifests/batch", map[string]any{"date": day})
+		var batch struct {
+			URL    string `json:"url"`
+			Orders int    `json:"orders"`
+			Date   string `json:"date"`
+		}
+		json.Unmarshal(body, &batch)
+		if res.StatusCode != 200 || batch.Orders != 1 || batch.Date != day || !strings.HasPrefix(batch.URL, s.url+"/files/") {
+			t.Fatalf("the batch: %d %s", res.StatusCode, body)
+		}
+		dl, pdf := get(t, batch.URL)
+		if dl.StatusCode != 200 || !strings.Contains(pdfText(t, pdf), a.ID) {
+			t.Fatalf("the batch's PDF: %d, want one with %s", dl.StatusCode, a.ID)
 		}
 	})
 

@@ -54,6 +54,11 @@ func (g *guest) do(method, path string, body any) (int, []byte) {
 			break
 		}
 	}
+	var raw []byte
+	if body != nil {
+		raw, _ = json.Marshal(body)
+	}
+	checkContract(g.t, method, path, raw, res, out)
 	return res.StatusCode, out
 }
 

@@ -399,6 +399,32 @@ func TestPayoutsEndToEnd(t *testing.T) {
 	if len(payouts.Payouts) != 1 || payouts.Payouts[0].XeroBillStatus != "PAID" || payouts.Payouts[0].XeroBillNumber == "" {
 		t.Fatalf("B's payouts: %+v", payouts)
 	}
+	// What each order brought B, and the payout that paid it.
+	var earnings struct {
+		Orders []struct {
+			Net       money.Money `json:"net"`
+			PayoutIDs []string    `json:"payout_ids"`
+		} `json:"orders"`
+	}
+	check(t, owners[p.vendorB.ID], "GET", "/api/v1/vendor/finance/orders", nil, 200, &earnings)
+	if len(earnings.Orders) != 1 || earnings.Orders[0].Net.Amount != 2550 || len(earnings.Orders[0].PayoutIDs) != 1 ||
+		earnings.Orders[0].PayoutIDs[0] != payouts.Payouts[0].ID {
+		t.Fatalf("B's earnings: %+v", earnings)
+	}
+	// The operators' list of cycles: newest first, C skipped in the one that paid.
+	var cycles struct {
+		Cycles []struct {
+			ID    string `json:"id"`
+			Skips []struct {
+				VendorID string `json:"vendor_id"`
+			} `json:"skips"`
+		} `json:"cycles"`
+	}
+	check(t, admin, "GET", "/api/v1/admin/payouts/cycles", nil, 200, &cycles)
+	if len(cycles.Cycles) < 2 || cycles.Cycles[0].ID != cycle.ID || cycles.Cycles[1].ID != firstCycle ||
+		len(cycles.Cycles[1].Skips) != 1 || cycles.Cycles[1].Skips[0].VendorID != vendorC.ID {
+		t.Fatalf("the cycles: %+v", cycles)
+	}
 	// A vendor cannot see another's payout.
 	check(t, owners[p.vendorA.ID], "GET", "/api/v1/vendor/finance/payouts/"+payouts.Payouts[0].ID, nil, 404, nil)
 	res, body = call(t, s, owners[p.vendorA.ID], "GET", "/api/v1/vendor/finance/entries?format=csv", nil)

@@ -3,6 +3,8 @@
 # here rather than assumed from the machine.
 #   - a throwaway MariaDB for the run (unless TROVE_TEST_DATABASE_URL is set)
 #   - go vet, then go test (with -race where concurrency matters)
+#   - the web apps' API types (web/shared/src/api/schema.gen.ts) are the ones
+#     api/openapi.yaml generates now
 #   - the web unit tests (Vitest: the shared package and both apps)
 #   - pdftotext (Debian's poppler-utils) for the manifest PDF tests
 set -euo pipefail
@@ -14,6 +16,19 @@ cd "$(dirname "$0")/../.."
 require_go
 require_node
 require_pdftotext
+
+# First, as it takes seconds: the web apps compile against types generated
+# from the contract; a contract changed without regenerating them fails here.
+echo "==> web: API types current with api/openapi.yaml"
+npm_install_if_needed web
+fresh=$(mktemp "${TMPDIR:-/tmp}/trove-api-types.XXXXXX")
+(cd web/shared && node scripts/gen-api.mjs --out "$fresh")
+if ! diff -u web/shared/src/api/schema.gen.ts "$fresh" >"$fresh.diff"; then
+  head -n 40 "$fresh.diff"
+  rm -f "$fresh" "$fresh.diff"
+  die "web/shared/src/api/schema.gen.ts is stale: it is not what api/openapi.yaml generates. Run 'cd web && npm run gen:api' and commit the result."
+fi
+rm -f "$fresh" "$fresh.diff"
 
 if [ -z "${TROVE_TEST_DATABASE_URL:-}" ]; then
   dbdir=$(mktemp -d "${TMPDIR:-/tmp}/trove-test-db.XXXXXX")
@@ -65,7 +80,6 @@ fi
 # One Vitest run for the whole npm workspace in web/: the shared package and
 # both apps (projects in web/vitest.config.ts).
 echo "==> web: vitest"
-npm_install_if_needed web
 (cd web && npm test --silent)
 TROVE_TEST_DATABASE_URL=$TROVE_TEST_DATABASE_URL deploy/local/e2e.sh
 echo "==> all tests passed"

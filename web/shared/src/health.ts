@@ -1,10 +1,19 @@
-// Typed client for the API's liveness and readiness endpoints.
+// Probes of the API's liveness and readiness endpoints.
 //
 // The paths are absolute from the site root on purpose: the Go server answers
 // /healthz and /readyz at the root whatever base path an app is served under.
+//
+// Not through the API client (api/client.ts): a probe never rejects and
+// reports any answer, an HTML error page or a refused connection included,
+// in its own words.
+
+import type { Status } from './api/schema.gen.ts'
 
 export const HEALTH_PATH = '/healthz'
 export const READY_PATH = '/readyz'
+
+/** The status each endpoint answers when all is well (Status in api/openapi.yaml). */
+type Expected = Status['status']
 
 /** The outcome of one probe: the endpoint answered as expected, or why not. */
 export type ProbeResult =
@@ -18,12 +27,7 @@ export interface Health {
   readonly database: ProbeResult
 }
 
-/** RFC 9457 problem details, as the API sends them with application/problem+json. */
-interface Problem {
-  readonly title?: unknown
-  readonly detail?: unknown
-}
-
+/** The fetch a probe calls with a path and an init, as the global fetch is. */
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>
 
 /**
@@ -34,7 +38,7 @@ export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>
  */
 export async function probe(
   path: string,
-  expected: string,
+  expected: Expected,
   fetchFn: FetchFn = (input, init) => fetch(input, init),
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
@@ -80,9 +84,10 @@ async function readJson(res: Response): Promise<unknown> {
   }
 }
 
+/** The detail, else the title, of a problem+json body (Problem in api/openapi.yaml), read warily. */
 function problemReason(body: unknown): string | undefined {
   if (!isRecord(body)) return undefined
-  const { detail, title } = body as Problem
+  const { detail, title } = body
   if (typeof detail === 'string' && detail.trim() !== '') return detail
   if (typeof title === 'string' && title.trim() !== '') return title
   return undefined

@@ -6,6 +6,18 @@
 // tests only, '@trove/shared/test/fetch' (fetch stand-ins). Every package's
 // Vitest setup file is src/test/setup.ts here (see web/vite.base.ts).
 
+// The API: its types, generated from api/openapi.yaml (Cart, VendorOrder, …,
+// and paths/components/operations for what has no name of its own), and the
+// typed client of its paths.
+export type * from './api/schema.gen.ts'
+export {
+  createApiClient,
+  dataOf,
+  type ApiClient,
+  type ApiClientOptions,
+  type ApiFetch,
+  type Middleware,
+} from './api/client.ts'
 export { HealthStatus } from './HealthStatus.tsx'
 export {
   fetchHealth,
@@ -16,7 +28,7 @@ export {
   type Health,
   type ProbeResult,
 } from './health.ts'
-export { formatMoney, minorUnitExponent, type Money } from './money.ts'
+export { formatMoney, minorUnitExponent } from './money.ts'
 export {
   ApiError,
   errorMessage,

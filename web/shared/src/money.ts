@@ -1,10 +1,9 @@
 // Money as the API sends it: an integer amount in the currency's minor units
 // (cents for USD) and its ISO 4217 code.
 
-export interface Money {
-  readonly amount: number
-  readonly currency: string
-}
+import type { Money } from './api/schema.gen.ts'
+
+export type { Money }
 
 /** Currencies whose minor unit is not the hundredth (ISO 4217). */
 const EXPONENTS: Readonly<Record<string, number>> = {

@@ -1,11 +1,10 @@
 // Errors of the API, which it sends as RFC 9457 problem details
 // (application/problem+json), turned into Error objects the UI can show.
 
+import type { Problem } from './api/schema.gen.ts'
+
 /** One bad input field, as the problem's `errors` lists them. */
-export interface FieldError {
-  readonly field: string
-  readonly message: string
-}
+export type FieldError = NonNullable<Problem['errors']>[number]
 
 /**
  * A failed API request. `message` is what to show: the problem's detail, else

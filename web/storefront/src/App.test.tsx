@@ -1,9 +1,9 @@
 import { fireEvent, render, screen } from '@testing-library/react'
-import { fakeFetch, json } from '@trove/shared/test/fetch'
+import { fakeFetch, json, requestTo, routeFetch } from '@trove/shared/test/fetch'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { loadCartRef, saveCartRef } from './api.ts'
 import { App } from './App.tsx'
-import { cart, headersOf, line, product, routeFetch } from './test/fixtures.ts'
+import { cart, line, product } from './test/fixtures.ts'
 
 const health = {
   'GET /healthz': () => json(200, { status: 'ok' }),
@@ -65,9 +65,9 @@ describe('App', () => {
 
     expect(await screen.findByText('Added to your cart.')).toBeInTheDocument()
     expect(loadCartRef()).toEqual({ id: 'crt_1', token: 'tok_new' })
-    const [, addInit] = fetchFn.mock.calls.find(([p]) => p === '/api/v1/store/carts/crt_1/lines')!
-    expect(headersOf(addInit).get('X-Cart-Token')).toBe('tok_new')
-    expect(JSON.parse(String(addInit?.body))).toEqual({ variant_id: 'var_1', quantity: 1 })
+    const add = requestTo(fetchFn, 'POST /api/v1/store/carts/crt_1/lines')
+    expect(add.headers.get('X-Cart-Token')).toBe('tok_new')
+    expect(JSON.parse(add.body)).toEqual({ variant_id: 'var_1', quantity: 1 })
 
     fireEvent.click(screen.getByRole('button', { name: 'Cart (1)' }))
     expect(await screen.findByRole('heading', { name: 'Your cart' })).toBeInTheDocument()
@@ -85,8 +85,7 @@ describe('App', () => {
     render(<App />)
 
     expect(await screen.findByRole('button', { name: 'Cart (2)' })).toBeInTheDocument()
-    const [, init] = fetchFn.mock.calls.find(([p]) => p === '/api/v1/store/carts/crt_1')!
-    expect(headersOf(init).get('X-Cart-Token')).toBe('tok_kept')
+    expect(requestTo(fetchFn, 'GET /api/v1/store/carts/crt_1').headers.get('X-Cart-Token')).toBe('tok_kept')
   })
 
   it('forgets a stored cart the API no longer knows', async () => {

@@ -1,16 +1,6 @@
-import { ApiError, errorMessage, HealthStatus } from '@trove/shared'
+import { ApiError, errorMessage, HealthStatus, type Cart, type CheckoutResult } from '@trove/shared'
 import { useCallback, useEffect, useState } from 'react'
-import {
-  addCartLine,
-  checkout,
-  createCart,
-  getCart,
-  loadCartRef,
-  saveCartRef,
-  type Cart,
-  type CartRef,
-  type CheckoutResult,
-} from './api.ts'
+import { addCartLine, checkout, createCart, getCart, loadCartRef, saveCartRef, type CartRef } from './api.ts'
 import { CartView } from './CartView.tsx'
 import { Catalog } from './Catalog.tsx'
 import { PaymentStep } from './PaymentStep.tsx'

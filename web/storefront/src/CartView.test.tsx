@@ -1,9 +1,9 @@
 import { fireEvent, render, screen, within } from '@testing-library/react'
-import { json } from '@trove/shared/test/fetch'
+import type { Cart } from '@trove/shared'
+import { json, routeFetch } from '@trove/shared/test/fetch'
 import { describe, expect, it, vi } from 'vitest'
-import type { Cart } from './api.ts'
 import { CartView } from './CartView.tsx'
-import { cart, headersOf, line, order, routeFetch } from './test/fixtures.ts'
+import { cart, line, order } from './test/fixtures.ts'
 
 const ref = { id: 'crt_1', token: 'tok_secret' }
 
@@ -83,12 +83,12 @@ describe('CartView', () => {
     fireEvent.change(qty, { target: { value: '3' } })
     fireEvent.blur(qty)
     await vi.waitFor(() => expect(onCart).toHaveBeenCalledTimes(1))
-    expect(JSON.parse(String(fetchFn.mock.calls[0][1]?.body))).toEqual({ quantity: 3 })
+    expect(JSON.parse(fetchFn.requests[0].body)).toEqual({ quantity: 3 })
 
     fireEvent.click(screen.getByRole('button', { name: 'Remove' }))
     await vi.waitFor(() => expect(onCart).toHaveBeenCalledTimes(2))
     expect(onCart.mock.lastCall?.[0].lines).toEqual([])
-    for (const [, init] of fetchFn.mock.calls) expect(headersOf(init).get('X-Cart-Token')).toBe('tok_secret')
+    for (const req of fetchFn.requests) expect(req.headers.get('X-Cart-Token')).toBe('tok_secret')
   })
 
   it('saves changed details, then checks out with the total shown', async () => {
@@ -106,7 +106,7 @@ describe('CartView', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Checkout' }))
 
     await vi.waitFor(() => expect(onCheckedOut).toHaveBeenCalledWith(result))
-    expect(JSON.parse(String(fetchFn.mock.calls[0][1]?.body))).toEqual({
+    expect(JSON.parse(fetchFn.requests[0].body)).toEqual({
       email: 'buyer@example.com',
       gift_message: 'Happy birthday!',
       recipient: {
@@ -118,7 +118,7 @@ describe('CartView', () => {
         country: 'GB',
       },
     })
-    expect(JSON.parse(String(fetchFn.mock.calls[1][1]?.body))).toEqual({
+    expect(JSON.parse(fetchFn.requests[1].body)).toEqual({
       expected_total: { amount: 2500, currency: 'USD' },
     })
   })

@@ -1,16 +1,14 @@
-import { ApiError, errorMessage, formatMoney } from '@trove/shared'
-import { useState, type FormEvent } from 'react'
 import {
-  checkout,
-  removeCartLine,
-  updateCart,
-  updateCartLine,
+  ApiError,
+  errorMessage,
+  formatMoney,
   type Cart,
   type CartPatch,
-  type CartRef,
   type CheckoutResult,
   type RecipientInput,
-} from './api.ts'
+} from '@trove/shared'
+import { useState, type FormEvent } from 'react'
+import { checkout, removeCartLine, updateCart, updateCartLine, type CartRef } from './api.ts'
 
 interface DetailsForm {
   email: string

@@ -1,13 +1,6 @@
-import { errorMessage, formatMoney } from '@trove/shared'
+import { errorMessage, formatMoney, type Category, type StoreProduct } from '@trove/shared'
 import { useEffect, useState, type FormEvent } from 'react'
-import {
-  listCategories,
-  listProducts,
-  type Category,
-  type ProductQuery,
-  type ProductSort,
-  type StoreProduct,
-} from './api.ts'
+import { listCategories, listProducts, type ProductQuery, type ProductSort } from './api.ts'
 
 const SORTS: ReadonlyArray<[ProductSort, string]> = [
   ['newest', 'Newest'],
@@ -19,7 +12,7 @@ const SORTS: ReadonlyArray<[ProductSort, string]> = [
 /** The product grid: search, category, in-stock and sort, and "Load more". */
 export function Catalog(props: { onOpenProduct: (id: string) => void; pageSize?: number }) {
   const { onOpenProduct, pageSize } = props
-  const [categories, setCategories] = useState<Category[]>([])
+  const [categories, setCategories] = useState<readonly Category[]>([])
   const [text, setText] = useState('')
   const [filters, setFilters] = useState<ProductQuery>({ sort: 'newest' })
   const [products, setProducts] = useState<StoreProduct[]>([])
@@ -101,8 +94,8 @@ export function Catalog(props: { onOpenProduct: (id: string) => void; pageSize?:
         <label className="check">
           <input
             type="checkbox"
-            checked={filters.inStock ?? false}
-            onChange={(e) => setFilters((f) => ({ ...f, inStock: e.target.checked }))}
+            checked={filters.in_stock ?? false}
+            onChange={(e) => setFilters((f) => ({ ...f, in_stock: e.target.checked }))}
           />
           In stock only
         </label>

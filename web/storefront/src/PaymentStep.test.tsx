@@ -1,9 +1,9 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/react'
-import { json } from '@trove/shared/test/fetch'
+import type { CheckoutResult } from '@trove/shared'
+import { json, routeFetch } from '@trove/shared/test/fetch'
 import { describe, expect, it, vi } from 'vitest'
-import type { CheckoutResult } from './api.ts'
 import { PaymentStep } from './PaymentStep.tsx'
-import { headersOf, order, routeFetch } from './test/fixtures.ts'
+import { order } from './test/fixtures.ts'
 
 const result: CheckoutResult = {
   order: order(),
@@ -45,18 +45,18 @@ describe('PaymentStep', () => {
     // onPaid runs in an effect after the render that shows "paid".
     await waitFor(() => expect(onPaid).toHaveBeenCalledOnce())
 
-    const [path, init] = fetchFn.mock.calls[0]
-    expect(path).toBe('/sandbox/stripe/v1/payment_intents/pi_123/confirm')
-    expect(headersOf(init).get('Content-Type')).toBe('application/x-www-form-urlencoded')
-    expect(Object.fromEntries(new URLSearchParams(String(init?.body)))).toEqual({
+    const [confirm, ...orderPolls] = fetchFn.requests
+    expect(confirm.key).toBe(CONFIRM)
+    expect(confirm.headers.get('Content-Type')).toBe('application/x-www-form-urlencoded')
+    expect(Object.fromEntries(new URLSearchParams(confirm.body))).toEqual({
       key: 'pk_test_sandbox',
       client_secret: 'pi_123_secret_abc',
       payment_method: 'pm_card_visa',
     })
     // Every order poll carries the cart token.
-    for (const [p, i] of fetchFn.mock.calls.slice(1)) {
-      expect(p).toBe('/api/v1/store/orders/ord_1')
-      expect(headersOf(i).get('X-Cart-Token')).toBe('tok_secret')
+    for (const poll of orderPolls) {
+      expect(poll.key).toBe(ORDER)
+      expect(poll.headers.get('X-Cart-Token')).toBe('tok_secret')
     }
   })
 
@@ -68,9 +68,9 @@ describe('PaymentStep', () => {
       return result
     })
     const fetchFn = routeFetch({
-      [CONFIRM]: (init) => {
+      [CONFIRM]: (req) => {
         confirms++
-        const method = new URLSearchParams(String(init?.body)).get('payment_method')
+        const method = new URLSearchParams(req.body).get('payment_method')
         if (method === 'pm_card_chargeDeclined') {
           orderStatus = 'payment_failed'
           return json(402, { error: { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' } })

@@ -1,13 +1,6 @@
-import { errorMessage, formatMoney } from '@trove/shared'
+import { errorMessage, formatMoney, type CheckoutResult, type Order } from '@trove/shared'
 import { useEffect, useRef, useState } from 'react'
-import {
-  confirmSandboxPayment,
-  getOrder,
-  STRIPE_PUBLISHABLE_KEY,
-  type CheckoutResult,
-  type Order,
-  type TestPaymentMethod,
-} from './api.ts'
+import { confirmSandboxPayment, getOrder, STRIPE_PUBLISHABLE_KEY, type TestPaymentMethod } from './api.ts'
 
 type Phase = 'ready' | 'confirming' | 'polling' | 'done'
 

@@ -1,6 +1,6 @@
-import { errorMessage, formatMoney } from '@trove/shared'
+import { errorMessage, formatMoney, type StoreProduct } from '@trove/shared'
 import { useEffect, useState } from 'react'
-import { getProduct, type StoreProduct } from './api.ts'
+import { getProduct } from './api.ts'
 
 /** One product: its variants to choose from, a quantity and "Add to cart". */
 export function ProductDetail(props: {

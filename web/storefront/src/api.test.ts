@@ -1,6 +1,6 @@
 import { ApiError } from '@trove/shared'
-import { json } from '@trove/shared/test/fetch'
-import { describe, expect, it, vi } from 'vitest'
+import { json, recordingFetch } from '@trove/shared/test/fetch'
+import { describe, expect, it } from 'vitest'
 import {
   addCartLine,
   checkout,
@@ -16,25 +16,32 @@ import {
   updateCart,
   updateCartLine,
 } from './api.ts'
-import { cart, headersOf, order, usd } from './test/fixtures.ts'
+import { cart, order, usd } from './test/fixtures.ts'
 
 const ref = { id: 'crt_1', token: 'tok_secret' }
 
-function answering(res: () => Response) {
-  return vi.fn(async (_input: string, _init?: RequestInit) => res())
-}
+/** A fetch stand-in answering every request with `res()`, keeping the requests. */
+const answering = (res: () => Response) => recordingFetch(res)
 
 describe('listProducts', () => {
   it('sends only the filters that are set', async () => {
     const fetchFn = answering(() => json(200, { products: [], next_cursor: '' }))
 
-    await listProducts({ q: ' candle ', category: 'home', inStock: true, sort: 'price_asc', cursor: 'c2' }, fetchFn)
-    await listProducts({}, fetchFn)
+    await listProducts({ q: ' candle ', category: 'home', in_stock: true, sort: 'price_asc', cursor: 'c2' }, fetchFn)
+    await listProducts({ q: ' ', in_stock: false }, fetchFn)
 
-    expect(fetchFn.mock.calls[0][0]).toBe(
+    expect(fetchFn.requests[0].path).toBe(
       '/api/v1/store/products?q=candle&category=home&in_stock=true&sort=price_asc&cursor=c2',
     )
-    expect(fetchFn.mock.calls[1][0]).toBe('/api/v1/store/products')
+    expect(fetchFn.requests[1].path).toBe('/api/v1/store/products')
+  })
+
+  it('lists the filters in one order, whatever order they were set in', async () => {
+    const fetchFn = answering(() => json(200, { products: [], next_cursor: '' }))
+
+    await listProducts({ sort: 'title', in_stock: true, vendor: 'acme', q: 'tea', min_price: 0 }, fetchFn)
+
+    expect(fetchFn.requests[0].path).toBe('/api/v1/store/products?q=tea&vendor=acme&min_price=0&in_stock=true&sort=title')
   })
 })
 
@@ -49,7 +56,7 @@ describe('cart calls', () => {
     await checkout(ref, usd(2500), fetchFn)
     await getOrder('ord_1', ref.token, fetchFn)
 
-    expect(fetchFn.mock.calls.map(([path, init]) => [init?.method ?? 'GET', path])).toEqual([
+    expect(fetchFn.requests.map((r) => [r.method, r.path])).toEqual([
       ['GET', '/api/v1/store/carts/crt_1'],
       ['PATCH', '/api/v1/store/carts/crt_1'],
       ['POST', '/api/v1/store/carts/crt_1/lines'],
@@ -58,8 +65,8 @@ describe('cart calls', () => {
       ['POST', '/api/v1/store/carts/crt_1/checkout'],
       ['GET', '/api/v1/store/orders/ord_1'],
     ])
-    for (const [, init] of fetchFn.mock.calls) {
-      expect(headersOf(init).get('X-Cart-Token')).toBe('tok_secret')
+    for (const req of fetchFn.requests) {
+      expect(req.headers.get('X-Cart-Token')).toBe('tok_secret')
     }
   })
 
@@ -68,10 +75,10 @@ describe('cart calls', () => {
     await addCartLine(ref, { variant_id: 'var_1', quantity: 2 }, fetchFn)
     await checkout(ref, usd(2500), fetchFn)
 
-    const [, addInit] = fetchFn.mock.calls[0]
-    expect(headersOf(addInit).get('Content-Type')).toBe('application/json')
-    expect(JSON.parse(String(addInit?.body))).toEqual({ variant_id: 'var_1', quantity: 2 })
-    expect(JSON.parse(String(fetchFn.mock.calls[1][1]?.body))).toEqual({
+    const [add, check] = fetchFn.requests
+    expect(add.headers.get('Content-Type')).toBe('application/json')
+    expect(JSON.parse(add.body)).toEqual({ variant_id: 'var_1', quantity: 2 })
+    expect(JSON.parse(check.body)).toEqual({
       expected_total: { amount: 2500, currency: 'USD' },
     })
   })
@@ -82,9 +89,8 @@ describe('cart calls', () => {
     const made = await createCart(fetchFn)
 
     expect(made.cart_token).toBe('tok_new')
-    expect(fetchFn.mock.calls[0][0]).toBe('/api/v1/store/carts')
-    expect(fetchFn.mock.calls[0][1]?.method).toBe('POST')
-    expect(headersOf(fetchFn.mock.calls[0][1]).has('X-Cart-Token')).toBe(false)
+    expect(fetchFn.requests[0].key).toBe('POST /api/v1/store/carts')
+    expect(fetchFn.requests[0].headers.has('X-Cart-Token')).toBe(false)
   })
 
   it('reject with the problem detail and field errors', async () => {
@@ -151,11 +157,10 @@ describe('confirmSandboxPayment', () => {
 
     await expect(confirmSandboxPayment(payment, 'pm_card_visa', 'pk_test_x', fetchFn)).resolves.toBe('succeeded')
 
-    const [path, init] = fetchFn.mock.calls[0]
-    expect(path).toBe('/sandbox/stripe/v1/payment_intents/pi_123/confirm')
-    expect(init?.method).toBe('POST')
-    expect(headersOf(init).get('Content-Type')).toBe('application/x-www-form-urlencoded')
-    expect(Object.fromEntries(new URLSearchParams(String(init?.body)))).toEqual({
+    const [confirm] = fetchFn.requests
+    expect(confirm.key).toBe('POST /sandbox/stripe/v1/payment_intents/pi_123/confirm')
+    expect(confirm.headers.get('Content-Type')).toBe('application/x-www-form-urlencoded')
+    expect(Object.fromEntries(new URLSearchParams(confirm.body))).toEqual({
       key: 'pk_test_x',
       client_secret: 'pi_123_secret_abc',
       payment_method: 'pm_card_visa',
@@ -165,7 +170,7 @@ describe('confirmSandboxPayment', () => {
   it('defaults to the sandbox publishable key', async () => {
     const fetchFn = answering(() => json(200, { status: 'succeeded' }))
     await confirmSandboxPayment(payment, 'pm_card_visa', undefined, fetchFn)
-    expect(new URLSearchParams(String(fetchFn.mock.calls[0][1]?.body)).get('key')).toBe('pk_test_sandbox')
+    expect(new URLSearchParams(fetchFn.requests[0].body).get('key')).toBe('pk_test_sandbox')
   })
 
   it('rejects a decline with Stripe’s message', async () => {

@@ -1,170 +1,33 @@
-// Typed client for the storefront's part of the REST API (/api/v1/store, see
-// api/openapi.yaml) and for the sandbox Stripe's card confirmation. Every
-// function takes an optional fetch (tests pass a stand-in) and rejects with
-// an ApiError (the problem's detail and field errors) when the API says no.
+// The storefront's calls of the REST API (/api/v1/store, see
+// api/openapi.yaml) through the typed client of @trove/shared, and the
+// sandbox Stripe's card confirmation. Every function takes an optional fetch
+// (tests pass a stand-in) and rejects with an ApiError (the problem's detail
+// and field errors) when the API says no.
 
-import { ApiError, problemFromResponse, readJsonBody, type FetchFn, type Money } from '@trove/shared'
+import {
+  createApiClient,
+  dataOf,
+  readJsonBody,
+  type ApiFetch,
+  type Cart,
+  type CartCreated,
+  type CartLineInput,
+  type CartLinePatch,
+  type CartPatch,
+  type Category,
+  type CheckoutPayment,
+  type CheckoutResult,
+  type FetchFn,
+  type Money,
+  type operations,
+  type Order,
+  type StoreProduct,
+  type StoreProductPage,
+} from '@trove/shared'
 
-export type { Money }
-
-const STORE = '/api/v1/store'
-
-export interface Category {
-  readonly slug: string
-  readonly name: string
-}
-
-export interface StoreVendor {
-  readonly slug: string
-  readonly name: string
-}
-
-export interface StoreVariant {
-  readonly id: string
-  readonly title: string
-  readonly sku: string
-  readonly price: Money
-  readonly available: number
-}
-
-export interface StoreProduct {
-  readonly id: string
-  readonly title: string
-  readonly description: string
-  readonly image_url: string
-  readonly category: string
-  readonly tags: readonly string[]
-  readonly gift_ready: boolean
-  readonly vendor: StoreVendor
-  readonly price_min: Money
-  readonly price_max: Money
-  readonly in_stock: boolean
-  readonly variants?: readonly StoreVariant[]
-}
-
-export interface ProductPage {
-  readonly products: readonly StoreProduct[]
-  /** Empty on the last page. */
-  readonly next_cursor: string
-}
-
-export type ProductSort = 'newest' | 'price_asc' | 'price_desc' | 'title'
-
-export interface ProductQuery {
-  readonly q?: string
-  readonly category?: string
-  readonly inStock?: boolean
-  readonly sort?: ProductSort
-  readonly cursor?: string
-  readonly limit?: number
-}
-
-export interface Recipient {
-  readonly name: string
-  readonly address_lines: readonly string[]
-  readonly city: string
-  readonly region: string
-  readonly postal_code: string
-  readonly country: string
-  readonly delivery_date?: string
-}
-
-export type RecipientInput = Partial<Recipient>
-
-export type CartProblemCode =
-  | 'not_available'
-  | 'out_of_stock'
-  | 'insufficient_stock'
-  | 'currency_mismatch'
-  | 'price_changed'
-  | 'empty'
-  | 'email_required'
-  | 'recipient_incomplete'
-  | 'delivery_date_past'
-  | 'total_too_large'
-
-export interface CartProblem {
-  readonly code: CartProblemCode
-  readonly message: string
-  readonly field?: string
-}
-
-export interface CartLine {
-  readonly id: string
-  readonly kind: 'variant' | 'bundle'
-  readonly variant_id: string | null
-  readonly bundle_id: string | null
-  readonly product_id: string | null
-  readonly title: string
-  readonly variant_title: string
-  readonly image_url: string
-  readonly vendor: StoreVendor | null
-  readonly quantity: number
-  readonly unit_price: Money | null
-  readonly line_total: Money | null
-  readonly price_when_added: Money
-  readonly available: number
-  readonly gift_message: string
-  readonly recipient: Recipient | null
-  readonly problems: readonly CartProblem[]
-}
-
-export interface Cart {
-  readonly id: string
-  readonly status: 'open' | 'checked_out' | 'abandoned'
-  readonly currency: string | null
-  readonly email: string
-  readonly gift_message: string
-  readonly recipient: Recipient | null
-  readonly lines: readonly CartLine[]
-  readonly item_count: number
-  readonly subtotal: Money | null
-  readonly problems: readonly CartProblem[]
-  readonly ready_for_checkout: boolean
-  readonly order_id: string | null
-}
-
-export interface CartPatch {
-  readonly email?: string
-  readonly gift_message?: string
-  readonly recipient?: RecipientInput | null
-}
-
-export type OrderStatus = 'pending_payment' | 'payment_failed' | 'paid' | 'canceled' | 'expired'
-
-export interface OrderLine {
-  readonly line_no: number
-  readonly title: string
-  readonly variant_title: string
-  readonly quantity: number
-  readonly unit_price: Money
-  readonly amount: Money
-}
-
-export interface Order {
-  readonly id: string
-  readonly status: OrderStatus
-  readonly currency: string
-  readonly subtotal: Money
-  readonly total: Money
-  readonly email: string
-  readonly item_count: number
-  readonly reserved_until: string | null
-  readonly placed_at: string
-  readonly paid_at: string | null
-  readonly lines: readonly OrderLine[]
-}
-
-export interface Payment {
-  readonly payment_intent_id: string
-  readonly client_secret: string
-}
-
-export interface CheckoutResult {
-  readonly order: Order
-  /** Null unless the order awaits payment. */
-  readonly payment: Payment | null
-}
+/** The product search's parameters, as GET /api/v1/store/products takes them. */
+export type ProductQuery = NonNullable<operations['listStoreProducts']['parameters']['query']>
+export type ProductSort = NonNullable<ProductQuery['sort']>
 
 /** A guest cart as this browser knows it: its id and the token that proves it is ours. */
 export interface CartRef {
@@ -172,107 +35,91 @@ export interface CartRef {
   readonly token: string
 }
 
-const defaultFetch: FetchFn = (input, init) => fetch(input, init)
-
-async function request<T>(
-  path: string,
-  init: RequestInit & { token?: string; json?: unknown } = {},
-  fetchFn: FetchFn = defaultFetch,
-): Promise<T> {
-  const { token, json, headers, ...rest } = init
-  const h: Record<string, string> = {
-    Accept: 'application/json, application/problem+json',
-    ...(headers as Record<string, string> | undefined),
-  }
-  if (token) h['X-Cart-Token'] = token
-  if (json !== undefined) h['Content-Type'] = 'application/json'
-  const res = await fetchFn(path, {
-    ...rest,
-    headers: h,
-    body: json !== undefined ? JSON.stringify(json) : rest.body,
-  })
-  if (!res.ok) throw await problemFromResponse(res)
-  const body = await readJsonBody(res)
-  if (body === undefined) {
-    throw new ApiError({ status: res.status, detail: `unexpected response from ${path}` })
-  }
-  return body as T
-}
-
-const seg = encodeURIComponent
+const api = createApiClient()
 
 // ---- catalog ---------------------------------------------------------------
 
-export async function listCategories(fetchFn?: FetchFn): Promise<Category[]> {
-  const body = await request<{ categories: Category[] }>(`${STORE}/categories`, {}, fetchFn)
+export async function listCategories(fetchFn?: ApiFetch): Promise<readonly Category[]> {
+  const body = await dataOf(api.GET('/api/v1/store/categories', { fetch: fetchFn }))
   return body.categories
 }
 
-/** The query string of a product search; only the filters that are set. */
-export function productSearchParams(query: ProductQuery): URLSearchParams {
-  const p = new URLSearchParams()
-  if (query.q?.trim()) p.set('q', query.q.trim())
-  if (query.category) p.set('category', query.category)
-  if (query.inStock) p.set('in_stock', 'true')
-  if (query.sort) p.set('sort', query.sort)
-  if (query.cursor) p.set('cursor', query.cursor)
-  if (query.limit) p.set('limit', String(query.limit))
-  return p
+/**
+ * Where each search parameter goes in the query string: always the same
+ * order, whatever order the filters were set in. Every parameter the API
+ * takes must be here (the type says so), so none is dropped unseen.
+ */
+const SEARCH_ORDER: { readonly [K in keyof Required<ProductQuery>]: number } = {
+  q: 0,
+  category: 1,
+  vendor: 2,
+  currency: 3,
+  min_price: 4,
+  max_price: 5,
+  in_stock: 6,
+  sort: 7,
+  cursor: 8,
+  limit: 9,
 }
 
-export function listProducts(
-  query: ProductQuery = {},
-  fetchFn?: FetchFn,
-  signal?: AbortSignal,
-): Promise<ProductPage> {
-  const qs = productSearchParams(query).toString()
-  return request<ProductPage>(`${STORE}/products${qs ? `?${qs}` : ''}`, { signal }, fetchFn)
+/** The query of a product search: only the filters that are set (in_stock only when true), the words trimmed. */
+export function productSearchQuery(query: ProductQuery): ProductQuery {
+  const set = Object.entries({ ...query, q: query.q?.trim() }).filter(
+    ([, v]) => v !== undefined && v !== '' && v !== false,
+  )
+  set.sort(([a], [b]) => SEARCH_ORDER[a as keyof ProductQuery] - SEARCH_ORDER[b as keyof ProductQuery])
+  return Object.fromEntries(set)
 }
 
-export function getProduct(id: string, fetchFn?: FetchFn, signal?: AbortSignal): Promise<StoreProduct> {
-  return request<StoreProduct>(`${STORE}/products/${seg(id)}`, { signal }, fetchFn)
+export function listProducts(query: ProductQuery = {}, fetchFn?: ApiFetch, signal?: AbortSignal): Promise<StoreProductPage> {
+  return dataOf(
+    api.GET('/api/v1/store/products', { params: { query: productSearchQuery(query) }, fetch: fetchFn, signal }),
+  )
+}
+
+export function getProduct(id: string, fetchFn?: ApiFetch, signal?: AbortSignal): Promise<StoreProduct> {
+  return dataOf(api.GET('/api/v1/store/products/{productID}', { params: { path: { productID: id } }, fetch: fetchFn, signal }))
 }
 
 // ---- cart and checkout (every call sends the cart's X-Cart-Token) ----------
 
-export function createCart(fetchFn?: FetchFn): Promise<{ cart: Cart; cart_token?: string }> {
-  return request(`${STORE}/carts`, { method: 'POST' }, fetchFn)
+/** The path and header parameters of a call about the cart `ref`. */
+function cartParams(ref: CartRef) {
+  return { path: { cartID: ref.id }, header: { 'X-Cart-Token': ref.token } }
 }
 
-export function getCart(ref: CartRef, fetchFn?: FetchFn): Promise<Cart> {
-  return request(`${STORE}/carts/${seg(ref.id)}`, { token: ref.token }, fetchFn)
+export function createCart(fetchFn?: ApiFetch): Promise<CartCreated> {
+  return dataOf(api.POST('/api/v1/store/carts', { fetch: fetchFn }))
 }
 
-export function updateCart(ref: CartRef, patch: CartPatch, fetchFn?: FetchFn): Promise<Cart> {
-  return request(`${STORE}/carts/${seg(ref.id)}`, { method: 'PATCH', token: ref.token, json: patch }, fetchFn)
+export function getCart(ref: CartRef, fetchFn?: ApiFetch): Promise<Cart> {
+  return dataOf(api.GET('/api/v1/store/carts/{cartID}', { params: cartParams(ref), fetch: fetchFn }))
 }
 
-export function addCartLine(
-  ref: CartRef,
-  line: { variant_id?: string; bundle_id?: string; quantity: number },
-  fetchFn?: FetchFn,
-): Promise<Cart> {
-  return request(`${STORE}/carts/${seg(ref.id)}/lines`, { method: 'POST', token: ref.token, json: line }, fetchFn)
+export function updateCart(ref: CartRef, patch: CartPatch, fetchFn?: ApiFetch): Promise<Cart> {
+  return dataOf(api.PATCH('/api/v1/store/carts/{cartID}', { params: cartParams(ref), body: patch, fetch: fetchFn }))
 }
 
-export function updateCartLine(
-  ref: CartRef,
-  lineId: string,
-  patch: { quantity?: number },
-  fetchFn?: FetchFn,
-): Promise<Cart> {
-  return request(
-    `${STORE}/carts/${seg(ref.id)}/lines/${seg(lineId)}`,
-    { method: 'PATCH', token: ref.token, json: patch },
-    fetchFn,
+export function addCartLine(ref: CartRef, line: CartLineInput, fetchFn?: ApiFetch): Promise<Cart> {
+  return dataOf(api.POST('/api/v1/store/carts/{cartID}/lines', { params: cartParams(ref), body: line, fetch: fetchFn }))
+}
+
+export function updateCartLine(ref: CartRef, lineId: string, patch: CartLinePatch, fetchFn?: ApiFetch): Promise<Cart> {
+  return dataOf(
+    api.PATCH('/api/v1/store/carts/{cartID}/lines/{lineID}', {
+      params: { ...cartParams(ref), path: { cartID: ref.id, lineID: lineId } },
+      body: patch,
+      fetch: fetchFn,
+    }),
   )
 }
 
-export function removeCartLine(ref: CartRef, lineId: string, fetchFn?: FetchFn): Promise<Cart> {
-  return request(
-    `${STORE}/carts/${seg(ref.id)}/lines/${seg(lineId)}`,
-    { method: 'DELETE', token: ref.token },
-    fetchFn,
+export function removeCartLine(ref: CartRef, lineId: string, fetchFn?: ApiFetch): Promise<Cart> {
+  return dataOf(
+    api.DELETE('/api/v1/store/carts/{cartID}/lines/{lineID}', {
+      params: { ...cartParams(ref), path: { cartID: ref.id, lineID: lineId } },
+      fetch: fetchFn,
+    }),
   )
 }
 
@@ -280,16 +127,23 @@ export function removeCartLine(ref: CartRef, lineId: string, fetchFn?: FetchFn):
  * Checks the cart out. expectedTotal is the total the buyer was shown: the
  * API answers 409 if prices now make another.
  */
-export function checkout(ref: CartRef, expectedTotal?: Money | null, fetchFn?: FetchFn): Promise<CheckoutResult> {
-  return request(
-    `${STORE}/carts/${seg(ref.id)}/checkout`,
-    { method: 'POST', token: ref.token, json: expectedTotal ? { expected_total: expectedTotal } : {} },
-    fetchFn,
+export function checkout(ref: CartRef, expectedTotal?: Money | null, fetchFn?: ApiFetch): Promise<CheckoutResult> {
+  return dataOf(
+    api.POST('/api/v1/store/carts/{cartID}/checkout', {
+      params: cartParams(ref),
+      body: expectedTotal ? { expected_total: expectedTotal } : {},
+      fetch: fetchFn,
+    }),
   )
 }
 
-export function getOrder(orderId: string, token: string, fetchFn?: FetchFn): Promise<Order> {
-  return request(`${STORE}/orders/${seg(orderId)}`, { token }, fetchFn)
+export function getOrder(orderId: string, token: string, fetchFn?: ApiFetch): Promise<Order> {
+  return dataOf(
+    api.GET('/api/v1/store/orders/{orderID}', {
+      params: { path: { orderID: orderId }, header: { 'X-Cart-Token': token } },
+      fetch: fetchFn,
+    }),
+  )
 }
 
 // ---- the guest cart kept in localStorage -----------------------------------
@@ -324,6 +178,9 @@ export function saveCartRef(ref: CartRef | null, storage: Storage = localStorage
 export const STRIPE_PUBLISHABLE_KEY: string =
   import.meta.env.VITE_STRIPE_PUBLISHABLE_KEY || 'pk_test_sandbox'
 
+// Stripe's wire format, not Trove's API: nothing in api/openapi.yaml
+// describes it, so its few shapes are written here.
+
 /** The sandbox's test payment methods. */
 export type TestPaymentMethod = 'pm_card_visa' | 'pm_card_chargeDeclined'
 
@@ -343,17 +200,17 @@ export class PaymentError extends Error {
  * Resolves with the intent's status; rejects with a PaymentError.
  */
 export async function confirmSandboxPayment(
-  payment: Payment,
+  payment: CheckoutPayment,
   paymentMethod: TestPaymentMethod,
   publishableKey: string = STRIPE_PUBLISHABLE_KEY,
-  fetchFn: FetchFn = defaultFetch,
+  fetchFn: FetchFn = (input, init) => fetch(input, init),
 ): Promise<string> {
   const body = new URLSearchParams({
     key: publishableKey,
     client_secret: payment.client_secret,
     payment_method: paymentMethod,
   })
-  const res = await fetchFn(`/sandbox/stripe/v1/payment_intents/${seg(payment.payment_intent_id)}/confirm`, {
+  const res = await fetchFn(`/sandbox/stripe/v1/payment_intents/${encodeURIComponent(payment.payment_intent_id)}/confirm`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
     body: body.toString(),

@@ -1,8 +1,8 @@
 // Operators: payout cycles (with the vendors each skipped and why), running
 // one now, and every payout with a retry for what it still lacks.
-import { errorMessage } from '@trove/shared'
+import { errorMessage, type Payout, type PayoutCycle } from '@trove/shared'
 import { useState } from 'react'
-import { listPayoutCycles, listPayouts, retryPayout, runPayoutCycle, type Payout, type PayoutCycle } from './api.ts'
+import { listPayoutCycles, listPayouts, retryPayout, runPayoutCycle } from './api.ts'
 import { ErrorAlert, formatDateTime, Loaded, money, Notice, StatusBadge, useLoad } from './ui.tsx'
 
 export function AdminPayouts() {
@@ -78,9 +78,9 @@ function CycleList({ cycles }: { cycles: readonly PayoutCycle[] }) {
           <p className="muted">
             Cut-off {formatDateTime(c.cutoff)} · <code>{c.id}</code>
           </p>
-          {(c.skips ?? []).length > 0 && (
+          {c.skips.length > 0 && (
             <ul className="skips" aria-label={`Vendors skipped in cycle ${c.id}`}>
-              {(c.skips ?? []).map((s) => (
+              {c.skips.map((s) => (
                 <li key={s.vendor_id}>
                   <code>{s.vendor_id}</code> ({money(s.balance)}): {s.reason}
                 </li>

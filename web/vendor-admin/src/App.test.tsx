@@ -1,8 +1,8 @@
 import { fireEvent, render, screen, within } from '@testing-library/react'
-import { json, problem } from '@trove/shared/test/fetch'
+import { json, problem, requestTo } from '@trove/shared/test/fetch'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { App } from './App.tsx'
-import { callTo, clearCookies, headersOf, operator, owner, renderAs, routeFetch, setCsrfCookie, vendorOrder } from './test/fixtures.ts'
+import { clearCookies, operator, owner, renderAs, routeFetch, setCsrfCookie, vendorOrder } from './test/fixtures.ts'
 
 const signedOut = { 'GET /api/v1/auth/me': () => problem(401, { title: 'Unauthorized', detail: 'sign in' }) }
 const orders = {
@@ -58,10 +58,10 @@ describe('App', () => {
     expect(within(nav).getByRole('link', { name: 'Finance' })).toHaveAttribute('href', '/vendor/finance')
     expect(within(nav).queryByRole('link', { name: 'Reconciliation' })).not.toBeInTheDocument()
 
-    const init = callTo(fetchFn, 'POST /api/v1/auth/login')
-    expect(JSON.parse(String(init?.body))).toEqual({ email: 'olive@acme.test', password: 'correct horse battery' })
-    expect(headersOf(init).get('Content-Type')).toBe('application/json')
-    expect(init?.credentials).toBe('same-origin')
+    const req = requestTo(fetchFn, 'POST /api/v1/auth/login')
+    expect(JSON.parse(req.body)).toEqual({ email: 'olive@acme.test', password: 'correct horse battery' })
+    expect(req.headers.get('Content-Type')).toBe('application/json')
+    expect(req.credentials).toBe('same-origin')
   })
 
   it('signs an operator in and shows the operator screens', async () => {
@@ -110,7 +110,7 @@ describe('App', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Sign out' }))
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument()
-    expect(headersOf(callTo(fetchFn, 'POST /api/v1/auth/logout')).get('X-CSRF-Token')).toBe('csrf-xyz')
+    expect(requestTo(fetchFn, 'POST /api/v1/auth/logout').headers.get('X-CSRF-Token')).toBe('csrf-xyz')
   })
 
   it('renews an expired access token with the refresh cookie', async () => {
@@ -125,7 +125,7 @@ describe('App', () => {
     render(<App pathname="/vendor/" />)
 
     expect(await screen.findByRole('heading', { name: 'Orders' })).toBeInTheDocument()
-    expect(headersOf(callTo(fetchFn, 'POST /api/v1/auth/refresh')).get('X-CSRF-Token')).toBe('csrf-old')
+    expect(requestTo(fetchFn, 'POST /api/v1/auth/refresh').headers.get('X-CSRF-Token')).toBe('csrf-old')
   })
 
   it('shows the system status in the footer', async () => {

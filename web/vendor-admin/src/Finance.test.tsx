@@ -1,8 +1,8 @@
 import { fireEvent, screen, within } from '@testing-library/react'
-import { json } from '@trove/shared/test/fetch'
+import { json, requestTo } from '@trove/shared/test/fetch'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { browser } from './browser.ts'
-import { balance, callTo, clearCookies, headersOf, owner, payout, renderAs, setCsrfCookie, staff, usd } from './test/fixtures.ts'
+import { balance, clearCookies, owner, payout, renderAs, setCsrfCookie, staff, usd } from './test/fixtures.ts'
 
 afterEach(clearCookies)
 
@@ -63,7 +63,7 @@ describe('Finance', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Set up payouts with Stripe' }))
 
     await vi.waitFor(() => expect(redirect).toHaveBeenCalledWith('https://connect.stripe.test/setup/abc'))
-    expect(headersOf(callTo(fetchFn, 'POST /api/v1/vendor/finance/account/onboarding')).get('X-CSRF-Token')).toBe('csrf-f')
+    expect(requestTo(fetchFn, 'POST /api/v1/vendor/finance/account/onboarding').headers.get('X-CSRF-Token')).toBe('csrf-f')
   })
 
   it('does not offer staff the onboarding button', async () => {
@@ -99,6 +99,6 @@ describe('Finance', () => {
 
     expect(await screen.findByText(/Back from Stripe/)).toBeInTheDocument()
     await screen.findByRole('button', { name: 'Set up payouts with Stripe' })
-    expect(fetchFn).toHaveBeenCalledWith('/api/v1/vendor/finance/account', expect.anything())
+    expect(fetchFn.requests.map((r) => r.key)).toContain('GET /api/v1/vendor/finance/account')
   })
 })

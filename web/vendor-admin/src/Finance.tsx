@@ -1,6 +1,6 @@
 // The vendor's money: balances, the payout account (Stripe Connect), payouts
 // and what each order earned, and the whole ledger as CSV.
-import { errorMessage } from '@trove/shared'
+import { errorMessage, type Balance, type PayoutAccountStatus } from '@trove/shared'
 import { useState } from 'react'
 import {
   getBalances,
@@ -9,8 +9,6 @@ import {
   listOrderEarnings,
   listVendorPayouts,
   startPayoutOnboarding,
-  type Balance,
-  type PayoutAccountStatus,
 } from './api.ts'
 import { browser } from './browser.ts'
 import { Link, useSearchParam } from './router.tsx'
@@ -236,7 +234,7 @@ function Earnings() {
                       <td className="num">
                         <strong>{money(o.net)}</strong>
                       </td>
-                      <td>{(o.payout_ids ?? []).length > 0 ? 'Paid out' : <span className="muted">Open</span>}</td>
+                      <td>{o.payout_ids.length > 0 ? 'Paid out' : <span className="muted">Open</span>}</td>
                     </tr>
                   ))}
                 </tbody>

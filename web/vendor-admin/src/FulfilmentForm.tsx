@@ -1,9 +1,15 @@
 // Moves a vendor order forward (packed, shipped, delivered, or cancelled)
 // and records its tracking. The API refuses backward moves with a 409, whose
 // detail is shown as it comes.
-import { errorMessage } from '@trove/shared'
+import {
+  errorMessage,
+  type FulfilmentUpdate,
+  type Tracking,
+  type VendorOrder,
+  type VendorOrderStatus,
+} from '@trove/shared'
 import { useState, type FormEvent } from 'react'
-import { updateFulfilment, type FulfilmentUpdate, type Tracking, type VendorOrder, type VendorOrderStatus } from './api.ts'
+import { updateFulfilment } from './api.ts'
 import { ErrorAlert, Notice } from './ui.tsx'
 
 type Target = FulfilmentUpdate['status']

@@ -1,8 +1,8 @@
 import { fireEvent, screen, within } from '@testing-library/react'
-import { json, problem } from '@trove/shared/test/fetch'
+import { json, problem, requestTo } from '@trove/shared/test/fetch'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { browser } from './browser.ts'
-import { callTo, clearCookies, cycle, headersOf, operator, payout, renderAs, report, setCsrfCookie, xero } from './test/fixtures.ts'
+import { clearCookies, cycle, operator, payout, renderAs, report, setCsrfCookie, xero } from './test/fixtures.ts'
 
 afterEach(clearCookies)
 
@@ -27,7 +27,7 @@ describe('Operator: payouts', () => {
 
     expect(await screen.findByText('Cycle run: 2 payouts, 0 skipped.')).toBeInTheDocument()
     expect(await screen.findByText('cyc_2')).toBeInTheDocument()
-    expect(headersOf(callTo(fetchFn, 'POST /api/v1/admin/payouts/cycles')).get('X-CSRF-Token')).toBe('csrf-op')
+    expect(requestTo(fetchFn, 'POST /api/v1/admin/payouts/cycles').headers.get('X-CSRF-Token')).toBe('csrf-op')
   })
 
   it('retries a payout and shows a refusal', async () => {
@@ -74,7 +74,7 @@ describe('Operator: reconciliation', () => {
 
     expect(await screen.findByText('Checked 4 payouts.')).toBeInTheDocument()
     expect(within(dl).getByText('Reconciled').nextSibling).toHaveTextContent('7')
-    expect(JSON.parse(String(callTo(fetchFn, 'POST /api/v1/admin/reconciliation/check')?.body))).toEqual({})
+    expect(JSON.parse(requestTo(fetchFn, 'POST /api/v1/admin/reconciliation/check').body)).toEqual({})
   })
 })
 
@@ -122,7 +122,7 @@ describe('Operator: Xero', () => {
     await vi.waitFor(() => expect(screen.queryByLabelText('Organisation')).not.toBeInTheDocument())
     expect(screen.getByText('Trove Demo')).toBeInTheDocument()
     expect(screen.getByText('connected')).toBeInTheDocument()
-    expect(JSON.parse(String(callTo(fetchFn, 'POST /api/v1/admin/xero/tenant')?.body))).toEqual({ tenant_id: 'ten_2' })
+    expect(JSON.parse(requestTo(fetchFn, 'POST /api/v1/admin/xero/tenant').body)).toEqual({ tenant_id: 'ten_2' })
   })
 
   it('shows the last error of a broken connection', async () => {

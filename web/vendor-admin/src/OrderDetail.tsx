@@ -1,7 +1,7 @@
 // One vendor order: what to pack, where it goes, and its fulfilment.
-import { errorMessage } from '@trove/shared'
+import { errorMessage, type VendorOrder } from '@trove/shared'
 import { useState } from 'react'
-import { getManifest, getVendorOrder, type VendorOrder } from './api.ts'
+import { getManifest, getVendorOrder } from './api.ts'
 import { browser } from './browser.ts'
 import { FulfilmentForm } from './FulfilmentForm.tsx'
 import { Link } from './router.tsx'

@@ -1,7 +1,7 @@
 import { fireEvent, screen, within } from '@testing-library/react'
-import { json, problem } from '@trove/shared/test/fetch'
+import { json, problem, requestTo } from '@trove/shared/test/fetch'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { callTo, clearCookies, headersOf, owner, renderAs, setCsrfCookie, vendorOrder } from './test/fixtures.ts'
+import { clearCookies, owner, renderAs, setCsrfCookie, vendorOrder } from './test/fixtures.ts'
 
 afterEach(() => {
   clearCookies()
@@ -38,7 +38,7 @@ describe('Orders', () => {
     fireEvent.change(screen.getByLabelText('Status'), { target: { value: 'shipped' } })
     expect(await screen.findByRole('link', { name: 'vo_2' })).toBeInTheDocument()
     expect(screen.queryByRole('link', { name: 'vo_1' })).not.toBeInTheDocument()
-    expect(fetchFn).toHaveBeenCalledWith('/api/v1/vendor/orders?status=shipped', expect.anything())
+    expect(requestTo(fetchFn, 'GET /api/v1/vendor/orders?status=shipped').credentials).toBe('same-origin')
   })
 
   it('opens an order and ships it with tracking, sending the CSRF header', async () => {
@@ -80,14 +80,14 @@ describe('Orders', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Update status' }))
 
     expect(await screen.findByText('Marked shipped.')).toBeInTheDocument()
-    const init = callTo(fetchFn, 'POST /api/v1/vendor/orders/vo_1/fulfilment')
-    expect(JSON.parse(String(init?.body))).toEqual({
+    const req = requestTo(fetchFn, 'POST /api/v1/vendor/orders/vo_1/fulfilment')
+    expect(JSON.parse(req.body)).toEqual({
       status: 'shipped',
       tracking: { carrier: 'UPS', number: '1Z999', url: 'https://ups.test/1Z999' },
     })
-    expect(headersOf(init).get('X-CSRF-Token')).toBe('csrf-abc')
-    expect(headersOf(init).get('Content-Type')).toBe('application/json')
-    expect(init?.credentials).toBe('same-origin')
+    expect(req.headers.get('X-CSRF-Token')).toBe('csrf-abc')
+    expect(req.headers.get('Content-Type')).toBe('application/json')
+    expect(req.credentials).toBe('same-origin')
     expect(screen.getByRole('link', { name: 'Track the parcel' })).toHaveAttribute('href', 'https://ups.test/1Z999')
   })
 
@@ -140,8 +140,7 @@ describe('Orders', () => {
       fireEvent.click(await screen.findByRole('button', { name: "Today's manifests" }))
 
       expect(await screen.findByText('No open orders today.')).toBeInTheDocument()
-      const init = callTo(fetchFn, 'POST /api/v1/vendor/manifests/batch')
-      expect(JSON.parse(String(init?.body))).toEqual({ date: '2025-03-05' })
+      expect(JSON.parse(requestTo(fetchFn, 'POST /api/v1/vendor/manifests/batch').body)).toEqual({ date: '2025-03-05' })
     } finally {
       vi.useRealTimers()
     }

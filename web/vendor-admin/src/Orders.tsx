@@ -1,13 +1,14 @@
 // The vendor's orders: a status filter, a page at a time ("Load more"), and
 // the day's packing manifests in one PDF.
-import { ApiError, errorMessage } from '@trove/shared'
+import { ApiError, errorMessage, type VendorOrder, type VendorOrderStatus } from '@trove/shared'
 import { useEffect, useState } from 'react'
-import { createManifestBatch, listVendorOrders, type VendorOrder } from './api.ts'
+import { createManifestBatch, listVendorOrders } from './api.ts'
 import { browser } from './browser.ts'
 import { Link } from './router.tsx'
 import { ErrorAlert, formatDate, Loading, Notice, StatusBadge, todayUTC } from './ui.tsx'
 
-export const ORDER_STATUSES = ['accepted', 'packed', 'shipped', 'delivered', 'cancelled'] as const
+/** The statuses a paid vendor order can have: the list's filter. */
+export const ORDER_STATUSES = ['accepted', 'packed', 'shipped', 'delivered', 'cancelled'] as const satisfies readonly VendorOrderStatus[]
 
 interface Listing {
   readonly items: readonly VendorOrder[]
@@ -25,7 +26,7 @@ export function Orders() {
     setListing(null)
     setError('')
     listVendorOrders({ status }).then(
-      (page) => live && setListing({ items: page.items ?? [], next: page.next_cursor || null }),
+      (page) => live && setListing({ items: page.items, next: page.next_cursor || null }),
       (err: unknown) => live && setError(errorMessage(err)),
     )
     return () => {
@@ -39,7 +40,7 @@ export function Orders() {
     setError('')
     try {
       const page = await listVendorOrders({ status, cursor: listing.next })
-      setListing({ items: [...listing.items, ...(page.items ?? [])], next: page.next_cursor || null })
+      setListing({ items: [...listing.items, ...page.items], next: page.next_cursor || null })
     } catch (err) {
       setError(errorMessage(err))
     } finally {

@@ -1,14 +1,8 @@
 // Operators: each payout's five figures (ledger, payout, Stripe, Xero bill,
 // Xero paid) and its verdict, a re-check, and the report as CSV.
-import { errorMessage } from '@trove/shared'
+import { errorMessage, type ReconciliationReport, type ReconciliationRow } from '@trove/shared'
 import { useState } from 'react'
-import {
-  checkReconciliation,
-  getReconciliation,
-  RECONCILIATION_CSV_URL,
-  type ReconciliationReport,
-  type ReconciliationRow,
-} from './api.ts'
+import { checkReconciliation, getReconciliation, RECONCILIATION_CSV_URL } from './api.ts'
 import { ErrorAlert, formatDateTime, Loaded, minor, Notice, StatusBadge, useLoad } from './ui.tsx'
 
 export function Reconciliation() {
@@ -61,7 +55,7 @@ function CheckButton({ onChecked }: { onChecked: (report?: ReconciliationReport)
 }
 
 function ReportView({ report }: { report: ReconciliationReport }) {
-  const rows = report.rows ?? []
+  const rows = report.rows
   return (
     <>
       <dl className="summary" aria-label="Reconciliation summary">

@@ -1,6 +1,6 @@
-import { errorMessage } from '@trove/shared'
+import { errorMessage, type User } from '@trove/shared'
 import { useState, type FormEvent } from 'react'
-import { login, type User } from './api.ts'
+import { login } from './api.ts'
 import { ErrorAlert } from './ui.tsx'
 
 /** The sign-in form; `onSignedIn` gets the user the API answered. */

@@ -1,8 +1,8 @@
 // Operators: the platform's Xero connection: its state, connecting (Xero's
 // consent page), and choosing the organisation when several were granted.
-import { errorMessage } from '@trove/shared'
+import { errorMessage, type XeroConnection } from '@trove/shared'
 import { useState, type FormEvent } from 'react'
-import { chooseXeroTenant, connectXero, getXero, type XeroConnection } from './api.ts'
+import { chooseXeroTenant, connectXero, getXero } from './api.ts'
 import { browser } from './browser.ts'
 import { useSearchParam } from './router.tsx'
 import { ErrorAlert, formatDateTime, Loaded, Notice, StatusBadge, useLoad } from './ui.tsx'
@@ -72,7 +72,7 @@ function ConnectButton({ again }: { again: boolean }) {
 }
 
 function TenantForm({ conn, onChosen }: { conn: XeroConnection; onChosen: (c: XeroConnection) => void }) {
-  const tenants = conn.tenants ?? []
+  const tenants = conn.tenants
   const [tenant, setTenant] = useState(tenants[0]?.id ?? '')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState('')

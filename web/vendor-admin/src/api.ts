@@ -1,5 +1,6 @@
-// Typed client for the vendor admin's part of the REST API (api/openapi.yaml):
-// /api/v1/auth/*, /api/v1/vendor/* and /api/v1/admin/*. Browsers sign in in
+// The vendor admin's calls of the REST API (api/openapi.yaml), through the
+// typed client of @trove/shared: /api/v1/auth/*, /api/v1/vendor/* and
+// /api/v1/admin/*. Browsers sign in in
 // cookie mode: the session lives in HttpOnly cookies sent with every request
 // (credentials 'same-origin'), and every state-changing request sends the
 // session's CSRF token in X-CSRF-Token: the csrf_token the sign-in answered,
@@ -10,9 +11,30 @@
 // at call time so tests can stub it) and rejects with an ApiError (the
 // problem's detail and field errors) when the API says no.
 
-import { ApiError, problemFromResponse, readJsonBody, type FetchFn, type Money } from '@trove/shared'
-
-export type { Money }
+import {
+  ApiError,
+  createApiClient,
+  dataOf,
+  type ApiFetch,
+  type Balance,
+  type FulfilmentUpdate,
+  type Link,
+  type ManifestBatch,
+  type Middleware,
+  type operations,
+  type OrderEarnings,
+  type Payout,
+  type PayoutAccountStatus,
+  type PayoutCycle,
+  type PayoutRetry,
+  type ReconciliationCheck,
+  type ReconciliationReport,
+  type Session,
+  type User,
+  type VendorOrder,
+  type VendorOrderPage,
+  type XeroConnection,
+} from '@trove/shared'
 
 const API = '/api/v1'
 /**
@@ -23,247 +45,10 @@ const API = '/api/v1'
 const CSRF_COOKIES = ['__Host-trove_csrf', 'trove_csrf']
 const CSRF_HEADER = 'X-CSRF-Token'
 
-// ---------------------------------------------------------------- auth types
-
-export type Role = 'platform_admin' | 'vendor_owner' | 'vendor_staff' | 'buyer'
-
-export interface User {
-  readonly id: string
-  readonly email: string
-  readonly name: string
-  readonly role: Role
-  /** Present only for vendor_owner and vendor_staff. */
-  readonly vendor_id?: string
-}
-
-export interface Session {
-  readonly expires_at: string
-  readonly csrf_token?: string
-  readonly user?: User
-}
-
-// -------------------------------------------------------------- order types
-
-export type VendorOrderStatus = 'pending' | 'accepted' | 'packed' | 'shipped' | 'delivered' | 'cancelled'
-
-export interface Recipient {
-  readonly name: string
-  readonly address_lines: readonly string[]
-  readonly city: string
-  readonly region: string
-  readonly postal_code: string
-  readonly country: string
-  readonly delivery_date?: string
-}
-
-export interface VendorOrderLine {
-  readonly id: string
-  readonly variant_id: string
-  readonly sku: string
-  readonly title: string
-  readonly variant_title: string
-  readonly quantity: number
-  readonly refunded_quantity: number
-  readonly unit_price: Money
-  readonly amount: Money
-}
-
-export interface Tracking {
-  readonly carrier: string
-  readonly number: string
-  readonly url: string
-}
-
-export interface VendorOrder {
-  readonly id: string
-  readonly order_id: string
-  readonly vendor_id: string
-  readonly vendor_name: string
-  readonly status: VendorOrderStatus
-  readonly subtotal: Money
-  readonly refunded: Money
-  readonly commission_bps: number
-  readonly recipient: Recipient
-  readonly gift_message: string
-  readonly delivery_date: string | null
-  readonly lines: readonly VendorOrderLine[]
-  readonly tracking: Tracking
-  readonly shopify_order: { readonly id: string; readonly name: string } | null
-  readonly placed_at: string
-  readonly accepted_at: string | null
-  readonly handed_off_at: string | null
-  readonly packed_at: string | null
-  readonly shipped_at: string | null
-  readonly delivered_at: string | null
-  readonly cancelled_at: string | null
-  readonly updated_at: string
-}
-
-export interface VendorOrderPage {
-  readonly items: readonly VendorOrder[]
-  readonly next_cursor: string | null
-}
-
-export interface VendorOrderQuery {
-  /** Comma-separated statuses; empty for all. */
-  readonly status?: string
-  readonly cursor?: string
-  readonly limit?: number
-}
-
-export interface FulfilmentUpdate {
-  readonly status: Exclude<VendorOrderStatus, 'pending'>
-  readonly tracking?: Partial<Tracking>
-}
-
-/** A short-lived download link. */
-export interface Link {
-  readonly url: string
-  readonly expires_at: string
-}
-
-export interface ManifestBatch extends Link {
-  readonly orders: number
-  readonly date: string
-}
-
-// ------------------------------------------------------------ finance types
-
-export interface Balance {
-  readonly currency: string
-  readonly open: Money
-  readonly due: Money
-  readonly on_hold: Money
-  readonly paid_out: Money
-  readonly next_date: string
-  readonly estimate: Money
-}
-
-export type PayoutStatus = 'pending' | 'transferred' | 'failed'
-
-export interface Payout {
-  readonly id: string
-  readonly cycle_id: string
-  readonly vendor_id: string
-  readonly amount: Money
-  readonly reversed: Money
-  readonly status: PayoutStatus
-  readonly stripe_account_id: string
-  readonly transfer_group: string
-  readonly source_transaction: string | null
-  readonly stripe_transfer_id: string | null
-  readonly failure_reason: string
-  readonly transferred_at: string | null
-  readonly xero_bill_number: string
-  readonly xero_bill_status: string
-  readonly created_at: string
-}
-
-export interface OrderEarnings {
-  readonly vendor_order_id: string
-  readonly order_id: string
-  readonly sale: Money
-  readonly commission: Money
-  readonly refunds: Money
-  readonly net: Money
-  readonly first_posted_at: string
-  readonly payout_ids: readonly string[]
-}
-
-export interface PayoutAccount {
-  readonly vendor_id: string
-  readonly stripe_account_id: string
-  readonly details_submitted: boolean
-  readonly payouts_enabled: boolean
-  readonly transfers_active: boolean
-  readonly updated_at: string
-}
-
-export interface PayoutAccountStatus {
-  readonly ready: boolean
-  readonly account: PayoutAccount | null
-}
-
-// ----------------------------------------------------------- operator types
-
-export interface PayoutCycleSkip {
-  readonly vendor_id: string
-  readonly balance: Money
-  readonly reason: string
-}
-
-export interface PayoutCycle {
-  readonly id: string
-  readonly trigger: 'schedule' | 'manual'
-  readonly occurrence: string | null
-  readonly cutoff: string
-  readonly started_by: string
-  readonly payouts: number
-  readonly skipped: number
-  readonly started_at: string
-  readonly finished_at: string | null
-  readonly skips: readonly PayoutCycleSkip[] | null
-}
-
-export interface PayoutRetry {
-  readonly payout_id: string
-  readonly started: 'transfer' | 'bookkeeping'
-}
-
-export type ReconciliationStatus = 'reconciled' | 'mismatch' | 'incomplete' | 'unchecked'
-
-export interface Reconciliation {
-  readonly payout_id: string
-  readonly cycle_id: string
-  readonly vendor_id: string
-  readonly currency: string
-  /** Minor units of `currency`, like every figure here. */
-  readonly ledger_total: number
-  readonly payout_net: number
-  readonly stripe_net: number | null
-  readonly xero_bill_net: number | null
-  readonly xero_paid_net: number | null
-  readonly status: ReconciliationStatus
-  readonly problems: string
-  readonly checked_at: string
-}
-
-export interface ReconciliationRow extends Reconciliation {
-  readonly amount: Money
-  readonly stripe_transfer_id: string | null
-  readonly xero_bill_number: string
-}
-
-export interface ReconciliationReport {
-  readonly payouts: number
-  readonly reconciled: number
-  readonly mismatched: number
-  readonly incomplete: number
-  readonly unchecked: number
-  readonly rows: readonly ReconciliationRow[] | null
-}
-
-export interface ReconciliationCheck {
-  readonly checked: number
-  readonly reconciliations?: readonly Reconciliation[]
-  readonly report?: ReconciliationReport
-}
-
-export type XeroStatus = 'none' | 'connected' | 'choose_tenant' | 'broken'
-
-export interface XeroConnection {
-  readonly status: XeroStatus
-  readonly tenant_id: string
-  readonly tenant_name: string
-  readonly tenants: readonly { readonly id: string; readonly name: string }[] | null
-  readonly last_error: string
-  readonly connected_at: string | null
-  readonly refreshed_at: string | null
-}
+/** The vendor orders' filters (status: comma-separated, empty for all) and page, as the API takes them. */
+export type VendorOrderQuery = NonNullable<operations['listVendorOrders']['parameters']['query']>
 
 // ------------------------------------------------------------------ plumbing
-
-const defaultFetch: FetchFn = (input, init) => fetch(input, init)
 
 /** The CSRF token the sign-in (or the last refresh) answered, for when the cookie cannot be read. */
 let csrfFromBody = ''
@@ -292,6 +77,19 @@ function rememberSession(s: Session): void {
   if (s.csrf_token) csrfFromBody = s.csrf_token
 }
 
+/** Every state-changing request carries the session's CSRF token. */
+const csrf: Middleware = {
+  onRequest({ request }) {
+    if (request.method === 'GET') return undefined
+    const token = csrfToken()
+    if (token) request.headers.set(CSRF_HEADER, token)
+    return undefined
+  },
+}
+
+/** The API in cookie mode: the session's cookies go with every request. */
+const api = createApiClient({ credentials: 'same-origin', middleware: [csrf] })
+
 type SessionEndedListener = () => void
 const sessionEndedListeners = new Set<SessionEndedListener>()
 
@@ -301,45 +99,31 @@ export function onSessionEnded(fn: SessionEndedListener): () => void {
   return () => sessionEndedListeners.delete(fn)
 }
 
-interface RequestInit2 {
-  readonly method?: 'GET' | 'POST'
-  readonly json?: unknown
-}
-
-function send(path: string, init: RequestInit2, fetchFn: FetchFn): Promise<Response> {
-  const method = init.method ?? 'GET'
-  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
-  if (init.json !== undefined) headers['Content-Type'] = 'application/json'
-  if (method !== 'GET') {
-    const token = csrfToken()
-    if (token) headers[CSRF_HEADER] = token
-  }
-  return fetchFn(path, {
-    method,
-    headers,
-    credentials: 'same-origin',
-    body: init.json !== undefined ? JSON.stringify(init.json) : undefined,
-  })
-}
-
-async function bodyOf<T>(res: Response, path: string): Promise<T> {
-  if (!res.ok) throw await problemFromResponse(res)
-  if (res.status === 204) return undefined as T
-  const body = await readJsonBody(res)
-  if (body === undefined) throw new ApiError({ status: res.status, detail: `unexpected response from ${path}` })
-  return body as T
+function isUnauthorized(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 401
 }
 
 /**
- * A request to a guarded endpoint. A 401 (the 15-minute access token ran
- * out) is answered by one refresh and a retry; when that fails too, the
+ * A call to a guarded endpoint. A 401 (the 15-minute access token ran out)
+ * is answered by one refresh and the call again; when that fails too, the
  * session-ended listeners hear of it.
  */
-async function request<T>(path: string, init: RequestInit2 = {}, fetchFn: FetchFn = defaultFetch): Promise<T> {
-  let res = await send(path, init, fetchFn)
-  if (res.status === 401 && (await tryRefresh(fetchFn))) res = await send(path, init, fetchFn)
-  if (res.status === 401) sessionEndedListeners.forEach((fn) => fn())
-  return bodyOf<T>(res, path)
+async function guarded<T>(call: () => Promise<T>, fetchFn?: ApiFetch): Promise<T> {
+  try {
+    return await call()
+  } catch (err) {
+    if (!isUnauthorized(err)) throw err
+    if (!(await tryRefresh(fetchFn))) {
+      sessionEndedListeners.forEach((fn) => fn())
+      throw err
+    }
+  }
+  try {
+    return await call()
+  } catch (err) {
+    if (isUnauthorized(err)) sessionEndedListeners.forEach((fn) => fn())
+    throw err
+  }
 }
 
 /**
@@ -349,7 +133,7 @@ async function request<T>(path: string, init: RequestInit2 = {}, fetchFn: FetchF
  */
 let refreshing: Promise<boolean> | null = null
 
-function tryRefresh(fetchFn: FetchFn): Promise<boolean> {
+function tryRefresh(fetchFn?: ApiFetch): Promise<boolean> {
   if (!csrfToken()) return Promise.resolve(false)
   refreshing ??= refresh(fetchFn).then(
     () => true,
@@ -362,30 +146,16 @@ function tryRefresh(fetchFn: FetchFn): Promise<boolean> {
   return shared
 }
 
-function seg(s: string): string {
-  return encodeURIComponent(s)
-}
-
-function query(params: Record<string, string | number | undefined>): string {
-  const qs = new URLSearchParams()
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') qs.set(k, String(v))
-  const s = qs.toString()
-  return s ? `?${s}` : ''
-}
-
 // ---------------------------------------------------------------------- auth
 
-export async function login(email: string, password: string, fetchFn: FetchFn = defaultFetch): Promise<User> {
-  const path = `${API}/auth/login`
-  const s = await bodyOf<Session>(await send(path, { method: 'POST', json: { email, password } }, fetchFn), path)
+export async function login(email: string, password: string, fetchFn?: ApiFetch): Promise<User> {
+  const s = await dataOf(api.POST('/api/v1/auth/login', { body: { email, password }, fetch: fetchFn }))
   rememberSession(s)
-  if (!s.user) throw new ApiError({ status: 200, detail: 'the sign-in answered no user' })
   return s.user
 }
 
-export async function refresh(fetchFn: FetchFn = defaultFetch): Promise<Session> {
-  const path = `${API}/auth/refresh`
-  const s = await bodyOf<Session>(await send(path, { method: 'POST' }, fetchFn), path)
+export async function refresh(fetchFn?: ApiFetch): Promise<Session> {
+  const s = await dataOf(api.POST('/api/v1/auth/refresh', { fetch: fetchFn }))
   rememberSession(s)
   return s
 }
@@ -394,20 +164,28 @@ export async function refresh(fetchFn: FetchFn = defaultFetch): Promise<Session>
  * Who is signed in, or null when nobody is (401). An expired access token is
  * renewed once with the refresh cookie first.
  */
-export async function getMe(fetchFn: FetchFn = defaultFetch): Promise<User | null> {
-  const path = `${API}/auth/me`
-  let res = await send(path, {}, fetchFn)
-  if (res.status === 401 && (await tryRefresh(fetchFn))) res = await send(path, {}, fetchFn)
-  if (res.status === 401) return null
-  return bodyOf<User>(res, path)
+export async function getMe(fetchFn?: ApiFetch): Promise<User | null> {
+  const me = () => dataOf(api.GET('/api/v1/auth/me', { fetch: fetchFn }))
+  try {
+    return await me()
+  } catch (err) {
+    if (!isUnauthorized(err)) throw err
+  }
+  if (!(await tryRefresh(fetchFn))) return null
+  try {
+    return await me()
+  } catch (err) {
+    if (isUnauthorized(err)) return null
+    throw err
+  }
 }
 
-export async function logout(fetchFn: FetchFn = defaultFetch): Promise<void> {
-  const path = `${API}/auth/logout`
+export async function logout(fetchFn?: ApiFetch): Promise<void> {
   try {
-    const res = await send(path, { method: 'POST' }, fetchFn)
+    await api.POST('/api/v1/auth/logout', { fetch: fetchFn })
+  } catch (err) {
     // 401: the session had already ended, which is what was asked.
-    if (res.status !== 401) await bodyOf<void>(res, path)
+    if (!isUnauthorized(err)) throw err
   } finally {
     csrfFromBody = ''
   }
@@ -415,101 +193,108 @@ export async function logout(fetchFn: FetchFn = defaultFetch): Promise<void> {
 
 // -------------------------------------------------------------------- orders
 
-const VENDOR = `${API}/vendor`
-
-export function listVendorOrders(q: VendorOrderQuery = {}, fetchFn?: FetchFn): Promise<VendorOrderPage> {
-  return request(`${VENDOR}/orders${query({ status: q.status, cursor: q.cursor, limit: q.limit })}`, {}, fetchFn)
+export function listVendorOrders(q: VendorOrderQuery = {}, fetchFn?: ApiFetch): Promise<VendorOrderPage> {
+  // An empty filter is no filter: it is left out of the query string.
+  const query = { status: q.status || undefined, cursor: q.cursor || undefined, limit: q.limit }
+  return guarded(() => dataOf(api.GET('/api/v1/vendor/orders', { params: { query }, fetch: fetchFn })), fetchFn)
 }
 
-export function getVendorOrder(id: string, fetchFn?: FetchFn): Promise<VendorOrder> {
-  return request(`${VENDOR}/orders/${seg(id)}`, {}, fetchFn)
+export function getVendorOrder(id: string, fetchFn?: ApiFetch): Promise<VendorOrder> {
+  const params = { path: { vendorOrderID: id } }
+  return guarded(() => dataOf(api.GET('/api/v1/vendor/orders/{vendorOrderID}', { params, fetch: fetchFn })), fetchFn)
 }
 
-export function updateFulfilment(id: string, update: FulfilmentUpdate, fetchFn?: FetchFn): Promise<VendorOrder> {
-  return request(`${VENDOR}/orders/${seg(id)}/fulfilment`, { method: 'POST', json: update }, fetchFn)
+export function updateFulfilment(id: string, update: FulfilmentUpdate, fetchFn?: ApiFetch): Promise<VendorOrder> {
+  const params = { path: { vendorOrderID: id } }
+  return guarded(
+    () => dataOf(api.POST('/api/v1/vendor/orders/{vendorOrderID}/fulfilment', { params, body: update, fetch: fetchFn })),
+    fetchFn,
+  )
 }
 
-export function getManifest(id: string, fetchFn?: FetchFn): Promise<Link> {
-  return request(`${VENDOR}/orders/${seg(id)}/manifest`, {}, fetchFn)
+export function getManifest(id: string, fetchFn?: ApiFetch): Promise<Link> {
+  const params = { path: { vendorOrderID: id } }
+  return guarded(() => dataOf(api.GET('/api/v1/vendor/orders/{vendorOrderID}/manifest', { params, fetch: fetchFn })), fetchFn)
 }
 
 /** The manifests of the day's open orders (date: YYYY-MM-DD, UTC). 404 when there is none. */
-export function createManifestBatch(date: string, fetchFn?: FetchFn): Promise<ManifestBatch> {
-  return request(`${VENDOR}/manifests/batch`, { method: 'POST', json: { date } }, fetchFn)
+export function createManifestBatch(date: string, fetchFn?: ApiFetch): Promise<ManifestBatch> {
+  return guarded(() => dataOf(api.POST('/api/v1/vendor/manifests/batch', { body: { date }, fetch: fetchFn })), fetchFn)
 }
 
 // ------------------------------------------------------------------- finance
 
-const FINANCE = `${VENDOR}/finance`
-
 /** Where the ledger downloads as CSV (a plain link: the cookies go along). */
-export const LEDGER_CSV_URL = `${FINANCE}/entries?format=csv`
+export const LEDGER_CSV_URL = `${API}/vendor/finance/entries?format=csv`
 
-export async function getBalances(fetchFn?: FetchFn): Promise<Balance[]> {
-  const body = await request<{ balances: Balance[] | null }>(`${FINANCE}/balance`, {}, fetchFn)
-  return body.balances ?? []
+export async function getBalances(fetchFn?: ApiFetch): Promise<readonly Balance[]> {
+  const body = await guarded(() => dataOf(api.GET('/api/v1/vendor/finance/balance', { fetch: fetchFn })), fetchFn)
+  return body.balances
 }
 
-export async function listVendorPayouts(fetchFn?: FetchFn): Promise<Payout[]> {
-  const body = await request<{ payouts: Payout[] | null }>(`${FINANCE}/payouts`, {}, fetchFn)
-  return body.payouts ?? []
+export async function listVendorPayouts(fetchFn?: ApiFetch): Promise<readonly Payout[]> {
+  const body = await guarded(() => dataOf(api.GET('/api/v1/vendor/finance/payouts', { fetch: fetchFn })), fetchFn)
+  return body.payouts
 }
 
-export async function listOrderEarnings(fetchFn?: FetchFn): Promise<OrderEarnings[]> {
-  const body = await request<{ orders: OrderEarnings[] | null }>(`${FINANCE}/orders`, {}, fetchFn)
-  return body.orders ?? []
+export async function listOrderEarnings(fetchFn?: ApiFetch): Promise<readonly OrderEarnings[]> {
+  const body = await guarded(() => dataOf(api.GET('/api/v1/vendor/finance/orders', { fetch: fetchFn })), fetchFn)
+  return body.orders
 }
 
-export function getPayoutAccount(fetchFn?: FetchFn): Promise<PayoutAccountStatus> {
-  return request(`${FINANCE}/account`, {}, fetchFn)
+export function getPayoutAccount(fetchFn?: ApiFetch): Promise<PayoutAccountStatus> {
+  return guarded(() => dataOf(api.GET('/api/v1/vendor/finance/account', { fetch: fetchFn })), fetchFn)
 }
 
-export function startPayoutOnboarding(fetchFn?: FetchFn): Promise<Link> {
-  return request(`${FINANCE}/account/onboarding`, { method: 'POST' }, fetchFn)
+export function startPayoutOnboarding(fetchFn?: ApiFetch): Promise<Link> {
+  return guarded(() => dataOf(api.POST('/api/v1/vendor/finance/account/onboarding', { fetch: fetchFn })), fetchFn)
 }
 
 // ------------------------------------------------------------------ operator
 
-const ADMIN = `${API}/admin`
-
 /** Where the reconciliation report downloads as CSV. */
-export const RECONCILIATION_CSV_URL = `${ADMIN}/reconciliation?format=csv`
+export const RECONCILIATION_CSV_URL = `${API}/admin/reconciliation?format=csv`
 
-export async function listPayoutCycles(fetchFn?: FetchFn): Promise<PayoutCycle[]> {
-  const body = await request<{ cycles: PayoutCycle[] | null }>(`${ADMIN}/payouts/cycles`, {}, fetchFn)
-  return body.cycles ?? []
+export async function listPayoutCycles(fetchFn?: ApiFetch): Promise<readonly PayoutCycle[]> {
+  const body = await guarded(() => dataOf(api.GET('/api/v1/admin/payouts/cycles', { fetch: fetchFn })), fetchFn)
+  return body.cycles
 }
 
-export function runPayoutCycle(fetchFn?: FetchFn): Promise<PayoutCycle> {
-  return request(`${ADMIN}/payouts/cycles`, { method: 'POST' }, fetchFn)
+export function runPayoutCycle(fetchFn?: ApiFetch): Promise<PayoutCycle> {
+  return guarded(() => dataOf(api.POST('/api/v1/admin/payouts/cycles', { fetch: fetchFn })), fetchFn)
 }
 
-export async function listPayouts(fetchFn?: FetchFn): Promise<Payout[]> {
-  const body = await request<{ payouts: Payout[] | null }>(`${ADMIN}/payouts`, {}, fetchFn)
-  return body.payouts ?? []
+export async function listPayouts(fetchFn?: ApiFetch): Promise<readonly Payout[]> {
+  const body = await guarded(() => dataOf(api.GET('/api/v1/admin/payouts', { fetch: fetchFn })), fetchFn)
+  return body.payouts
 }
 
-export function retryPayout(id: string, fetchFn?: FetchFn): Promise<PayoutRetry> {
-  return request(`${ADMIN}/payouts/${seg(id)}/retry`, { method: 'POST' }, fetchFn)
+export function retryPayout(id: string, fetchFn?: ApiFetch): Promise<PayoutRetry> {
+  const params = { path: { payoutID: id } }
+  return guarded(() => dataOf(api.POST('/api/v1/admin/payouts/{payoutID}/retry', { params, fetch: fetchFn })), fetchFn)
 }
 
-export function getReconciliation(fetchFn?: FetchFn): Promise<ReconciliationReport> {
-  return request(`${ADMIN}/reconciliation`, {}, fetchFn)
+export function getReconciliation(fetchFn?: ApiFetch): Promise<ReconciliationReport> {
+  return guarded(() => dataOf(api.GET('/api/v1/admin/reconciliation', { fetch: fetchFn })), fetchFn)
 }
 
 /** Re-checks every payout not reconciled yet. */
-export function checkReconciliation(fetchFn?: FetchFn): Promise<ReconciliationCheck> {
-  return request(`${ADMIN}/reconciliation/check`, { method: 'POST', json: {} }, fetchFn)
+export function checkReconciliation(fetchFn?: ApiFetch): Promise<ReconciliationCheck> {
+  return guarded(() => dataOf(api.POST('/api/v1/admin/reconciliation/check', { body: {}, fetch: fetchFn })), fetchFn)
 }
 
-export function getXero(fetchFn?: FetchFn): Promise<XeroConnection> {
-  return request(`${ADMIN}/xero`, {}, fetchFn)
+export function getXero(fetchFn?: ApiFetch): Promise<XeroConnection> {
+  return guarded(() => dataOf(api.GET('/api/v1/admin/xero', { fetch: fetchFn })), fetchFn)
 }
 
-export function connectXero(fetchFn?: FetchFn): Promise<{ authorize_url: string }> {
-  return request(`${ADMIN}/xero/connect`, { method: 'POST' }, fetchFn)
+/** Where to send the operator: Xero's consent page (authorize_url). */
+export function connectXero(fetchFn?: ApiFetch) {
+  return guarded(() => dataOf(api.POST('/api/v1/admin/xero/connect', { fetch: fetchFn })), fetchFn)
 }
 
-export function chooseXeroTenant(tenantId: string, fetchFn?: FetchFn): Promise<XeroConnection> {
-  return request(`${ADMIN}/xero/tenant`, { method: 'POST', json: { tenant_id: tenantId } }, fetchFn)
+export function chooseXeroTenant(tenantId: string, fetchFn?: ApiFetch): Promise<XeroConnection> {
+  return guarded(
+    () => dataOf(api.POST('/api/v1/admin/xero/tenant', { body: { tenant_id: tenantId }, fetch: fetchFn })),
+    fetchFn,
+  )
 }

@@ -1,8 +1,18 @@
-// Objects shaped as the API answers them (api/openapi.yaml), for tests.
-import { vi } from 'vitest'
-import type { Cart, CartLine, Order, StoreProduct } from '../api.ts'
+// Objects shaped as the API answers them, for tests: typed with the types
+// generated from api/openapi.yaml, so a fixture that leaves out a field the
+// API always sends does not compile.
+import type { Cart, CartLine, Money, Order, Recipient, StoreProduct } from '@trove/shared'
 
-export const usd = (amount: number) => ({ amount, currency: 'USD' })
+export const usd = (amount: number): Money => ({ amount, currency: 'USD' })
+
+const recipient: Recipient = {
+  name: 'Ada Lovelace',
+  address_lines: ['1 Main St'],
+  city: 'Springfield',
+  region: 'IL',
+  postal_code: '62701',
+  country: 'US',
+}
 
 export function product(id: string, title: string, price: number, extra: Partial<StoreProduct> = {}): StoreProduct {
   return {
@@ -40,6 +50,7 @@ export function line(extra: Partial<CartLine> = {}): CartLine {
     gift_message: '',
     recipient: null,
     problems: [],
+    parts: [],
     ...extra,
   }
 }
@@ -51,20 +62,15 @@ export function cart(extra: Partial<Cart> = {}): Cart {
     currency: 'USD',
     email: 'buyer@example.com',
     gift_message: '',
-    recipient: {
-      name: 'Ada Lovelace',
-      address_lines: ['1 Main St'],
-      city: 'Springfield',
-      region: 'IL',
-      postal_code: '62701',
-      country: 'US',
-    },
+    recipient,
     lines: [line()],
     item_count: 2,
     subtotal: usd(2500),
     problems: [],
     ready_for_checkout: true,
     order_id: null,
+    created_at: '2026-11-24T14:50:00Z',
+    updated_at: '2026-11-24T14:55:00Z',
     ...extra,
   }
 }
@@ -73,35 +79,46 @@ export function order(extra: Partial<Order> = {}): Order {
   return {
     id: 'ord_1',
     status: 'pending_payment',
+    fulfilment_status: 'unfulfilled',
     currency: 'USD',
     subtotal: usd(2500),
     total: usd(2500),
     email: 'buyer@example.com',
+    gift_message: '',
+    recipient,
     item_count: 2,
     reserved_until: null,
     placed_at: '2026-11-24T15:00:00Z',
     paid_at: null,
     lines: [
-      { line_no: 1, title: 'Beeswax candle', variant_title: 'Large', quantity: 2, unit_price: usd(1250), amount: usd(2500) },
+      {
+        line_no: 1,
+        vendor_order_id: 'vo_1',
+        product_id: 'prd_1',
+        variant_id: 'var_1',
+        bundle_id: null,
+        title: 'Beeswax candle',
+        variant_title: 'Large',
+        sku: 'CANDLE-L',
+        quantity: 2,
+        unit_price: usd(1250),
+        amount: usd(2500),
+      },
+    ],
+    vendor_orders: [
+      {
+        id: 'vo_1',
+        vendor: { slug: 'acme', name: 'Acme Goods' },
+        status: 'pending',
+        subtotal: usd(2500),
+        recipient,
+        gift_message: '',
+        delivery_date: null,
+        tracking: null,
+        shipped_at: null,
+        delivered_at: null,
+      },
     ],
     ...extra,
   }
-}
-
-/** The headers a fetch call was made with, as a Headers object. */
-export function headersOf(init: RequestInit | undefined): Headers {
-  return new Headers(init?.headers)
-}
-
-/**
- * A fetch stand-in answering by "METHOD path" (the path with its query
- * string). An unexpected request fails loudly.
- */
-export function routeFetch(routes: Record<string, (init?: RequestInit) => Response | Promise<Response>>) {
-  return vi.fn(async (input: string, init?: RequestInit): Promise<Response> => {
-    const key = `${init?.method ?? 'GET'} ${input}`
-    const route = routes[key]
-    if (!route) throw new Error(`unexpected fetch of ${key}`)
-    return route(init)
-  })
 }

@@ -1,19 +1,27 @@
-// Objects shaped as the API answers them (api/openapi.yaml), and a fetch
-// stand-in answering by "METHOD path", for tests.
-import { json } from '@trove/shared/test/fetch'
+// Objects shaped as the API answers them, typed with the types generated
+// from api/openapi.yaml (a fixture missing a field the API always sends does
+// not compile), and the app rendered against a fetch stand-in, for tests.
+import type {
+  Balance,
+  Money,
+  Payout,
+  PayoutCycle,
+  ReconciliationReport,
+  User,
+  VendorOrder,
+  XeroConnection,
+} from '@trove/shared'
+import { json, routeFetch as sharedRouteFetch, type RecordingFetch, type Route } from '@trove/shared/test/fetch'
 import { render } from '@testing-library/react'
 import { createElement } from 'react'
 import { vi } from 'vitest'
-import type { Balance, Payout, PayoutCycle, ReconciliationReport, User, VendorOrder, XeroConnection } from '../api.ts'
 import { App } from '../App.tsx'
 
-export const usd = (amount: number) => ({ amount, currency: 'USD' })
+export const usd = (amount: number): Money => ({ amount, currency: 'USD' })
 
 export const owner: User = { id: 'usr_o', email: 'olive@acme.test', name: 'Olive', role: 'vendor_owner', vendor_id: 'ven_1' }
 export const staff: User = { id: 'usr_s', email: 'sam@acme.test', name: 'Sam', role: 'vendor_staff', vendor_id: 'ven_1' }
 export const operator: User = { id: 'usr_a', email: 'ada@trove.test', name: 'Ada', role: 'platform_admin' }
-
-type Route = (init?: RequestInit) => Response | Promise<Response>
 
 export const health: Record<string, Route> = {
   'GET /healthz': () => json(200, { status: 'ok' }),
@@ -24,25 +32,8 @@ export const health: Record<string, Route> = {
  * A fetch stand-in answering by "METHOD path" (the path with its query
  * string), with the health probes answered. An unexpected request fails loudly.
  */
-export function routeFetch(routes: Record<string, Route>) {
-  const all = { ...health, ...routes }
-  return vi.fn(async (input: string, init?: RequestInit): Promise<Response> => {
-    const key = `${init?.method ?? 'GET'} ${input}`
-    const route = all[key]
-    if (!route) throw new Error(`unexpected fetch of ${key}`)
-    return route(init)
-  })
-}
-
-export function headersOf(init: RequestInit | undefined): Headers {
-  return new Headers(init?.headers)
-}
-
-/** The init of the one call to `key` ("POST /api/…"). */
-export function callTo(fetchFn: ReturnType<typeof routeFetch>, key: string): RequestInit | undefined {
-  const calls = fetchFn.mock.calls.filter(([input, init]) => `${init?.method ?? 'GET'} ${input}` === key)
-  if (calls.length !== 1) throw new Error(`${calls.length} calls to ${key}`)
-  return calls[0][1]
+export function routeFetch(routes: Record<string, Route>): RecordingFetch {
+  return sharedRouteFetch({ ...health, ...routes })
 }
 
 /** Renders the app at `pathname` for a signed-in `user`, with `routes` answered. */
