@@ -12,7 +12,7 @@ import (
 	"github.com/trove-platform/trove/internal/payments"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/queue"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 	"github.com/trove-platform/trove/internal/stripe"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
@@ -25,7 +25,7 @@ type paymentParts struct {
 	refunds  *payments.Refunds
 	subs     *payments.SubscriptionService
 	verifier *payments.Verifier
-	sandbox  *sandbox.Stripe // the local stand-in, with --sandbox
+	sandbox  *sbstripe.Stripe // the local stand-in, with --sandbox
 }
 
 func newPaymentParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logger, q *queue.Queue, cat *catalog.Store, hooks *webhooks.Store, withSandbox bool) (*paymentParts, error) {
@@ -40,7 +40,7 @@ func newPaymentParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logge
 	p.subs = payments.NewSubscriptionService(conn, clk, sc, p.orders, cat, p.refunds)
 	p.payments = payments.New(conn, clk, sc, p.orders, hooks, q, p.subs)
 	if withSandbox {
-		p.sandbox = sandbox.NewStripe(sandbox.StripeConfig{SecretKey: cfg.Stripe.SecretKey, PublishableKey: cfg.Stripe.PublishableKey,
+		p.sandbox = sbstripe.New(sbstripe.Config{SecretKey: cfg.Stripe.SecretKey, PublishableKey: cfg.Stripe.PublishableKey,
 			WebhookSecret: cfg.Stripe.WebhookSecrets[0], WebhookURL: cfg.PublicURL.String() + "/webhooks/stripe",
 			Clock: clk, HTTPClient: &http.Client{Timeout: 10 * time.Second}, Log: log})
 	}

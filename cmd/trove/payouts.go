@@ -17,7 +17,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/platform/secrets"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbxero "github.com/trove-platform/trove/internal/sandbox/xero"
 	"github.com/trove-platform/trove/internal/vendors"
 	"github.com/trove-platform/trove/internal/xero"
 )
@@ -28,7 +28,7 @@ type payoutParts struct {
 	payouts   *payouts.Service
 	invoicing *invoicing.Service
 	xero      *xero.Client
-	sandbox   *sandbox.Xero // the local stand-in, with --sandbox
+	sandbox   *sbxero.Xero // the local stand-in, with --sandbox
 }
 
 func newPayoutParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logger, q *queue.Queue, box *secrets.Box,
@@ -49,7 +49,7 @@ func newPayoutParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logger
 		Vendors: vs, Log: log}, invoicing.Config{PublicURL: cfg.PublicURL.String(), PayoutAccount: cfg.Xero.PayoutAccount,
 		CommissionAccount: cfg.Xero.CommissionAccount, BankAccount: cfg.Xero.BankAccount, TaxType: cfg.Xero.TaxType})
 	if withSandbox {
-		p.sandbox = sandbox.NewXero(sandbox.XeroConfig{ClientID: cfg.Xero.ClientID, ClientSecret: cfg.Xero.ClientSecret, Clock: clk, Log: log})
+		p.sandbox = sbxero.New(sbxero.Config{ClientID: cfg.Xero.ClientID, ClientSecret: cfg.Xero.ClientSecret, Clock: clk, Log: log})
 		p.sandbox.AddTenant("Trove Demo Ltd")
 	}
 	return p, nil

@@ -18,7 +18,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/platform/secrets"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbshopify "github.com/trove-platform/trove/internal/sandbox/shopify"
 	"github.com/trove-platform/trove/internal/shopify"
 	"github.com/trove-platform/trove/internal/vendors"
 	"github.com/trove-platform/trove/internal/webhooks"
@@ -31,7 +31,7 @@ type shopifyParts struct {
 	installer *vendors.Installer
 	hooks     *webhooks.Store
 	syncer    *shopifysync.Syncer
-	sandbox   *sandbox.Shopify // the local stand-in, with --sandbox
+	sandbox   *sbshopify.Shopify // the local stand-in, with --sandbox
 }
 
 func newShopifyParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logger, q *queue.Queue, box *secrets.Box, cat *catalog.Store, hooks *webhooks.Store, withSandbox bool) (*shopifyParts, error) {
@@ -48,7 +48,7 @@ func newShopifyParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logge
 	p.installer = vendors.NewInstaller(p.conns, client, cfg.PublicURL.String())
 	p.syncer = shopifysync.New(conn, clk, cat, p.conns, client, p.hooks, q)
 	if withSandbox {
-		p.sandbox = sandbox.NewShopify(sandbox.ShopifyConfig{APIKey: cfg.Shopify.APIKey, APISecret: cfg.Shopify.APISecrets[0],
+		p.sandbox = sbshopify.New(sbshopify.Config{APIKey: cfg.Shopify.APIKey, APISecret: cfg.Shopify.APISecrets[0],
 			Clock: clk, HTTPClient: &http.Client{Timeout: 10 * time.Second}, Log: log})
 		p.sandbox.SeedDemo()
 	}

@@ -1,4 +1,4 @@
-package sandbox
+package shopify
 
 import (
 	"bytes"
@@ -639,7 +639,7 @@ func (s *Shopify) subscribe(sh *shopifyShop, version string, v shopifyVariables)
 			return fail([]string{"webhookSubscription", field}, "Address for this topic has already been taken")
 		}
 	}
-	sub := &ShopifySubscription{ID: shopifyGID("WebhookSubscription", s.newID()), Topic: topic, URI: uri, APIVersion: version}
+	sub := &Subscription{ID: shopifyGID("WebhookSubscription", s.newID()), Topic: topic, URI: uri, APIVersion: version}
 	sh.subs = append(sh.subs, sub)
 	sh.lastWebhookURI, sh.lastWebhookVersion = uri, version
 	return map[string]any{"webhookSubscriptionCreate": map[string]any{

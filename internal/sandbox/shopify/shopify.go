@@ -1,8 +1,8 @@
-// Package sandbox holds stateful local stand-ins for the providers Trove talks
-// to. They speak the providers' wire formats, signed webhooks included, so
-// tests run the real adapters over real HTTP and `trove serve --sandbox` works
-// without internet. They import no Trove domain package.
-package sandbox
+// Package shopify is a local Shopify, for tests and `trove serve --sandbox`:
+// shops with products, variants and stock, the OAuth install flow, the
+// GraphQL Admin API operations of Trove's adapter (internal/shopify), orders,
+// and signed webhooks. Importers name it sbshopify, beside the adapter.
+package shopify
 
 import (
 	"crypto/rand"
@@ -18,10 +18,11 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/sandbox"
 )
 
-// ShopifyConfig configures the Shopify stand-in.
-type ShopifyConfig struct {
+// Config configures the Shopify stand-in.
+type Config struct {
 	APIKey, APISecret string
 	// AccessTokenTTL is how long an expiring offline access token lives
 	// (default 60 minutes, as Shopify). RefreshTokenTTL is how long a refresh
@@ -47,7 +48,7 @@ type ShopifyConfig struct {
 // adapter uses, and webhook subscriptions that receive signed deliveries
 // when data changes. Safe for concurrent use.
 type Shopify struct {
-	cfg     ShopifyConfig
+	cfg     Config
 	clock   clock.Clock
 	log     *slog.Logger
 	hc      *http.Client
@@ -57,22 +58,22 @@ type Shopify struct {
 	shops  map[string]*shopifyShop
 	codes  map[string]*shopifyAuthCode
 	nextID int64
-	sender *webhookSender
+	sender *sandbox.Sender
 }
 
-// SandboxProduct is a product as tests and the demo seed describe it.
-type SandboxProduct struct {
+// Product is a product as tests and the demo seed describe it.
+type Product struct {
 	ID          string // gid://shopify/Product/N; "" on create: one is assigned
 	Title       string
 	Description string // plain text
 	Status      string // ACTIVE (default), DRAFT, ARCHIVED
 	ImageURL    string
 	Tags        []string
-	Variants    []SandboxVariant
+	Variants    []Variant
 }
 
-// SandboxVariant is one variant of a SandboxProduct.
-type SandboxVariant struct {
+// Variant is one variant of a Product.
+type Variant struct {
 	ID              string // gid://shopify/ProductVariant/N; "" on create: one is assigned
 	SKU             string
 	Title           string
@@ -96,8 +97,8 @@ type Delivery struct {
 	Err         string // the last attempt's transport error, if any
 }
 
-// ShopifySubscription is a webhook subscription made with webhookSubscriptionCreate.
-type ShopifySubscription struct {
+// Subscription is a webhook subscription made with webhookSubscriptionCreate.
+type Subscription struct {
 	ID         string // gid://shopify/WebhookSubscription/N
 	Topic      string // products/update
 	URI        string
@@ -117,17 +118,17 @@ type shopifyShop struct {
 	access  map[string]*shopifyAccessToken
 	refresh map[string]*shopifyRefreshToken
 
-	subs               []*ShopifySubscription
+	subs               []*Subscription
 	lastWebhookURI     string // kept after uninstall, for shop/redact
 	lastWebhookVersion string
 	deliveries         []*Delivery
 	refreshCount       int
 	throttleNext       int
 
-	orders          []*SandboxOrder // oldest first; see shopify_orders.go
-	orderNumber     int             // the last order's number; the first is 1001
-	slowOrderCreate time.Duration   // SlowNextOrderCreate
-	answerDelay     time.Duration   // set by an operation: wait this long before answering
+	orders          []*Order      // oldest first; see shopify_orders.go
+	orderNumber     int           // the last order's number; the first is 1001
+	slowOrderCreate time.Duration // SlowNextOrderCreate
+	answerDelay     time.Duration // set by an operation: wait this long before answering
 }
 
 type shopifyProduct struct {
@@ -165,8 +166,8 @@ type shopifyRefreshToken struct {
 	retired     bool
 }
 
-// NewShopify returns an empty stand-in; add shops with AddShop or SeedDemo.
-func NewShopify(cfg ShopifyConfig) *Shopify {
+// New returns an empty stand-in; add shops with AddShop or SeedDemo.
+func New(cfg Config) *Shopify {
 	if cfg.AccessTokenTTL <= 0 {
 		cfg.AccessTokenTTL = time.Hour
 	}
@@ -188,7 +189,7 @@ func NewShopify(cfg ShopifyConfig) *Shopify {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s.sender = newWebhookSender(shopifyRetryDelays, s.log)
+	s.sender = sandbox.NewSender(shopifyRetryDelays, s.log)
 	if s.hc == nil {
 		s.hc = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -220,7 +221,7 @@ func (s *Shopify) AddShop(domain, name, currency string) {
 // UpsertProduct creates or replaces a product (variants missing from p are
 // removed) and sends products/create or products/update. It returns the
 // product's GID.
-func (s *Shopify) UpsertProduct(shop string, p SandboxProduct) string {
+func (s *Shopify) UpsertProduct(shop string, p Product) string {
 	id, created := s.upsert(shop, p)
 	topic := "products/update"
 	if created {
@@ -232,7 +233,7 @@ func (s *Shopify) UpsertProduct(shop string, p SandboxProduct) string {
 
 // UpsertProductQuietly is UpsertProduct without a webhook: a change made
 // behind the webhooks' back, for drift tests.
-func (s *Shopify) UpsertProductQuietly(shop string, p SandboxProduct) string {
+func (s *Shopify) UpsertProductQuietly(shop string, p Product) string {
 	id, _ := s.upsert(shop, p)
 	return shopifyGID("Product", id)
 }
@@ -311,35 +312,35 @@ func (s *Shopify) Installed(shop string) bool {
 
 // Product returns a product as the stand-in holds it (variant and inventory
 // item ids filled in).
-func (s *Shopify) Product(shop, productID string) (SandboxProduct, bool) {
+func (s *Shopify) Product(shop, productID string) (Product, bool) {
 	id := shopifyMustGID("Product", productID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.mustShop(shop).products[id]
 	if !ok {
-		return SandboxProduct{}, false
+		return Product{}, false
 	}
-	out := SandboxProduct{ID: shopifyGID("Product", p.id), Title: p.title, Description: p.description,
+	out := Product{ID: shopifyGID("Product", p.id), Title: p.title, Description: p.description,
 		Status: p.status, ImageURL: p.imageURL, Tags: append([]string(nil), p.tags...)}
 	for _, v := range p.variants {
-		out.Variants = append(out.Variants, SandboxVariant{ID: shopifyGID("ProductVariant", v.id), SKU: v.sku, Title: v.title,
+		out.Variants = append(out.Variants, Variant{ID: shopifyGID("ProductVariant", v.id), SKU: v.sku, Title: v.title,
 			Price: v.price, Available: v.available, InventoryItemID: shopifyGID("InventoryItem", v.itemID)})
 	}
 	return out, true
 }
 
 // Subscriptions lists the shop's webhook subscriptions.
-func (s *Shopify) Subscriptions(shop string) []ShopifySubscription {
+func (s *Shopify) Subscriptions(shop string) []Subscription {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []ShopifySubscription
+	var out []Subscription
 	for _, sub := range s.mustShop(shop).subs {
 		out = append(out, *sub)
 	}
 	return out
 }
 
-func (s *Shopify) upsert(shop string, in SandboxProduct) (id int64, created bool) {
+func (s *Shopify) upsert(shop string, in Product) (id int64, created bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.mustShop(shop)
@@ -461,8 +462,8 @@ func (sh *shopifyShop) sortedProducts() []*shopifyProduct {
 	return out
 }
 
-func (sh *shopifyShop) subsFor(topic string) []ShopifySubscription {
-	var out []ShopifySubscription
+func (sh *shopifyShop) subsFor(topic string) []Subscription {
+	var out []Subscription
 	for _, sub := range sh.subs {
 		if sub.Topic == topic {
 			out = append(out, *sub)

@@ -1,4 +1,4 @@
-package sandbox
+package stripe
 
 import (
 	"fmt"
@@ -63,8 +63,8 @@ type stripeReversal struct {
 	created                                       time.Time
 }
 
-// SandboxAccount is a connected account as the stand-in holds it.
-type SandboxAccount struct {
+// Account is a connected account as the stand-in holds it.
+type Account struct {
 	ID, Email, Country, DefaultCurrency string
 	DetailsSubmitted                    bool
 	ChargesEnabled                      bool
@@ -76,18 +76,18 @@ type SandboxAccount struct {
 	Created                 time.Time
 }
 
-// SandboxTransfer is a transfer to a connected account, with its reversals.
-type SandboxTransfer struct {
+// Transfer is a transfer to a connected account, with its reversals.
+type Transfer struct {
 	ID, Currency, Destination, TransferGroup, SourceTransaction, Description string
 	Amount, AmountReversed                                                   int64 // in Stripe's minor units
 	Reversed                                                                 bool
 	Metadata                                                                 map[string]string
-	Reversals                                                                []SandboxReversal
+	Reversals                                                                []Reversal
 	Created                                                                  time.Time
 }
 
-// SandboxReversal is a (partial) reversal of a transfer.
-type SandboxReversal struct {
+// Reversal is a (partial) reversal of a transfer.
+type Reversal struct {
 	ID       string
 	Amount   int64
 	Metadata map[string]string
@@ -95,12 +95,12 @@ type SandboxReversal struct {
 }
 
 // Accounts returns the connected accounts, oldest first.
-func (s *Stripe) Accounts() []SandboxAccount {
+func (s *Stripe) Accounts() []Account {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]SandboxAccount, 0, len(s.connect.accounts))
+	out := make([]Account, 0, len(s.connect.accounts))
 	for _, a := range s.connect.accounts {
-		out = append(out, SandboxAccount{ID: a.id, Email: a.email, Country: a.country, DefaultCurrency: a.currency,
+		out = append(out, Account{ID: a.id, Email: a.email, Country: a.country, DefaultCurrency: a.currency,
 			DetailsSubmitted: a.detailsSubmitted, ChargesEnabled: a.chargesEnabled, PayoutsEnabled: a.payoutsEnabled,
 			Transfers: a.transfers, CardPayments: a.cardPayments, Metadata: stripeCopy(a.metadata), Created: a.created})
 	}
@@ -109,18 +109,18 @@ func (s *Stripe) Accounts() []SandboxAccount {
 }
 
 // Transfers returns every transfer, oldest first, with its reversals.
-func (s *Stripe) Transfers() []SandboxTransfer {
+func (s *Stripe) Transfers() []Transfer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	list := s.transferList()
-	out := make([]SandboxTransfer, 0, len(list))
+	out := make([]Transfer, 0, len(list))
 	for i := len(list) - 1; i >= 0; i-- {
 		t := list[i]
-		st := SandboxTransfer{ID: t.id, Currency: t.currency, Destination: t.destination, TransferGroup: t.transferGroup,
+		st := Transfer{ID: t.id, Currency: t.currency, Destination: t.destination, TransferGroup: t.transferGroup,
 			SourceTransaction: t.sourceTx, Description: t.description, Amount: t.amount, AmountReversed: t.amountReversed,
 			Reversed: t.amountReversed == t.amount, Metadata: stripeCopy(t.metadata), Created: t.created}
 		for _, r := range t.reversals {
-			st.Reversals = append(st.Reversals, SandboxReversal{ID: r.id, Amount: r.amount, Metadata: stripeCopy(r.metadata), Created: r.created})
+			st.Reversals = append(st.Reversals, Reversal{ID: r.id, Amount: r.amount, Metadata: stripeCopy(r.metadata), Created: r.created})
 		}
 		out = append(out, st)
 	}

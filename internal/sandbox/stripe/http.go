@@ -1,4 +1,4 @@
-package sandbox
+package stripe
 
 import (
 	"crypto/subtle"

@@ -1,4 +1,4 @@
-package sandbox
+package xero
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
-	"github.com/trove-platform/trove/internal/sandbox/xerospec"
+	"github.com/trove-platform/trove/internal/sandbox/xero/xerospec"
 )
 
 const xeroAPI = xerospec.BasePath // "/api.xro/2.0"
@@ -249,7 +249,7 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 		}
 		defer func() {
 			x.mu.Lock()
-			x.requests = append(x.requests, XeroRequest{Method: r.Method, Path: r.URL.Path, TenantID: tenantID,
+			x.requests = append(x.requests, Request{Method: r.Method, Path: r.URL.Path, TenantID: tenantID,
 				IdempotencyKey: idem, Status: rec.status, At: x.clock.Now()})
 			x.mu.Unlock()
 			x.log.Debug("sandbox xero", "method", r.Method, "path", r.URL.Path, "tenant", tenantID, "status", rec.status)

@@ -1,4 +1,4 @@
-package sandbox
+package shopify
 
 import (
 	"encoding/json"
@@ -16,8 +16,8 @@ import (
 // fulfil, track and cancel orders as a merchant would, with the webhooks
 // Shopify sends for each.
 
-// SandboxOrder is an order as the stand-in holds it.
-type SandboxOrder struct {
+// Order is an order as the stand-in holds it.
+type Order struct {
 	ID                     int64
 	GID                    string // gid://shopify/Order/N
 	Name                   string // "#1001"
@@ -26,7 +26,7 @@ type SandboxOrder struct {
 	Tags                   []string
 	Note                   string
 	CustomAttributes       map[string]string
-	Lines                  []SandboxOrderLine
+	Lines                  []OrderLine
 	ShippingAddress        map[string]string // MailingAddressInput fields as sent: firstName, address1, countryCode...
 	FinancialStatus        string            // OrderCreateFinancialStatus as sent; PENDING when none
 	Email                  string            // "" unless sent
@@ -36,11 +36,11 @@ type SandboxOrder struct {
 	InventoryBehaviour     string // BYPASS (Shopify's default), DECREMENT_IGNORING_POLICY, DECREMENT_OBEYING_POLICY
 	CancelledAt            *time.Time
 	CreatedAt, UpdatedAt   time.Time
-	Fulfillments           []SandboxFulfillment
+	Fulfillments           []Fulfillment
 }
 
-// SandboxOrderLine is one line item.
-type SandboxOrderLine struct {
+// OrderLine is one line item.
+type OrderLine struct {
 	ID        int64
 	VariantID string // gid://shopify/ProductVariant/N
 	SKU       string
@@ -49,8 +49,8 @@ type SandboxOrderLine struct {
 	Quantity  int
 }
 
-// SandboxFulfillment is one fulfillment of an order.
-type SandboxFulfillment struct {
+// Fulfillment is one fulfillment of an order.
+type Fulfillment struct {
 	ID             int64
 	GID            string // gid://shopify/Fulfillment/N
 	Status         string // FulfillmentStatus: SUCCESS
@@ -64,7 +64,7 @@ type SandboxFulfillment struct {
 }
 
 // FulfillmentStatus is the order's displayFulfillmentStatus.
-func (o SandboxOrder) FulfillmentStatus() string {
+func (o Order) FulfillmentStatus() string {
 	for _, f := range o.Fulfillments {
 		if f.Status == "SUCCESS" {
 			return "FULFILLED"
@@ -74,11 +74,11 @@ func (o SandboxOrder) FulfillmentStatus() string {
 }
 
 // Orders returns copies of the shop's orders, oldest first.
-func (s *Shopify) Orders(shop string) []SandboxOrder {
+func (s *Shopify) Orders(shop string) []Order {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.mustShop(shop)
-	out := make([]SandboxOrder, 0, len(sh.orders))
+	out := make([]Order, 0, len(sh.orders))
 	for _, o := range sh.orders {
 		out = append(out, o.clone())
 	}
@@ -112,7 +112,7 @@ func (s *Shopify) FulfillOrder(shop string, orderID int64, carrier, number, trac
 		return 0, fmt.Errorf("sandbox shopify: order %s is already fulfilled", o.Name)
 	}
 	now := s.clock.Now()
-	f := SandboxFulfillment{ID: s.newID(), Status: "SUCCESS", DisplayStatus: "FULFILLED",
+	f := Fulfillment{ID: s.newID(), Status: "SUCCESS", DisplayStatus: "FULFILLED",
 		Carrier: carrier, TrackingNumber: number, TrackingURL: trackingURL, CreatedAt: now, UpdatedAt: now}
 	f.GID = shopifyGID("Fulfillment", f.ID)
 	o.Fulfillments = append(o.Fulfillments, f)
@@ -192,7 +192,7 @@ func (s *Shopify) CancelOrder(shop string, orderID int64) error {
 	return nil
 }
 
-func (o *SandboxOrder) clone() SandboxOrder {
+func (o *Order) clone() Order {
 	c := *o
 	c.Tags = slices.Clone(o.Tags)
 	c.Lines = slices.Clone(o.Lines)
@@ -213,7 +213,7 @@ func (o *SandboxOrder) clone() SandboxOrder {
 }
 
 // order finds an order by numeric id. Callers hold s.mu.
-func (sh *shopifyShop) order(id int64) *SandboxOrder {
+func (sh *shopifyShop) order(id int64) *Order {
 	for _, o := range sh.orders {
 		if o.ID == id {
 			return o
@@ -238,8 +238,8 @@ func (s *Shopify) emitLocked(sh *shopifyShop, topic string, payload any) {
 		rec := &Delivery{Shop: sh.domain, Topic: topic, EventID: eventID, WebhookID: shopifyUUID(), URL: sub.URI,
 			APIVersion: sub.APIVersion, TriggeredAt: at, Payload: body}
 		sh.deliveries = append(sh.deliveries, rec)
-		s.sender.send([]any{"provider", "shopify", "shop", sh.domain, "topic", topic, "url", rec.URL},
-			func() (int, error) { return s.attempt(rec) })
+		s.sender.Send([]any{"provider", "shopify", "shop", sh.domain, "topic", topic, "url", rec.URL},
+			func() (int, error) { return s.attempt(rec) }, nil)
 	}
 }
 
@@ -464,7 +464,7 @@ func (s *Shopify) orderCreate(sh *shopifyShop, v shopifyVariables) (any, int, st
 		sh.orderNumber = 1000
 	}
 	sh.orderNumber++
-	o := &SandboxOrder{ID: s.newID(), Number: sh.orderNumber, Note: order.str("note"), CustomAttributes: attrs,
+	o := &Order{ID: s.newID(), Number: sh.orderNumber, Note: order.str("note"), CustomAttributes: attrs,
 		ShippingAddress: address, FinancialStatus: financial, Email: order.str("email"),
 		HasCustomer:            in["customer"] != nil || in["customerId"] != nil,
 		SendReceipt:            options["sendReceipt"] == true,
@@ -482,7 +482,7 @@ func (s *Shopify) orderCreate(sh *shopifyShop, v shopifyVariables) (any, int, st
 	}
 	sort.Strings(o.Tags) // Shopify keeps tags sorted
 	for _, l := range lines {
-		o.Lines = append(o.Lines, SandboxOrderLine{ID: s.newID(), VariantID: shopifyGID("ProductVariant", l.v.id),
+		o.Lines = append(o.Lines, OrderLine{ID: s.newID(), VariantID: shopifyGID("ProductVariant", l.v.id),
 			SKU: l.v.sku, Title: l.v.title, Price: l.v.price, Quantity: l.qty})
 	}
 	sh.orders = append(sh.orders, o)
@@ -575,7 +575,7 @@ func shopifyHasTags(have, want []string) bool {
 func shopifyGQLTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
 
 // shopifyOrderNode renders an order as TroveOrderFields asks, with its cost.
-func shopifyOrderNode(o *SandboxOrder) (map[string]any, int) {
+func shopifyOrderNode(o *Order) (map[string]any, int) {
 	var cancelled any
 	if o.CancelledAt != nil {
 		cancelled = shopifyGQLTime(*o.CancelledAt)
@@ -630,7 +630,7 @@ func shopifyNullable(s string) any {
 
 // ---- REST-shaped webhook payloads ---------------------------------------
 
-func (sh *shopifyShop) restFulfillment(o *SandboxOrder, f *SandboxFulfillment) map[string]any {
+func (sh *shopifyShop) restFulfillment(o *Order, f *Fulfillment) map[string]any {
 	numbers, urls := []string{}, []string{}
 	if f.TrackingNumber != "" {
 		numbers = append(numbers, f.TrackingNumber)
@@ -668,7 +668,7 @@ func (sh *shopifyShop) restFulfillment(o *SandboxOrder, f *SandboxFulfillment) m
 	}
 }
 
-func (sh *shopifyShop) restLine(l SandboxOrderLine) map[string]any {
+func (sh *shopifyShop) restLine(l OrderLine) map[string]any {
 	vid, _ := shopifyParseGID("ProductVariant", l.VariantID)
 	var product any
 	if pid, ok := sh.variantOf[vid]; ok {
@@ -681,7 +681,7 @@ func (sh *shopifyShop) restLine(l SandboxOrderLine) map[string]any {
 	}
 }
 
-func (sh *shopifyShop) restOrder(o *SandboxOrder) map[string]any {
+func (sh *shopifyShop) restOrder(o *Order) map[string]any {
 	var cancelled, reason, fulfillment any
 	if o.CancelledAt != nil {
 		cancelled, reason = shopifyRESTTime(*o.CancelledAt), "other"

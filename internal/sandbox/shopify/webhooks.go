@@ -1,8 +1,6 @@
-package sandbox
+package shopify
 
 import (
-	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,11 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/trove-platform/trove/internal/sandbox"
 )
 
 // Deliveries are retried this many times in all, quickly (Shopify retries 8
@@ -43,7 +42,7 @@ func (s *Shopify) Deliveries(shop string) []Delivery {
 
 // WaitDeliveries blocks until every delivery under way (retries included)
 // has finished.
-func (s *Shopify) WaitDeliveries() { s.sender.wait() }
+func (s *Shopify) WaitDeliveries() { s.sender.Wait() }
 
 // Redeliver sends the same event again to the same address, now and once:
 // same payload, X-Shopify-Event-Id, X-Shopify-Webhook-Id and
@@ -63,7 +62,7 @@ func (s *Shopify) Redeliver(d Delivery) (int, error) {
 }
 
 // SendCompliance sends a mandatory compliance webhook (customers/data_request,
-// customers/redact or shop/redact) now, once, to ShopifyConfig.ComplianceURL
+// customers/redact or shop/redact) now, once, to Config.ComplianceURL
 // or else the shop's last webhook subscription address. A nil payload sends
 // a typical one for the shop; otherwise payload is marshalled as JSON
 // ([]byte and json.RawMessage are sent as they are).
@@ -145,7 +144,7 @@ func (s *Shopify) emit(shop, topic string, payload any) {
 
 // emitTo sends one event (one X-Shopify-Event-Id) to each subscription, in
 // the background, retrying a few times on a failure.
-func (s *Shopify) emitTo(shop, topic string, payload any, subs []ShopifySubscription) {
+func (s *Shopify) emitTo(shop, topic string, payload any, subs []Subscription) {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		panic(fmt.Sprintf("sandbox shopify: %s payload: %v", topic, err))
@@ -166,8 +165,8 @@ func (s *Shopify) emitTo(shop, topic string, payload any, subs []ShopifySubscrip
 	}
 	s.mu.Unlock()
 	for _, rec := range recs {
-		s.sender.send([]any{"provider", "shopify", "shop", shop, "topic", topic, "url", rec.URL},
-			func() (int, error) { return s.attempt(rec) })
+		s.sender.Send([]any{"provider", "shopify", "shop", shop, "topic", topic, "url", rec.URL},
+			func() (int, error) { return s.attempt(rec) }, nil)
 	}
 }
 
@@ -179,16 +178,9 @@ func (s *Shopify) attempt(rec *Delivery) (int, error) {
 	eventID, webhookID, at := rec.EventID, rec.WebhookID, rec.TriggeredAt
 	s.mu.Unlock()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		s.record(rec, 0, err)
-		return 0, err
-	}
 	mac := hmac.New(sha256.New, []byte(s.cfg.APISecret))
 	mac.Write(body)
-	h := req.Header
+	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", "Shopify-Captain-Hook")
 	h.Set("X-Shopify-Topic", topic)
@@ -198,16 +190,12 @@ func (s *Shopify) attempt(rec *Delivery) (int, error) {
 	h.Set("X-Shopify-Webhook-Id", webhookID)
 	h.Set("X-Shopify-Event-Id", eventID)
 	h.Set("X-Shopify-Triggered-At", at.UTC().Format(shopifyTriggeredAtLayout))
-	res, err := s.hc.Do(req)
-	if err != nil {
-		s.record(rec, 0, err)
-		return 0, err
+	status, err := sandbox.Post(s.hc, url, h, body)
+	s.record(rec, status, err)
+	if err == nil {
+		s.log.Debug("sandbox shopify: webhook delivered", "shop", shop, "topic", topic, "event_id", eventID, "status", status)
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
-	res.Body.Close()
-	s.record(rec, res.StatusCode, nil)
-	s.log.Debug("sandbox shopify: webhook delivered", "shop", shop, "topic", topic, "event_id", eventID, "status", res.StatusCode)
-	return res.StatusCode, nil
+	return status, err
 }
 
 func (s *Shopify) record(rec *Delivery, status int, err error) {

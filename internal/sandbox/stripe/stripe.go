@@ -1,4 +1,9 @@
-package sandbox
+// Package stripe is a local Stripe, for tests and `trove serve --sandbox`:
+// payment intents, charges, refunds, subscriptions, disputes, Connect
+// accounts and transfers, and events delivered signed to a webhook URL, in
+// the REST wire format of Trove's adapter (internal/stripe). Importers name
+// it sbstripe, beside the adapter.
+package stripe
 
 import (
 	"crypto/rand"
@@ -13,21 +18,22 @@ import (
 
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/money"
+	"github.com/trove-platform/trove/internal/sandbox"
 )
 
-// Defaults for an empty StripeConfig field.
+// Defaults for an empty Config field.
 const (
-	StripeDefaultSecretKey      = "sk_test_sandbox"
-	StripeDefaultPublishableKey = "pk_test_sandbox"
-	StripeDefaultWebhookSecret  = "whsec_sandbox"
+	DefaultSecretKey      = "sk_test_sandbox"
+	DefaultPublishableKey = "pk_test_sandbox"
+	DefaultWebhookSecret  = "whsec_sandbox"
 )
 
 // stripeAPIVersion is the version the stand-in renders objects and events at:
 // the one stripe-go v76 pins.
 const stripeAPIVersion = "2023-10-16"
 
-// StripeConfig configures the Stripe stand-in.
-type StripeConfig struct {
+// Config configures the Stripe stand-in.
+type Config struct {
 	SecretKey     string // the API key callers must send (default sk_test_sandbox)
 	WebhookSecret string // signs deliveries (default whsec_sandbox)
 	// WebhookURL receives every event, signed (Trove's /webhooks/stripe).
@@ -49,7 +55,7 @@ type StripeConfig struct {
 // requests, Stripe-shaped JSON objects and errors, Idempotency-Key) at API
 // version 2023-10-16. Safe for concurrent use.
 type Stripe struct {
-	cfg     StripeConfig
+	cfg     Config
 	clock   clock.Clock
 	log     *slog.Logger
 	hc      *http.Client
@@ -73,9 +79,9 @@ type Stripe struct {
 
 	cause      stripeCause    // the API request under way, for events' request field
 	outbox     []*stripeEvent // events made under mu, sent once it is released
-	deliveries []*StripeDelivery
+	deliveries []*Delivery
 	dropping   bool // DropDeliveries
-	sender     *webhookSender
+	sender     *sandbox.Sender
 }
 
 type stripeCause struct{ requestID, idemKey string }
@@ -180,16 +186,16 @@ var (
 	}
 )
 
-// NewStripe returns an empty stand-in.
-func NewStripe(cfg StripeConfig) *Stripe {
+// New returns an empty stand-in.
+func New(cfg Config) *Stripe {
 	if cfg.SecretKey == "" {
-		cfg.SecretKey = StripeDefaultSecretKey
+		cfg.SecretKey = DefaultSecretKey
 	}
 	if cfg.PublishableKey == "" {
-		cfg.PublishableKey = StripeDefaultPublishableKey
+		cfg.PublishableKey = DefaultPublishableKey
 	}
 	if cfg.WebhookSecret == "" {
-		cfg.WebhookSecret = StripeDefaultWebhookSecret
+		cfg.WebhookSecret = DefaultWebhookSecret
 	}
 	s := &Stripe{
 		cfg: cfg, clock: cfg.Clock, log: cfg.Log, hc: cfg.HTTPClient, webhookURL: cfg.WebhookURL,
@@ -204,7 +210,7 @@ func NewStripe(cfg StripeConfig) *Stripe {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s.sender = newWebhookSender(stripeRetryDelays, s.log)
+	s.sender = sandbox.NewSender(stripeRetryDelays, s.log)
 	if s.hc == nil {
 		s.hc = &http.Client{Timeout: 10 * time.Second}
 	}

@@ -1,4 +1,8 @@
-package sandbox
+// Package xero is a local Xero, for tests and `trove serve --sandbox`: the
+// identity endpoints and the part of the Accounting API Trove's adapter
+// (internal/xero) uses, each request held against Xero's own OpenAPI
+// description (xerospec). Importers name it sbxero, beside the adapter.
+package xero
 
 import (
 	"crypto/rand"
@@ -14,30 +18,30 @@ import (
 	"github.com/trove-platform/trove/internal/platform/clock"
 )
 
-// XeroConfig configures the Xero stand-in.
-type XeroConfig struct {
+// Config configures the Xero stand-in.
+type Config struct {
 	// ClientID and ClientSecret are the app's credentials: the only client
 	// the identity endpoints accept. Empty: "sandbox-client-id" and
 	// "sandbox-client-secret".
 	ClientID, ClientSecret string
 	Clock                  clock.Clock   // nil = clock.System{}
-	Limits                 XeroLimits    // zero fields = Xero's own limits
+	Limits                 Limits        // zero fields = Xero's own limits
 	AccessTokenTTL         time.Duration // 0 = 30 minutes, as Xero
 	Log                    *slog.Logger
 }
 
-// XeroLimits are the per-tenant API limits. A zero field takes Xero's value.
-type XeroLimits struct {
+// Limits are the per-tenant API limits. A zero field takes Xero's value.
+type Limits struct {
 	Concurrent int           // in-flight calls per tenant (Xero: 5)
 	PerMinute  int           // calls per tenant per Minute window (Xero: 60)
 	PerDay     int           // calls per tenant per rolling 24 hours (Xero: 5000)
 	Minute     time.Duration // the length of the "minute" window (Xero: 1m); tests shrink it
 }
 
-// Defaults for an empty XeroConfig field.
+// Defaults for an empty Config field.
 const (
-	XeroDefaultClientID     = "sandbox-client-id"
-	XeroDefaultClientSecret = "sandbox-client-secret"
+	DefaultClientID     = "sandbox-client-id"
+	DefaultClientSecret = "sandbox-client-secret"
 )
 
 // Xero's documented lifetimes (developer.xero.com/faq/oauth2).
@@ -88,10 +92,10 @@ const (
 //     400s); 401/403/429, outages and spec rejections are not, so a retry
 //     after one of those runs for real.
 type Xero struct {
-	cfg     XeroConfig
+	cfg     Config
 	clock   clock.Clock
 	log     *slog.Logger
-	limits  XeroLimits
+	limits  Limits
 	handler http.Handler
 
 	mu       sync.Mutex
@@ -101,7 +105,7 @@ type Xero struct {
 	grants   map[string]*xeroGrant
 	access   map[string]*xeroAccess
 	refresh  map[string]*xeroRefresh
-	requests []XeroRequest
+	requests []Request
 	appLog   []time.Time
 	hold     chan struct{} // non-nil: admitted calls wait for it to close
 }
@@ -133,12 +137,12 @@ type xeroTenant struct {
 	id, name  string
 	created   time.Time
 	accounts  []*xeroAccount
-	contacts  []*XeroContact
-	invoices  []*XeroInvoice
-	payments  []*XeroPayment
-	credits   []*XeroCreditNote
+	contacts  []*Contact
+	invoices  []*Invoice
+	payments  []*Payment
+	credits   []*CreditNote
 	idem      map[string]*xeroIdem
-	stats     XeroStats
+	stats     Stats
 	inFlight  int
 	minuteLog []time.Time // admitted calls in the current Minute window
 	dayLog    []time.Time // admitted calls in the last 24 hours
@@ -180,8 +184,8 @@ type xeroIdem struct {
 	at     time.Time
 }
 
-// XeroStats is what one tenant saw.
-type XeroStats struct {
+// Stats is what one tenant saw.
+type Stats struct {
 	Requests       int // accounting calls naming the tenant with a valid token (429s and outages included)
 	PeakConcurrent int // most calls in flight at once
 	MaxInWindow    int // most calls admitted within any one Minute window (rolling)
@@ -190,52 +194,52 @@ type XeroStats struct {
 	Rejected       int // 400s for bodies or parameters the spec refused
 }
 
-// XeroRequest is one API call as the stand-in saw it.
-type XeroRequest struct {
+// Request is one API call as the stand-in saw it.
+type Request struct {
 	Method, Path, TenantID, IdempotencyKey string
 	Status                                 int
 	At                                     time.Time
 }
 
-// XeroContact is a contact (a vendor, for Trove's bills).
-type XeroContact struct {
+// Contact is a contact (a vendor, for Trove's bills).
+type Contact struct {
 	ContactID, ContactNumber, Name, EmailAddress string
 	Status                                       string // ACTIVE
 	IsSupplier, IsCustomer                       bool
 	Updated                                      time.Time
 }
 
-// XeroLineItem is one line of an invoice or credit note.
-type XeroLineItem struct {
+// LineItem is one line of an invoice or credit note.
+type LineItem struct {
 	LineItemID, Description string
 	Quantity, UnitAmount    float64
 	AccountCode, TaxType    string
 	TaxAmount, LineAmount   float64
 }
 
-// XeroAllocation is part of a credit note set against an invoice.
-type XeroAllocation struct {
+// Allocation is part of a credit note set against an invoice.
+type Allocation struct {
 	AllocationID, CreditNoteID, InvoiceID string
 	Amount                                float64
 	Date                                  time.Time
 }
 
-// XeroInvoice is an invoice (ACCREC) or a bill (ACCPAY).
-type XeroInvoice struct {
+// Invoice is an invoice (ACCREC) or a bill (ACCPAY).
+type Invoice struct {
 	InvoiceID, InvoiceNumber, Type, Status, ContactID, Reference string
 	LineAmountTypes, CurrencyCode                                string
 	Date, DueDate                                                time.Time // DueDate zero: none
-	LineItems                                                    []XeroLineItem
+	LineItems                                                    []LineItem
 	SubTotal, TotalTax, Total                                    float64
 	AmountDue, AmountPaid, AmountCredited                        float64
 	FullyPaidOnDate                                              time.Time // zero until PAID
 	PaymentIDs                                                   []string
-	Allocations                                                  []XeroAllocation // credit notes set against it
+	Allocations                                                  []Allocation // credit notes set against it
 	Updated                                                      time.Time
 }
 
-// XeroPayment is money paid against an invoice (or refunded on a credit note).
-type XeroPayment struct {
+// Payment is money paid against an invoice (or refunded on a credit note).
+type Payment struct {
 	PaymentID, InvoiceID, CreditNoteID string
 	AccountID, AccountCode             string
 	PaymentType, Status, Reference     string // ACCPAYPAYMENT …, AUTHORISED
@@ -243,27 +247,27 @@ type XeroPayment struct {
 	Date, Updated                      time.Time
 }
 
-// XeroCreditNote is a credit note (ACCPAYCREDIT from a supplier, ACCRECCREDIT to a customer).
-type XeroCreditNote struct {
+// CreditNote is a credit note (ACCPAYCREDIT from a supplier, ACCRECCREDIT to a customer).
+type CreditNote struct {
 	CreditNoteID, CreditNoteNumber, Type, Status, ContactID, Reference string
 	LineAmountTypes, CurrencyCode                                      string
 	Date, DueDate                                                      time.Time
-	LineItems                                                          []XeroLineItem
+	LineItems                                                          []LineItem
 	SubTotal, TotalTax, Total                                          float64
 	RemainingCredit, AppliedAmount                                     float64
 	FullyPaidOnDate                                                    time.Time
-	Allocations                                                        []XeroAllocation
+	Allocations                                                        []Allocation
 	PaymentIDs                                                         []string
 	Updated                                                            time.Time
 }
 
-// NewXero returns a stand-in with no tenants: add them with AddTenant.
-func NewXero(cfg XeroConfig) *Xero {
+// New returns a stand-in with no tenants: add them with AddTenant.
+func New(cfg Config) *Xero {
 	if cfg.ClientID == "" {
-		cfg.ClientID = XeroDefaultClientID
+		cfg.ClientID = DefaultClientID
 	}
 	if cfg.ClientSecret == "" {
-		cfg.ClientSecret = XeroDefaultClientSecret
+		cfg.ClientSecret = DefaultClientSecret
 	}
 	if cfg.AccessTokenTTL <= 0 {
 		cfg.AccessTokenTTL = 30 * time.Minute
@@ -328,10 +332,10 @@ func (x *Xero) AddTenant(name string) string {
 }
 
 // Contacts returns the tenant's contacts, oldest first.
-func (x *Xero) Contacts(tenantID string) []XeroContact {
+func (x *Xero) Contacts(tenantID string) []Contact {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var out []XeroContact
+	var out []Contact
 	if t := x.tenants[tenantID]; t != nil {
 		for _, c := range t.contacts {
 			out = append(out, *c)
@@ -341,10 +345,10 @@ func (x *Xero) Contacts(tenantID string) []XeroContact {
 }
 
 // Invoices returns the tenant's invoices and bills, oldest first.
-func (x *Xero) Invoices(tenantID string) []XeroInvoice {
+func (x *Xero) Invoices(tenantID string) []Invoice {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var out []XeroInvoice
+	var out []Invoice
 	if t := x.tenants[tenantID]; t != nil {
 		for _, in := range t.invoices {
 			out = append(out, in.clone())
@@ -354,10 +358,10 @@ func (x *Xero) Invoices(tenantID string) []XeroInvoice {
 }
 
 // Payments returns the tenant's payments, oldest first.
-func (x *Xero) Payments(tenantID string) []XeroPayment {
+func (x *Xero) Payments(tenantID string) []Payment {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var out []XeroPayment
+	var out []Payment
 	if t := x.tenants[tenantID]; t != nil {
 		for _, p := range t.payments {
 			out = append(out, *p)
@@ -367,10 +371,10 @@ func (x *Xero) Payments(tenantID string) []XeroPayment {
 }
 
 // CreditNotes returns the tenant's credit notes, oldest first.
-func (x *Xero) CreditNotes(tenantID string) []XeroCreditNote {
+func (x *Xero) CreditNotes(tenantID string) []CreditNote {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var out []XeroCreditNote
+	var out []CreditNote
 	if t := x.tenants[tenantID]; t != nil {
 		for _, c := range t.credits {
 			out = append(out, c.clone())
@@ -380,20 +384,20 @@ func (x *Xero) CreditNotes(tenantID string) []XeroCreditNote {
 }
 
 // Stats returns what the tenant has seen so far.
-func (x *Xero) Stats(tenantID string) XeroStats {
+func (x *Xero) Stats(tenantID string) Stats {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if t := x.tenants[tenantID]; t != nil {
 		return t.stats
 	}
-	return XeroStats{}
+	return Stats{}
 }
 
 // Requests returns every API call (accounting and connections), oldest first.
-func (x *Xero) Requests() []XeroRequest {
+func (x *Xero) Requests() []Request {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return append([]XeroRequest(nil), x.requests...)
+	return append([]Request(nil), x.requests...)
 }
 
 // ExpireAccessTokens expires every access token issued so far: the next
@@ -443,19 +447,19 @@ func (x *Xero) Hold() (release func()) {
 	}
 }
 
-func (in *XeroInvoice) clone() XeroInvoice {
+func (in *Invoice) clone() Invoice {
 	c := *in
-	c.LineItems = append([]XeroLineItem(nil), in.LineItems...)
+	c.LineItems = append([]LineItem(nil), in.LineItems...)
 	c.PaymentIDs = append([]string(nil), in.PaymentIDs...)
-	c.Allocations = append([]XeroAllocation(nil), in.Allocations...)
+	c.Allocations = append([]Allocation(nil), in.Allocations...)
 	return c
 }
 
-func (cn *XeroCreditNote) clone() XeroCreditNote {
+func (cn *CreditNote) clone() CreditNote {
 	c := *cn
-	c.LineItems = append([]XeroLineItem(nil), cn.LineItems...)
+	c.LineItems = append([]LineItem(nil), cn.LineItems...)
 	c.PaymentIDs = append([]string(nil), cn.PaymentIDs...)
-	c.Allocations = append([]XeroAllocation(nil), cn.Allocations...)
+	c.Allocations = append([]Allocation(nil), cn.Allocations...)
 	return c
 }
 

@@ -1,26 +1,25 @@
-package sandbox
+package stripe
 
 import (
-	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/trove-platform/trove/internal/sandbox"
 )
 
 // Failed deliveries are retried this many times in all, quickly (Stripe
 // retries for up to three days; the stand-in does not make tests wait).
 var stripeRetryDelays = []time.Duration{0, 50 * time.Millisecond, 150 * time.Millisecond, 400 * time.Millisecond}
 
-// StripeDelivery is one event sent (with its retries) to the webhook URL.
-type StripeDelivery struct {
+// Delivery is one event sent (with its retries) to the webhook URL.
+type Delivery struct {
 	EventID    string // evt_…: the same on every delivery of one event
 	Type       string // payment_intent.succeeded, …
 	URL        string
@@ -79,9 +78,9 @@ func (s *Stripe) flush() {
 		}
 		return
 	}
-	recs := make([]*StripeDelivery, 0, len(evs))
+	recs := make([]*Delivery, 0, len(evs))
 	for _, ev := range evs {
-		rec := &StripeDelivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body, Dropped: s.dropping}
+		rec := &Delivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body, Dropped: s.dropping}
 		s.deliveries = append(s.deliveries, rec)
 		if !s.dropping {
 			recs = append(recs, rec)
@@ -89,8 +88,8 @@ func (s *Stripe) flush() {
 	}
 	s.mu.Unlock()
 	for _, rec := range recs {
-		s.sender.send([]any{"provider", "stripe", "event_id", rec.EventID, "type", rec.Type, "url", rec.URL},
-			func() (int, error) { return s.attempt(rec) })
+		s.sender.Send([]any{"provider", "stripe", "event_id", rec.EventID, "type", rec.Type, "url", rec.URL},
+			func() (int, error) { return s.attempt(rec) }, nil)
 	}
 }
 
@@ -107,10 +106,10 @@ func (s *Stripe) DropDeliveries(on bool) {
 
 // Deliveries returns every delivery so far, oldest first: one per event
 // (with its attempts) and one per Redeliver.
-func (s *Stripe) Deliveries() []StripeDelivery {
+func (s *Stripe) Deliveries() []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]StripeDelivery, 0, len(s.deliveries))
+	out := make([]Delivery, 0, len(s.deliveries))
 	for _, d := range s.deliveries {
 		c := *d
 		c.Payload = append([]byte(nil), d.Payload...)
@@ -121,12 +120,12 @@ func (s *Stripe) Deliveries() []StripeDelivery {
 
 // WaitDeliveries blocks until every delivery under way (retries included)
 // has finished.
-func (s *Stripe) WaitDeliveries() { s.sender.wait() }
+func (s *Stripe) WaitDeliveries() { s.sender.Wait() }
 
 // Redeliver sends the delivery's event again, now and once, as Stripe's
 // "resend" does: the same payload and event id, a fresh signature. It
 // returns the answer's status.
-func (s *Stripe) Redeliver(d StripeDelivery) (int, error) {
+func (s *Stripe) Redeliver(d Delivery) (int, error) {
 	s.mu.Lock()
 	ev, ok := s.events[d.EventID]
 	url := d.URL
@@ -137,7 +136,7 @@ func (s *Stripe) Redeliver(d StripeDelivery) (int, error) {
 		s.mu.Unlock()
 		return 0, errors.New("sandbox stripe: redeliver needs a delivery from Deliveries")
 	}
-	rec := &StripeDelivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body, Redelivery: true}
+	rec := &Delivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body, Redelivery: true}
 	s.deliveries = append(s.deliveries, rec)
 	s.mu.Unlock()
 	return s.attempt(rec)
@@ -156,34 +155,24 @@ func (s *Stripe) SignPayload(body []byte, at time.Time) string {
 }
 
 // attempt POSTs a delivery once, signed now, and records the outcome on it.
-func (s *Stripe) attempt(rec *StripeDelivery) (int, error) {
+func (s *Stripe) attempt(rec *Delivery) (int, error) {
 	s.mu.Lock()
 	url, body, id, typ := rec.URL, rec.Payload, rec.EventID, rec.Type
 	s.mu.Unlock()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		s.record(rec, 0, err)
-		return 0, err
+	h := http.Header{}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+	h.Set("Stripe-Signature", s.SignPayload(body, s.clock.Now()))
+	status, err := sandbox.Post(s.hc, url, h, body)
+	s.record(rec, status, err)
+	if err == nil {
+		s.log.Debug("sandbox stripe: webhook delivered", "event_id", id, "type", typ, "status", status)
 	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
-	req.Header.Set("Stripe-Signature", s.SignPayload(body, s.clock.Now()))
-	res, err := s.hc.Do(req)
-	if err != nil {
-		s.record(rec, 0, err)
-		return 0, err
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
-	res.Body.Close()
-	s.record(rec, res.StatusCode, nil)
-	s.log.Debug("sandbox stripe: webhook delivered", "event_id", id, "type", typ, "status", res.StatusCode)
-	return res.StatusCode, nil
+	return status, err
 }
 
-func (s *Stripe) record(rec *StripeDelivery, status int, err error) {
+func (s *Stripe) record(rec *Delivery, status int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec.Attempts++
