@@ -78,8 +78,8 @@ func (s *Shopify) Orders(shop string) []Order {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.mustShop(shop)
-	out := make([]Order, 0, len(sh.orders))
-	for _, o := range sh.orders {
+	out := make([]Order, 0, len(sh.Orders))
+	for _, o := range sh.Orders {
 		out = append(out, o.clone())
 	}
 	return out
@@ -151,7 +151,7 @@ func (s *Shopify) SetShipmentStatus(shop string, fulfillmentID int64, status str
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.mustShop(shop)
-	for _, o := range sh.orders {
+	for _, o := range sh.Orders {
 		for i := range o.Fulfillments {
 			f := &o.Fulfillments[i]
 			if f.ID != fulfillmentID {
@@ -214,7 +214,7 @@ func (o *Order) clone() Order {
 
 // order finds an order by numeric id. Callers hold s.mu.
 func (sh *shopifyShop) order(id int64) *Order {
-	for _, o := range sh.orders {
+	for _, o := range sh.Orders {
 		if o.ID == id {
 			return o
 		}
@@ -235,10 +235,10 @@ func (s *Shopify) emitLocked(sh *shopifyShop, topic string, payload any) {
 	}
 	eventID, at := shopifyUUID(), s.clock.Now()
 	for _, sub := range subs {
-		rec := &Delivery{Shop: sh.domain, Topic: topic, EventID: eventID, WebhookID: shopifyUUID(), URL: sub.URI,
+		rec := &Delivery{Shop: sh.Domain, Topic: topic, EventID: eventID, WebhookID: shopifyUUID(), URL: sub.URI,
 			APIVersion: sub.APIVersion, TriggeredAt: at, Payload: body}
-		sh.deliveries = append(sh.deliveries, rec)
-		s.sender.Send([]any{"provider", "shopify", "shop", sh.domain, "topic", topic, "url", rec.URL},
+		sh.Deliveries = append(sh.Deliveries, rec)
+		s.sender.Send([]any{"provider", "shopify", "shop", sh.Domain, "topic", topic, "url", rec.URL},
 			func() (int, error) { return s.attempt(rec) }, nil)
 	}
 }
@@ -289,7 +289,7 @@ func (s *Shopify) runOrderOperation(sh *shopifyShop, scope, op string, v shopify
 		}
 		nodes := []any{}
 		actual := 2
-		for _, o := range sh.orders { // oldest first: sortKey CREATED_AT
+		for _, o := range sh.Orders { // oldest first: sortKey CREATED_AT
 			if len(nodes) == 5 {
 				break
 			}
@@ -423,8 +423,8 @@ func (s *Shopify) orderCreate(sh *shopifyShop, v shopifyVariables) (any, int, st
 			fail(fmt.Sprintf("Variant %s does not exist", raw), "INVALID", "lineItems", idx, "variantId")
 			continue
 		}
-		if behaviour == "DECREMENT_OBEYING_POLICY" && variant.available < qty {
-			fail(fmt.Sprintf("Unable to reserve inventory for %s: %d available", raw, variant.available), "INVALID", "lineItems", idx, "quantity")
+		if behaviour == "DECREMENT_OBEYING_POLICY" && variant.Available < qty {
+			fail(fmt.Sprintf("Unable to reserve inventory for %s: %d available", raw, variant.Available), "INVALID", "lineItems", idx, "quantity")
 		}
 		lines = append(lines, want{variant, qty})
 	}
@@ -460,11 +460,11 @@ func (s *Shopify) orderCreate(sh *shopifyShop, v shopifyVariables) (any, int, st
 	}
 
 	now := s.clock.Now()
-	if sh.orderNumber == 0 {
-		sh.orderNumber = 1000
+	if sh.OrderNumber == 0 {
+		sh.OrderNumber = 1000
 	}
-	sh.orderNumber++
-	o := &Order{ID: s.newID(), Number: sh.orderNumber, Note: order.str("note"), CustomAttributes: attrs,
+	sh.OrderNumber++
+	o := &Order{ID: s.newID(), Number: sh.OrderNumber, Note: order.str("note"), CustomAttributes: attrs,
 		ShippingAddress: address, FinancialStatus: financial, Email: order.str("email"),
 		HasCustomer:            in["customer"] != nil || in["customerId"] != nil,
 		SendReceipt:            options["sendReceipt"] == true,
@@ -482,21 +482,21 @@ func (s *Shopify) orderCreate(sh *shopifyShop, v shopifyVariables) (any, int, st
 	}
 	sort.Strings(o.Tags) // Shopify keeps tags sorted
 	for _, l := range lines {
-		o.Lines = append(o.Lines, OrderLine{ID: s.newID(), VariantID: shopifyGID("ProductVariant", l.v.id),
-			SKU: l.v.sku, Title: l.v.title, Price: l.v.price, Quantity: l.qty})
+		o.Lines = append(o.Lines, OrderLine{ID: s.newID(), VariantID: shopifyGID("ProductVariant", l.v.ID),
+			SKU: l.v.Sku, Title: l.v.Title, Price: l.v.Price, Quantity: l.qty})
 	}
-	sh.orders = append(sh.orders, o)
+	sh.Orders = append(sh.Orders, o)
 	s.emitLocked(sh, "orders/create", sh.restOrder(o))
 	if strings.HasPrefix(behaviour, "DECREMENT_") {
 		for _, l := range lines {
-			l.v.available -= l.qty
-			l.v.updatedAt = now
+			l.v.Available -= l.qty
+			l.v.UpdatedAt = now
 			s.emitLocked(sh, "inventory_levels/update", map[string]any{
-				"inventory_item_id":    l.v.itemID,
-				"location_id":          sh.locationID,
-				"available":            l.v.available,
+				"inventory_item_id":    l.v.ItemID,
+				"location_id":          sh.LocationID,
+				"available":            l.v.Available,
 				"updated_at":           shopifyRESTTime(now),
-				"admin_graphql_api_id": fmt.Sprintf("gid://shopify/InventoryLevel/%d?inventory_item_id=%d", sh.locationID, l.v.itemID),
+				"admin_graphql_api_id": fmt.Sprintf("gid://shopify/InventoryLevel/%d?inventory_item_id=%d", sh.LocationID, l.v.ItemID),
 			})
 		}
 	}
@@ -656,7 +656,7 @@ func (sh *shopifyShop) restFulfillment(o *Order, f *Fulfillment) map[string]any 
 		"status":               strings.ToLower(f.Status),
 		"shipment_status":      shopifyNullable(f.ShipmentStatus),
 		"service":              "manual",
-		"location_id":          sh.locationID,
+		"location_id":          sh.LocationID,
 		"tracking_company":     shopifyNullable(f.Carrier),
 		"tracking_number":      shopifyNullable(f.TrackingNumber),
 		"tracking_numbers":     numbers,
@@ -671,7 +671,7 @@ func (sh *shopifyShop) restFulfillment(o *Order, f *Fulfillment) map[string]any 
 func (sh *shopifyShop) restLine(l OrderLine) map[string]any {
 	vid, _ := shopifyParseGID("ProductVariant", l.VariantID)
 	var product any
-	if pid, ok := sh.variantOf[vid]; ok {
+	if pid, ok := sh.VariantOf[vid]; ok {
 		product = pid
 	}
 	return map[string]any{
@@ -722,7 +722,7 @@ func (sh *shopifyShop) restOrder(o *Order) map[string]any {
 		"name":                 o.Name,
 		"order_number":         o.Number,
 		"email":                email,
-		"currency":             sh.currency,
+		"currency":             sh.Currency,
 		"financial_status":     strings.ToLower(o.FinancialStatus),
 		"fulfillment_status":   fulfillment,
 		"cancelled_at":         cancelled,

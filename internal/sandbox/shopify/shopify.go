@@ -55,10 +55,16 @@ type Shopify struct {
 	handler http.Handler
 
 	mu     sync.Mutex
-	shops  map[string]*shopifyShop
-	codes  map[string]*shopifyAuthCode
-	nextID int64
+	state  // everything a restart must keep
 	sender *sandbox.Sender
+}
+
+// state is the stand-in's memory: its shops with everything in them, the
+// authorization codes it has handed out, and its id counter.
+type state struct {
+	Shops  map[string]*shopifyShop
+	Codes  map[string]*shopifyAuthCode
+	NextID int64
 }
 
 // Product is a product as tests and the demo seed describe it.
@@ -106,64 +112,64 @@ type Subscription struct {
 }
 
 type shopifyShop struct {
-	domain, name, currency string
-	id, locationID         int64
-	installed              bool
-	scope                  string
+	Domain, Name, Currency string
+	ID, LocationID         int64
+	Installed              bool
+	Scope                  string
 
-	products  map[int64]*shopifyProduct
-	itemOf    map[int64]int64 // inventory item id -> variant id
-	variantOf map[int64]int64 // variant id -> product id
+	Products  map[int64]*shopifyProduct
+	ItemOf    map[int64]int64 // inventory item id -> variant id
+	VariantOf map[int64]int64 // variant id -> product id
 
-	access  map[string]*shopifyAccessToken
-	refresh map[string]*shopifyRefreshToken
+	Access  map[string]*shopifyAccessToken
+	Refresh map[string]*shopifyRefreshToken
 
-	subs               []*Subscription
-	lastWebhookURI     string // kept after uninstall, for shop/redact
-	lastWebhookVersion string
-	deliveries         []*Delivery
-	refreshCount       int
+	Subs               []*Subscription
+	LastWebhookURI     string // kept after uninstall, for shop/redact
+	LastWebhookVersion string
+	Deliveries         []*Delivery
+	RefreshCount       int
 	throttleNext       int
 
-	orders          []*Order      // oldest first; see shopify_orders.go
-	orderNumber     int           // the last order's number; the first is 1001
+	Orders          []*Order      // oldest first; see orders.go
+	OrderNumber     int           // the last order's number; the first is 1001
 	slowOrderCreate time.Duration // SlowNextOrderCreate
 	answerDelay     time.Duration // set by an operation: wait this long before answering
 }
 
 type shopifyProduct struct {
-	id                                   int64
-	title, description, status, imageURL string
-	tags                                 []string
-	createdAt, updatedAt                 time.Time
-	variants                             []*shopifyVariant
+	ID                                   int64
+	Title, Description, Status, ImageURL string
+	Tags                                 []string
+	CreatedAt, UpdatedAt                 time.Time
+	Variants                             []*shopifyVariant
 }
 
 type shopifyVariant struct {
-	id, itemID           int64
-	sku, title, price    string
-	available            int
-	createdAt, updatedAt time.Time
+	ID, ItemID           int64
+	Sku, Title, Price    string
+	Available            int
+	CreatedAt, UpdatedAt time.Time
 }
 
 type shopifyAuthCode struct {
-	shop, scope string
-	expires     time.Time
-	used        bool
+	Shop, Scope string
+	Expires     time.Time
+	Used        bool
 }
 
 type shopifyAccessToken struct {
-	scope   string
-	expires time.Time // zero: never
+	Scope   string
+	Expires time.Time // zero: never
 }
 
 type shopifyRefreshToken struct {
-	scope       string
-	expires     time.Time
-	firstUsed   time.Time
-	parent      string // the refresh token this one replaced
-	replacement string // the refresh token issued when this one was used
-	retired     bool
+	Scope       string
+	Expires     time.Time
+	FirstUsed   time.Time
+	Parent      string // the refresh token this one replaced
+	Replacement string // the refresh token issued when this one was used
+	Retired     bool
 }
 
 // New returns an empty stand-in; add shops with AddShop or SeedDemo.
@@ -175,13 +181,11 @@ func New(cfg Config) *Shopify {
 		cfg.RefreshTokenTTL = 90 * 24 * time.Hour
 	}
 	s := &Shopify{
-		cfg:    cfg,
-		clock:  cfg.Clock,
-		log:    cfg.Log,
-		hc:     cfg.HTTPClient,
-		shops:  map[string]*shopifyShop{},
-		codes:  map[string]*shopifyAuthCode{},
-		nextID: 7_000_000_000,
+		cfg:   cfg,
+		clock: cfg.Clock,
+		log:   cfg.Log,
+		hc:    cfg.HTTPClient,
+		state: state{Shops: map[string]*shopifyShop{}, Codes: map[string]*shopifyAuthCode{}, NextID: 7_000_000_000},
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
@@ -206,15 +210,15 @@ func (s *Shopify) Handler() http.Handler { return s.handler }
 func (s *Shopify) AddShop(domain, name, currency string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sh, ok := s.shops[domain]; ok {
-		sh.name, sh.currency = name, currency
+	if sh, ok := s.Shops[domain]; ok {
+		sh.Name, sh.Currency = name, currency
 		return
 	}
-	s.shops[domain] = &shopifyShop{
-		domain: domain, name: name, currency: currency,
-		id: s.newID(), locationID: s.newID(),
-		products: map[int64]*shopifyProduct{}, itemOf: map[int64]int64{}, variantOf: map[int64]int64{},
-		access: map[string]*shopifyAccessToken{}, refresh: map[string]*shopifyRefreshToken{},
+	s.Shops[domain] = &shopifyShop{
+		Domain: domain, Name: name, Currency: currency,
+		ID: s.newID(), LocationID: s.newID(),
+		Products: map[int64]*shopifyProduct{}, ItemOf: map[int64]int64{}, VariantOf: map[int64]int64{},
+		Access: map[string]*shopifyAccessToken{}, Refresh: map[string]*shopifyRefreshToken{},
 	}
 }
 
@@ -261,13 +265,13 @@ func (s *Shopify) SetInventory(shop, variantID string, available int) {
 		panic(fmt.Sprintf("sandbox shopify: %s has no variant %s", shop, variantID))
 	}
 	now := s.clock.Now()
-	v.available, v.updatedAt = available, now
+	v.Available, v.UpdatedAt = available, now
 	payload := map[string]any{
-		"inventory_item_id":    v.itemID,
-		"location_id":          sh.locationID,
+		"inventory_item_id":    v.ItemID,
+		"location_id":          sh.LocationID,
 		"available":            available,
 		"updated_at":           shopifyRESTTime(now),
-		"admin_graphql_api_id": fmt.Sprintf("gid://shopify/InventoryLevel/%d?inventory_item_id=%d", sh.locationID, v.itemID),
+		"admin_graphql_api_id": fmt.Sprintf("gid://shopify/InventoryLevel/%d?inventory_item_id=%d", sh.LocationID, v.ItemID),
 	}
 	s.mu.Unlock()
 	s.emit(shop, "inventory_levels/update", payload)
@@ -280,10 +284,10 @@ func (s *Shopify) Uninstall(shop string) {
 	sh := s.mustShop(shop)
 	payload := sh.restShop()
 	subs := sh.subsFor("app/uninstalled")
-	sh.installed = false
-	sh.access = map[string]*shopifyAccessToken{}
-	sh.refresh = map[string]*shopifyRefreshToken{}
-	sh.subs = nil
+	sh.Installed = false
+	sh.Access = map[string]*shopifyAccessToken{}
+	sh.Refresh = map[string]*shopifyRefreshToken{}
+	sh.Subs = nil
 	s.mu.Unlock()
 	s.emitTo(shop, "app/uninstalled", payload, subs)
 }
@@ -292,7 +296,7 @@ func (s *Shopify) Uninstall(shop string) {
 func (s *Shopify) RefreshCount(shop string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mustShop(shop).refreshCount
+	return s.mustShop(shop).RefreshCount
 }
 
 // ThrottleNext makes the shop's next n GraphQL requests answer THROTTLED, with
@@ -307,7 +311,7 @@ func (s *Shopify) ThrottleNext(shop string, n int) {
 func (s *Shopify) Installed(shop string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mustShop(shop).installed
+	return s.mustShop(shop).Installed
 }
 
 // Product returns a product as the stand-in holds it (variant and inventory
@@ -316,15 +320,15 @@ func (s *Shopify) Product(shop, productID string) (Product, bool) {
 	id := shopifyMustGID("Product", productID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.mustShop(shop).products[id]
+	p, ok := s.mustShop(shop).Products[id]
 	if !ok {
 		return Product{}, false
 	}
-	out := Product{ID: shopifyGID("Product", p.id), Title: p.title, Description: p.description,
-		Status: p.status, ImageURL: p.imageURL, Tags: append([]string(nil), p.tags...)}
-	for _, v := range p.variants {
-		out.Variants = append(out.Variants, Variant{ID: shopifyGID("ProductVariant", v.id), SKU: v.sku, Title: v.title,
-			Price: v.price, Available: v.available, InventoryItemID: shopifyGID("InventoryItem", v.itemID)})
+	out := Product{ID: shopifyGID("Product", p.ID), Title: p.Title, Description: p.Description,
+		Status: p.Status, ImageURL: p.ImageURL, Tags: append([]string(nil), p.Tags...)}
+	for _, v := range p.Variants {
+		out.Variants = append(out.Variants, Variant{ID: shopifyGID("ProductVariant", v.ID), SKU: v.Sku, Title: v.Title,
+			Price: v.Price, Available: v.Available, InventoryItemID: shopifyGID("InventoryItem", v.ItemID)})
 	}
 	return out, true
 }
@@ -334,7 +338,7 @@ func (s *Shopify) Subscriptions(shop string) []Subscription {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Subscription
-	for _, sub := range s.mustShop(shop).subs {
+	for _, sub := range s.mustShop(shop).Subs {
 		out = append(out, *sub)
 	}
 	return out
@@ -350,24 +354,24 @@ func (s *Shopify) upsert(shop string, in Product) (id int64, created bool) {
 	} else {
 		id = s.newID()
 	}
-	p, exists := sh.products[id]
+	p, exists := sh.Products[id]
 	if !exists {
-		p = &shopifyProduct{id: id, createdAt: now}
-		sh.products[id] = p
+		p = &shopifyProduct{ID: id, CreatedAt: now}
+		sh.Products[id] = p
 	}
 	status := strings.ToUpper(in.Status)
 	if status == "" {
 		status = "ACTIVE"
 	}
-	p.title, p.description, p.status, p.imageURL = in.Title, in.Description, status, in.ImageURL
-	p.tags = append([]string(nil), in.Tags...)
-	p.updatedAt = now
+	p.Title, p.Description, p.Status, p.ImageURL = in.Title, in.Description, status, in.ImageURL
+	p.Tags = append([]string(nil), in.Tags...)
+	p.UpdatedAt = now
 
 	old := map[int64]*shopifyVariant{}
-	for _, v := range p.variants {
-		old[v.id] = v
+	for _, v := range p.Variants {
+		old[v.ID] = v
 	}
-	p.variants = nil
+	p.Variants = nil
 	for _, iv := range in.Variants {
 		price, err := shopifyNormalizePrice(iv.Price)
 		if err != nil {
@@ -377,30 +381,30 @@ func (s *Shopify) upsert(shop string, in Product) (id int64, created bool) {
 		if iv.ID != "" {
 			vid := shopifyMustGID("ProductVariant", iv.ID)
 			if v = old[vid]; v == nil {
-				if other, taken := sh.variantOf[vid]; taken && other != id {
+				if other, taken := sh.VariantOf[vid]; taken && other != id {
 					panic(fmt.Sprintf("sandbox shopify: variant %s belongs to another product", iv.ID))
 				}
-				v = &shopifyVariant{id: vid, createdAt: now}
+				v = &shopifyVariant{ID: vid, CreatedAt: now}
 			}
 		} else {
-			v = &shopifyVariant{id: s.newID(), createdAt: now}
+			v = &shopifyVariant{ID: s.newID(), CreatedAt: now}
 		}
-		if v.itemID == 0 {
+		if v.ItemID == 0 {
 			if iv.InventoryItemID != "" {
-				v.itemID = shopifyMustGID("InventoryItem", iv.InventoryItemID)
+				v.ItemID = shopifyMustGID("InventoryItem", iv.InventoryItemID)
 			} else {
-				v.itemID = s.newID()
+				v.ItemID = s.newID()
 			}
 		}
-		delete(old, v.id)
-		v.sku, v.title, v.price, v.available, v.updatedAt = iv.SKU, iv.Title, price, iv.Available, now
-		p.variants = append(p.variants, v)
-		sh.variantOf[v.id] = id
-		sh.itemOf[v.itemID] = v.id
+		delete(old, v.ID)
+		v.Sku, v.Title, v.Price, v.Available, v.UpdatedAt = iv.SKU, iv.Title, price, iv.Available, now
+		p.Variants = append(p.Variants, v)
+		sh.VariantOf[v.ID] = id
+		sh.ItemOf[v.ItemID] = v.ID
 	}
 	for _, gone := range old {
-		delete(sh.variantOf, gone.id)
-		delete(sh.itemOf, gone.itemID)
+		delete(sh.VariantOf, gone.ID)
+		delete(sh.ItemOf, gone.ItemID)
 	}
 	return id, !exists
 }
@@ -410,23 +414,23 @@ func (s *Shopify) deleteProduct(shop, productID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.mustShop(shop)
-	p, ok := sh.products[id]
+	p, ok := sh.Products[id]
 	if !ok {
 		s.log.Warn("sandbox shopify: delete of an unknown product", "shop", shop, "product", productID)
 		return false
 	}
-	for _, v := range p.variants {
-		delete(sh.variantOf, v.id)
-		delete(sh.itemOf, v.itemID)
+	for _, v := range p.Variants {
+		delete(sh.VariantOf, v.ID)
+		delete(sh.ItemOf, v.ItemID)
 	}
-	delete(sh.products, id)
+	delete(sh.Products, id)
 	return true
 }
 
 // mustShop returns the shop; a test naming an unknown shop is a bug in the test.
 // Callers hold s.mu.
 func (s *Shopify) mustShop(domain string) *shopifyShop {
-	sh, ok := s.shops[domain]
+	sh, ok := s.Shops[domain]
 	if !ok {
 		panic(fmt.Sprintf("sandbox shopify: no shop %q (AddShop it first)", domain))
 	}
@@ -435,17 +439,17 @@ func (s *Shopify) mustShop(domain string) *shopifyShop {
 
 // newID returns a fresh numeric id, far above the demo data's. Callers hold s.mu.
 func (s *Shopify) newID() int64 {
-	s.nextID++
-	return s.nextID
+	s.NextID++
+	return s.NextID
 }
 
 func (sh *shopifyShop) variant(id int64) *shopifyVariant {
-	p := sh.products[sh.variantOf[id]]
+	p := sh.Products[sh.VariantOf[id]]
 	if p == nil {
 		return nil
 	}
-	for _, v := range p.variants {
-		if v.id == id {
+	for _, v := range p.Variants {
+		if v.ID == id {
 			return v
 		}
 	}
@@ -454,17 +458,17 @@ func (sh *shopifyShop) variant(id int64) *shopifyVariant {
 
 // sortedProducts returns the products in id order (Shopify's sortKey: ID).
 func (sh *shopifyShop) sortedProducts() []*shopifyProduct {
-	out := make([]*shopifyProduct, 0, len(sh.products))
-	for _, p := range sh.products {
+	out := make([]*shopifyProduct, 0, len(sh.Products))
+	for _, p := range sh.Products {
 		out = append(out, p)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
 func (sh *shopifyShop) subsFor(topic string) []Subscription {
 	var out []Subscription
-	for _, sub := range sh.subs {
+	for _, sub := range sh.Subs {
 		if sub.Topic == topic {
 			out = append(out, *sub)
 		}

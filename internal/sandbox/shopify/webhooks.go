@@ -31,8 +31,8 @@ func (s *Shopify) Deliveries(shop string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.mustShop(shop)
-	out := make([]Delivery, 0, len(sh.deliveries))
-	for _, d := range sh.deliveries {
+	out := make([]Delivery, 0, len(sh.Deliveries))
+	for _, d := range sh.Deliveries {
 		c := *d
 		c.Payload = append([]byte(nil), d.Payload...)
 		out = append(out, c)
@@ -56,7 +56,7 @@ func (s *Shopify) Redeliver(d Delivery) (int, error) {
 	rec.StatusCode, rec.Attempts, rec.Err = 0, 0, ""
 	s.mu.Lock()
 	sh := s.mustShop(d.Shop)
-	sh.deliveries = append(sh.deliveries, &rec)
+	sh.Deliveries = append(sh.Deliveries, &rec)
 	s.mu.Unlock()
 	return s.attempt(&rec)
 }
@@ -76,7 +76,7 @@ func (s *Shopify) SendCompliance(shop, topic string, payload any) (int, error) {
 	sh := s.mustShop(shop)
 	target := s.cfg.ComplianceURL
 	if target == "" {
-		target = sh.lastWebhookURI
+		target = sh.LastWebhookURI
 	}
 	if payload == nil {
 		payload = sh.compliancePayload(topic)
@@ -99,14 +99,14 @@ func (s *Shopify) SendCompliance(shop, topic string, payload any) (int, error) {
 	}
 	s.mu.Lock()
 	rec := &Delivery{Shop: shop, Topic: topic, EventID: shopifyUUID(), WebhookID: shopifyUUID(), URL: target,
-		APIVersion: sh.lastWebhookVersion, TriggeredAt: s.clock.Now(), Payload: body}
-	sh.deliveries = append(sh.deliveries, rec)
+		APIVersion: sh.LastWebhookVersion, TriggeredAt: s.clock.Now(), Payload: body}
+	sh.Deliveries = append(sh.Deliveries, rec)
 	s.mu.Unlock()
 	return s.attempt(rec)
 }
 
 func (sh *shopifyShop) compliancePayload(topic string) map[string]any {
-	p := map[string]any{"shop_id": sh.id, "shop_domain": sh.domain}
+	p := map[string]any{"shop_id": sh.ID, "shop_domain": sh.Domain}
 	customer := map[string]any{"id": 191167, "email": "john@example.com", "phone": "555-625-1199"}
 	switch topic {
 	case "customers/redact":
@@ -124,7 +124,7 @@ func (sh *shopifyShop) compliancePayload(topic string) map[string]any {
 func (s *Shopify) emitProduct(shop, topic string, id int64) {
 	s.mu.Lock()
 	sh := s.mustShop(shop)
-	p, ok := sh.products[id]
+	p, ok := sh.Products[id]
 	if !ok {
 		s.mu.Unlock()
 		return
@@ -160,7 +160,7 @@ func (s *Shopify) emitTo(shop, topic string, payload any, subs []Subscription) {
 	for _, sub := range subs {
 		rec := &Delivery{Shop: shop, Topic: topic, EventID: eventID, WebhookID: shopifyUUID(), URL: sub.URI,
 			APIVersion: sub.APIVersion, TriggeredAt: at, Payload: body}
-		sh.deliveries = append(sh.deliveries, rec)
+		sh.Deliveries = append(sh.Deliveries, rec)
 		recs = append(recs, rec)
 	}
 	s.mu.Unlock()
@@ -275,33 +275,33 @@ func shopifyRESTTime(t time.Time) string {
 
 func (sh *shopifyShop) restProduct(p *shopifyProduct) shopifyRESTProduct {
 	out := shopifyRESTProduct{
-		ID: p.id, Title: p.title, Vendor: sh.name,
-		CreatedAt: shopifyRESTTime(p.createdAt), UpdatedAt: shopifyRESTTime(p.updatedAt),
-		Handle: shopifyHandle(p.title), PublishedScope: "web", Tags: strings.Join(p.tags, ", "),
-		Status: strings.ToLower(p.status), AdminGraphQLAPIID: shopifyGID("Product", p.id),
+		ID: p.ID, Title: p.Title, Vendor: sh.Name,
+		CreatedAt: shopifyRESTTime(p.CreatedAt), UpdatedAt: shopifyRESTTime(p.UpdatedAt),
+		Handle: shopifyHandle(p.Title), PublishedScope: "web", Tags: strings.Join(p.Tags, ", "),
+		Status: strings.ToLower(p.Status), AdminGraphQLAPIID: shopifyGID("Product", p.ID),
 		Variants: []shopifyRESTVariant{}, Options: []shopifyRESTOption{}, Images: []shopifyRESTImage{},
 	}
-	if p.description != "" {
-		out.BodyHTML = "<p>" + html.EscapeString(p.description) + "</p>"
+	if p.Description != "" {
+		out.BodyHTML = "<p>" + html.EscapeString(p.Description) + "</p>"
 	}
-	if p.status == "ACTIVE" {
-		published := shopifyRESTTime(p.createdAt)
+	if p.Status == "ACTIVE" {
+		published := shopifyRESTTime(p.CreatedAt)
 		out.PublishedAt = &published
 	}
-	opt := shopifyRESTOption{ID: p.id*10 + 1, ProductID: p.id, Name: "Title", Position: 1, Values: []string{}}
-	for i, v := range p.variants {
+	opt := shopifyRESTOption{ID: p.ID*10 + 1, ProductID: p.ID, Name: "Title", Position: 1, Values: []string{}}
+	for i, v := range p.Variants {
 		out.Variants = append(out.Variants, shopifyRESTVariant{
-			ID: v.id, ProductID: p.id, Title: v.title, Price: v.price, SKU: v.sku, Position: i + 1,
-			InventoryPolicy: "deny", Option1: v.title, CreatedAt: shopifyRESTTime(v.createdAt), UpdatedAt: shopifyRESTTime(v.updatedAt),
-			Taxable: true, InventoryItemID: v.itemID, InventoryQuantity: v.available, OldInventoryQuantity: v.available,
-			AdminGraphQLAPIID: shopifyGID("ProductVariant", v.id),
+			ID: v.ID, ProductID: p.ID, Title: v.Title, Price: v.Price, SKU: v.Sku, Position: i + 1,
+			InventoryPolicy: "deny", Option1: v.Title, CreatedAt: shopifyRESTTime(v.CreatedAt), UpdatedAt: shopifyRESTTime(v.UpdatedAt),
+			Taxable: true, InventoryItemID: v.ItemID, InventoryQuantity: v.Available, OldInventoryQuantity: v.Available,
+			AdminGraphQLAPIID: shopifyGID("ProductVariant", v.ID),
 		})
-		opt.Values = append(opt.Values, v.title)
+		opt.Values = append(opt.Values, v.Title)
 	}
 	out.Options = append(out.Options, opt)
-	if p.imageURL != "" {
-		img := shopifyRESTImage{ID: p.id*10 + 2, ProductID: p.id, Position: 1, Src: p.imageURL,
-			AdminGraphQLAPIID: shopifyGID("ProductImage", p.id*10+2)}
+	if p.ImageURL != "" {
+		img := shopifyRESTImage{ID: p.ID*10 + 2, ProductID: p.ID, Position: 1, Src: p.ImageURL,
+			AdminGraphQLAPIID: shopifyGID("ProductImage", p.ID*10+2)}
 		out.Images = append(out.Images, img)
 		out.Image = &img
 	}
@@ -310,12 +310,12 @@ func (sh *shopifyShop) restProduct(p *shopifyProduct) shopifyRESTProduct {
 
 func (sh *shopifyShop) restShop() map[string]any {
 	return map[string]any{
-		"id":               sh.id,
-		"name":             sh.name,
-		"email":            "owner@" + sh.domain,
-		"domain":           sh.domain,
-		"myshopify_domain": sh.domain,
-		"currency":         sh.currency,
+		"id":               sh.ID,
+		"name":             sh.Name,
+		"email":            "owner@" + sh.Domain,
+		"domain":           sh.Domain,
+		"myshopify_domain": sh.Domain,
+		"currency":         sh.Currency,
 		"plan_name":        "basic",
 	}
 }

@@ -62,119 +62,124 @@ type Stripe struct {
 	handler http.Handler
 
 	mu         sync.Mutex
+	state      // everything a restart must keep
 	webhookURL string
-	intents    map[string]*stripeIntent
-	charges    map[string]*stripeCharge
-	refunds    map[string]*stripeRefund
-	customers  map[string]*stripeCustomer
-	products   map[string]*stripeProduct
-	prices     map[string]*stripePrice
-	subs       map[string]*stripeSub
-	invoices   map[string]*stripeInvoice
-	disputes   map[string]*stripeDispute
-	events     map[string]*stripeEvent
-	idem       map[string]*stripeIdem
-	invoiceSeq int
-	connect    stripeConnect // Connect: accounts, onboarding links, transfers (stripe_connect.go)
-
 	cause      stripeCause    // the API request under way, for events' request field
 	outbox     []*stripeEvent // events made under mu, sent once it is released
-	deliveries []*Delivery
-	dropping   bool // DropDeliveries
+	dropping   bool           // DropDeliveries
 	sender     *sandbox.Sender
+}
+
+// state is the stand-in's memory: what it has been asked to make, and
+// every delivery of its events.
+type state struct {
+	Intents     map[string]*stripeIntent
+	Charges     map[string]*stripeCharge
+	Refunds     map[string]*stripeRefund
+	Customers   map[string]*stripeCustomer
+	Products    map[string]*stripeProduct
+	Prices      map[string]*stripePrice
+	Subs        map[string]*stripeSub
+	Invoices    map[string]*stripeInvoice
+	Disputes    map[string]*stripeDispute
+	Events      map[string]*stripeEvent
+	Idem        map[string]*stripeIdem
+	InvoiceSeq  int
+	Connect     stripeConnect // Connect: accounts, onboarding links, transfers (connect.go)
+	DeliveryLog []*Delivery
 }
 
 type stripeCause struct{ requestID, idemKey string }
 
 type stripeIntent struct {
-	id, currency, status, clientSecret, transferGroup, customer, description string
-	amount, amountReceived                                                   int64
-	metadata                                                                 map[string]string
-	created, canceledAt                                                      time.Time
-	latestCharge, paymentMethod, invoice, cancellationReason                 string
-	lastError                                                                map[string]any
-	automatic                                                                bool
+	ID, Currency, Status, ClientSecret, TransferGroup, Customer, Description string
+	Amount, AmountReceived                                                   int64
+	Metadata                                                                 map[string]string
+	Created, CanceledAt                                                      time.Time
+	LatestCharge, PaymentMethod, Invoice, CancellationReason                 string
+	LastError                                                                map[string]any
+	Automatic                                                                bool
 }
 
 type stripeCharge struct {
-	id, intent, currency, status, customer, transferGroup, invoice, description string
-	paymentMethod, failureCode, failureMessage, balanceTx                       string
-	amount, amountRefunded                                                      int64
-	refunded, disputed                                                          bool
-	metadata                                                                    map[string]string
-	card                                                                        stripeCard
-	created                                                                     time.Time
+	ID, Intent, Currency, Status, Customer, TransferGroup, Invoice, Description string
+	PaymentMethod, FailureCode, FailureMessage, BalanceTx                       string
+	Amount, AmountRefunded                                                      int64
+	Refunded, Disputed                                                          bool
+	Metadata                                                                    map[string]string
+	Card                                                                        stripeCard
+	Created                                                                     time.Time
 }
 
 type stripeRefund struct {
-	id, charge, intent, currency, status, reason, balanceTx string
-	amount                                                  int64
-	metadata                                                map[string]string
-	created                                                 time.Time
+	ID, Charge, Intent, Currency, Status, Reason, BalanceTx string
+	Amount                                                  int64
+	Metadata                                                map[string]string
+	Created                                                 time.Time
 }
 
 type stripeCustomer struct {
-	id, email, name, description, phone, invoicePrefix string
-	metadata                                           map[string]string
-	created                                            time.Time
+	ID, Email, Name, Description, Phone, InvoicePrefix string
+	Metadata                                           map[string]string
+	Created                                            time.Time
 }
 
 type stripeProduct struct {
-	id, name string
-	metadata map[string]string
-	created  time.Time
+	ID, Name string
+	Metadata map[string]string
+	Created  time.Time
 }
 
 type stripePrice struct {
-	id, product, currency, interval, nickname string
-	unitAmount, intervalCount                 int64 // intervalCount 0: a one-time price
-	metadata                                  map[string]string
-	created                                   time.Time
+	ID, Product, Currency, Interval, Nickname string
+	UnitAmount, IntervalCount                 int64 // IntervalCount 0: a one-time price
+	Metadata                                  map[string]string
+	Created                                   time.Time
 }
 
 type stripeSub struct {
-	id, customer, price, itemID, status, latestInvoice, cancelReason string
-	quantity                                                         int64
+	ID, Customer, Price, ItemID, Status, LatestInvoice, CancelReason string
+	Quantity                                                         int64
 	busy                                                             bool // being created or renewed
-	metadata                                                         map[string]string
-	created, anchor, periodStart, periodEnd, canceledAt              time.Time
-	cycle                                                            int // periods billed after the first
+	Metadata                                                         map[string]string
+	Created, Anchor, PeriodStart, PeriodEnd, CanceledAt              time.Time
+	Cycle                                                            int // periods billed after the first
 }
 
 type stripeInvoice struct {
-	id, number, customer, subscription, currency, status, billingReason, intent, charge, lineID string
-	amountDue, amountPaid                                                                       int64
-	attempts                                                                                    int
-	subMetadata                                                                                 map[string]string
-	created, periodStart, periodEnd, paidAt                                                     time.Time
+	ID, Number, Customer, Subscription, Currency, Status, BillingReason, Intent, Charge, LineID string
+	AmountDue, AmountPaid                                                                       int64
+	Attempts                                                                                    int
+	SubMetadata                                                                                 map[string]string
+	Created, PeriodStart, PeriodEnd, PaidAt                                                     time.Time
 }
 
 type stripeDispute struct {
-	id, charge, intent, currency, reason, status string
-	amount                                       int64
-	created                                      time.Time
+	ID, Charge, Intent, Currency, Reason, Status string
+	Amount                                       int64
+	Created                                      time.Time
 }
 
 // stripeCard is a test card: what a test payment method stands for.
 type stripeCard struct {
-	pm, brand, last4, funding string
-	declineCode, errCode, msg string // "" declineCode: the charge succeeds
+	PM, Brand, Last4, Funding string
+	DeclineCode, ErrCode, Msg string // "" declineCode: the charge succeeds
 }
 
 // Test payment methods and card numbers, as in Stripe's test mode.
 var (
-	stripeVisa     = stripeCard{pm: "pm_card_visa", brand: "visa", last4: "4242", funding: "credit"}
-	stripeDeclined = stripeCard{pm: "pm_card_chargeDeclined", brand: "visa", last4: "0002", funding: "credit",
-		declineCode: "generic_decline", errCode: "card_declined", msg: "Your card was declined."}
+	stripeVisa     = stripeCard{PM: "pm_card_visa", Brand: "visa", Last4: "4242", Funding: "credit"}
+	stripeDeclined = stripeCard{PM: "pm_card_chargeDeclined", Brand: "visa", Last4: "0002", Funding: "credit",
+		DeclineCode: "generic_decline", ErrCode: "card_declined", Msg: "Your card was declined."}
 	stripeCards = map[string]stripeCard{
 		"pm_card_visa":           stripeVisa,
-		"pm_card_mastercard":     {pm: "pm_card_mastercard", brand: "mastercard", last4: "4444", funding: "credit"},
-		"pm_card_amex":           {pm: "pm_card_amex", brand: "amex", last4: "8431", funding: "credit"},
+		"pm_card_mastercard":     {PM: "pm_card_mastercard", Brand: "mastercard", Last4: "4444", Funding: "credit"},
+		"pm_card_amex":           {PM: "pm_card_amex", Brand: "amex", Last4: "8431", Funding: "credit"},
 		"pm_card_chargeDeclined": stripeDeclined,
-		"pm_card_chargeDeclinedInsufficientFunds": {pm: "pm_card_chargeDeclinedInsufficientFunds", brand: "visa", last4: "9995", funding: "credit",
-			declineCode: "insufficient_funds", errCode: "card_declined", msg: "Your card has insufficient funds."},
-		"pm_card_chargeDeclinedExpiredCard": {pm: "pm_card_chargeDeclinedExpiredCard", brand: "visa", last4: "0069", funding: "credit",
-			declineCode: "expired_card", errCode: "expired_card", msg: "Your card has expired."},
+		"pm_card_chargeDeclinedInsufficientFunds": {PM: "pm_card_chargeDeclinedInsufficientFunds", Brand: "visa", Last4: "9995", Funding: "credit",
+			DeclineCode: "insufficient_funds", ErrCode: "card_declined", Msg: "Your card has insufficient funds."},
+		"pm_card_chargeDeclinedExpiredCard": {PM: "pm_card_chargeDeclinedExpiredCard", Brand: "visa", Last4: "0069", Funding: "credit",
+			DeclineCode: "expired_card", ErrCode: "expired_card", Msg: "Your card has expired."},
 	}
 	stripeCardNumbers = map[string]string{
 		"4242424242424242": "pm_card_visa",
@@ -197,13 +202,7 @@ func New(cfg Config) *Stripe {
 	if cfg.WebhookSecret == "" {
 		cfg.WebhookSecret = DefaultWebhookSecret
 	}
-	s := &Stripe{
-		cfg: cfg, clock: cfg.Clock, log: cfg.Log, hc: cfg.HTTPClient, webhookURL: cfg.WebhookURL,
-		intents: map[string]*stripeIntent{}, charges: map[string]*stripeCharge{}, refunds: map[string]*stripeRefund{},
-		customers: map[string]*stripeCustomer{}, products: map[string]*stripeProduct{}, prices: map[string]*stripePrice{},
-		subs: map[string]*stripeSub{}, invoices: map[string]*stripeInvoice{}, disputes: map[string]*stripeDispute{},
-		events: map[string]*stripeEvent{}, idem: map[string]*stripeIdem{}, connect: newStripeConnect(),
-	}
+	s := &Stripe{cfg: cfg, clock: cfg.Clock, log: cfg.Log, hc: cfg.HTTPClient, webhookURL: cfg.WebhookURL, state: newState()}
 	if s.clock == nil {
 		s.clock = clock.System{}
 	}
@@ -216,6 +215,15 @@ func New(cfg Config) *Stripe {
 	}
 	s.handler = s.routes()
 	return s
+}
+
+func newState() state {
+	return state{
+		Intents: map[string]*stripeIntent{}, Charges: map[string]*stripeCharge{}, Refunds: map[string]*stripeRefund{},
+		Customers: map[string]*stripeCustomer{}, Products: map[string]*stripeProduct{}, Prices: map[string]*stripePrice{},
+		Subs: map[string]*stripeSub{}, Invoices: map[string]*stripeInvoice{}, Disputes: map[string]*stripeDispute{},
+		Events: map[string]*stripeEvent{}, Idem: map[string]*stripeIdem{}, Connect: newStripeConnect(),
+	}
 }
 
 // Handler serves the stand-in's REST API (paths /v1/…): mount it at the root
@@ -240,7 +248,7 @@ func (s *Stripe) SetWebhookURL(u string) {
 // requires_payment_method and payment_intent.payment_failed is sent.
 func (s *Stripe) ConfirmPaymentIntent(id, paymentMethod string) (string, error) {
 	s.mu.Lock()
-	pi, ok := s.intents[id]
+	pi, ok := s.Intents[id]
 	if !ok {
 		s.mu.Unlock()
 		return "", fmt.Errorf("sandbox stripe: no payment intent %q", id)
@@ -251,7 +259,7 @@ func (s *Stripe) ConfirmPaymentIntent(id, paymentMethod string) (string, error) 
 		return "", fmt.Errorf("sandbox stripe: %q is not a test payment method", paymentMethod)
 	}
 	serr := s.confirm(pi, card)
-	status := pi.status
+	status := pi.Status
 	s.mu.Unlock()
 	s.flush()
 	if serr != nil && serr.typ != "card_error" {
@@ -278,24 +286,24 @@ func (s *Stripe) FailRenewal(id string) {
 
 func (s *Stripe) renew(id string, pay bool) {
 	s.mu.Lock()
-	sub, ok := s.subs[id]
+	sub, ok := s.Subs[id]
 	if !ok {
 		s.mu.Unlock()
 		panic(fmt.Sprintf("sandbox stripe: no subscription %q", id))
 	}
-	if sub.status == "canceled" || sub.status == "incomplete_expired" {
+	if sub.Status == "canceled" || sub.Status == "incomplete_expired" {
 		s.mu.Unlock()
 		s.log.Warn("sandbox stripe: renewal of a subscription that has ended", "subscription", id)
 		return
 	}
 	s.cause = stripeCause{}
 	prev := map[string]any{
-		"current_period_start": sub.periodStart.Unix(), "current_period_end": sub.periodEnd.Unix(),
-		"latest_invoice": sub.latestInvoice,
+		"current_period_start": sub.PeriodStart.Unix(), "current_period_end": sub.PeriodEnd.Unix(),
+		"latest_invoice": sub.LatestInvoice,
 	}
-	oldStatus := sub.status
-	sub.cycle++
-	sub.periodStart, sub.periodEnd = s.period(sub)
+	oldStatus := sub.Status
+	sub.Cycle++
+	sub.PeriodStart, sub.PeriodEnd = s.period(sub)
 	card := stripeVisa
 	if !pay {
 		card = stripeDeclined
@@ -303,7 +311,7 @@ func (s *Stripe) renew(id string, pay bool) {
 	sub.busy = true
 	s.bill(sub, "subscription_cycle", &card)
 	sub.busy = false
-	if sub.status != oldStatus {
+	if sub.Status != oldStatus {
 		prev["status"] = oldStatus
 	}
 	s.emit("customer.subscription.updated", s.renderSub(sub), prev)
@@ -316,20 +324,20 @@ func (s *Stripe) renew(id string, pay bool) {
 // panics for an unknown charge.
 func (s *Stripe) Dispute(chargeID string) string {
 	s.mu.Lock()
-	ch, ok := s.charges[chargeID]
-	if !ok || ch.status != "succeeded" {
+	ch, ok := s.Charges[chargeID]
+	if !ok || ch.Status != "succeeded" {
 		s.mu.Unlock()
 		panic(fmt.Sprintf("sandbox stripe: no succeeded charge %q", chargeID))
 	}
 	s.cause = stripeCause{}
-	d := &stripeDispute{id: stripeID("dp"), charge: ch.id, intent: ch.intent, currency: ch.currency,
-		amount: ch.amount - ch.amountRefunded, reason: "fraudulent", status: "needs_response", created: s.clock.Now()}
-	s.disputes[d.id] = d
-	ch.disputed = true
+	d := &stripeDispute{ID: stripeID("dp"), Charge: ch.ID, Intent: ch.Intent, Currency: ch.Currency,
+		Amount: ch.Amount - ch.AmountRefunded, Reason: "fraudulent", Status: "needs_response", Created: s.clock.Now()}
+	s.Disputes[d.ID] = d
+	ch.Disputed = true
 	s.emit("charge.dispute.created", s.renderDispute(d), nil)
 	s.mu.Unlock()
 	s.flush()
-	return d.id
+	return d.ID
 }
 
 // The operations below hold s.mu.
@@ -337,12 +345,12 @@ func (s *Stripe) Dispute(chargeID string) string {
 // newIntent makes a payment intent and sends payment_intent.created.
 func (s *Stripe) newIntent(amount int64, currency, customer string, metadata map[string]string) *stripeIntent {
 	id := stripeID("pi")
-	pi := &stripeIntent{id: id, amount: amount, currency: currency, customer: customer, metadata: metadata,
-		status: "requires_payment_method", clientSecret: id + "_secret_" + stripeRandom(25), created: s.clock.Now()}
-	if pi.metadata == nil {
-		pi.metadata = map[string]string{}
+	pi := &stripeIntent{ID: id, Amount: amount, Currency: currency, Customer: customer, Metadata: metadata,
+		Status: "requires_payment_method", ClientSecret: id + "_secret_" + stripeRandom(25), Created: s.clock.Now()}
+	if pi.Metadata == nil {
+		pi.Metadata = map[string]string{}
 	}
-	s.intents[id] = pi
+	s.Intents[id] = pi
 	return pi
 }
 
@@ -350,44 +358,44 @@ func (s *Stripe) newIntent(amount int64, currency, customer string, metadata map
 // card_error (after the intent and its events are updated); an intent in the
 // wrong state as payment_intent_unexpected_state.
 func (s *Stripe) confirm(pi *stripeIntent, card stripeCard) *stripeError {
-	switch pi.status {
+	switch pi.Status {
 	case "requires_payment_method", "requires_confirmation":
 	default:
-		msg := fmt.Sprintf("You cannot confirm this PaymentIntent because it has a status of %s.", pi.status)
-		if pi.status == "succeeded" {
+		msg := fmt.Sprintf("You cannot confirm this PaymentIntent because it has a status of %s.", pi.Status)
+		if pi.Status == "succeeded" {
 			msg = "You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed."
 		}
 		return &stripeError{status: 400, typ: "invalid_request_error", code: "payment_intent_unexpected_state",
 			message: msg, intent: pi}
 	}
 	now := s.clock.Now()
-	ch := &stripeCharge{id: stripeID("ch"), intent: pi.id, currency: pi.currency, customer: pi.customer, amount: pi.amount,
-		transferGroup: pi.transferGroup, invoice: pi.invoice, description: pi.description, metadata: stripeCopy(pi.metadata),
-		paymentMethod: stripeID("pm"), card: card, created: now}
-	s.charges[ch.id] = ch
-	pi.latestCharge, pi.paymentMethod = ch.id, ch.paymentMethod
+	ch := &stripeCharge{ID: stripeID("ch"), Intent: pi.ID, Currency: pi.Currency, Customer: pi.Customer, Amount: pi.Amount,
+		TransferGroup: pi.TransferGroup, Invoice: pi.Invoice, Description: pi.Description, Metadata: stripeCopy(pi.Metadata),
+		PaymentMethod: stripeID("pm"), Card: card, Created: now}
+	s.Charges[ch.ID] = ch
+	pi.LatestCharge, pi.PaymentMethod = ch.ID, ch.PaymentMethod
 
-	if card.declineCode != "" {
-		ch.status, ch.failureCode, ch.failureMessage = "failed", card.errCode, card.msg
-		pi.status = "requires_payment_method"
-		pi.lastError = map[string]any{
-			"type": "card_error", "code": card.errCode, "decline_code": card.declineCode, "message": card.msg,
-			"charge": ch.id, "doc_url": "https://stripe.com/docs/error-codes/" + card.errCode,
+	if card.DeclineCode != "" {
+		ch.Status, ch.FailureCode, ch.FailureMessage = "failed", card.ErrCode, card.Msg
+		pi.Status = "requires_payment_method"
+		pi.LastError = map[string]any{
+			"type": "card_error", "code": card.ErrCode, "decline_code": card.DeclineCode, "message": card.Msg,
+			"charge": ch.ID, "doc_url": "https://stripe.com/docs/error-codes/" + card.ErrCode,
 			"payment_method": s.renderPaymentMethod(ch),
 		}
 		s.emit("charge.failed", s.renderCharge(ch), nil)
 		s.emit("payment_intent.payment_failed", s.renderIntent(pi), nil)
-		if inv := s.invoices[pi.invoice]; inv != nil {
+		if inv := s.Invoices[pi.Invoice]; inv != nil {
 			s.invoiceFailed(inv)
 		}
-		return &stripeError{status: 402, typ: "card_error", code: card.errCode, declineCode: card.declineCode,
-			message: card.msg, charge: ch.id, intent: pi}
+		return &stripeError{status: 402, typ: "card_error", code: card.ErrCode, declineCode: card.DeclineCode,
+			message: card.Msg, charge: ch.ID, intent: pi}
 	}
-	ch.status, ch.balanceTx = "succeeded", stripeID("txn")
-	pi.status, pi.amountReceived, pi.lastError = "succeeded", pi.amount, nil
+	ch.Status, ch.BalanceTx = "succeeded", stripeID("txn")
+	pi.Status, pi.AmountReceived, pi.LastError = "succeeded", pi.Amount, nil
 	s.emit("charge.succeeded", s.renderCharge(ch), nil)
 	s.emit("payment_intent.succeeded", s.renderIntent(pi), nil)
-	if inv := s.invoices[pi.invoice]; inv != nil {
+	if inv := s.Invoices[pi.Invoice]; inv != nil {
 		s.invoicePaid(inv, ch)
 	}
 	return nil
@@ -397,24 +405,24 @@ func (s *Stripe) confirm(pi *stripeIntent, card stripeCard) *stripeError {
 // card, pays it at once; without one it stays open (default_incomplete) for
 // the buyer to pay by confirming its intent.
 func (s *Stripe) bill(sub *stripeSub, reason string, card *stripeCard) *stripeInvoice {
-	pr := s.prices[sub.price]
-	cu := s.customers[sub.customer]
-	s.invoiceSeq++
+	pr := s.Prices[sub.Price]
+	cu := s.Customers[sub.Customer]
+	s.InvoiceSeq++
 	inv := &stripeInvoice{
-		id: stripeID("in"), number: fmt.Sprintf("%s-%04d", cu.invoicePrefix, s.invoiceSeq), customer: sub.customer,
-		subscription: sub.id, currency: pr.currency, status: "open", billingReason: reason, lineID: stripeID("il"),
-		amountDue: pr.unitAmount * sub.quantity, subMetadata: stripeCopy(sub.metadata),
-		created: s.clock.Now(), periodStart: sub.periodStart, periodEnd: sub.periodEnd,
+		ID: stripeID("in"), Number: fmt.Sprintf("%s-%04d", cu.InvoicePrefix, s.InvoiceSeq), Customer: sub.Customer,
+		Subscription: sub.ID, Currency: pr.Currency, Status: "open", BillingReason: reason, LineID: stripeID("il"),
+		AmountDue: pr.UnitAmount * sub.Quantity, SubMetadata: stripeCopy(sub.Metadata),
+		Created: s.clock.Now(), PeriodStart: sub.PeriodStart, PeriodEnd: sub.PeriodEnd,
 	}
-	s.invoices[inv.id] = inv
-	sub.latestInvoice = inv.id
-	pi := s.newIntent(inv.amountDue, inv.currency, sub.customer, nil)
-	pi.invoice = inv.id
-	pi.description = "Subscription creation"
+	s.Invoices[inv.ID] = inv
+	sub.LatestInvoice = inv.ID
+	pi := s.newIntent(inv.AmountDue, inv.Currency, sub.Customer, nil)
+	pi.Invoice = inv.ID
+	pi.Description = "Subscription creation"
 	if reason == "subscription_cycle" {
-		pi.description = "Subscription update"
+		pi.Description = "Subscription update"
 	}
-	inv.intent = pi.id
+	inv.Intent = pi.ID
 	s.emit("payment_intent.created", s.renderIntent(pi), nil)
 	if card != nil {
 		s.confirm(pi, *card)
@@ -425,12 +433,12 @@ func (s *Stripe) bill(sub *stripeSub, reason string, card *stripeCard) *stripeIn
 // invoicePaid records the invoice paid by ch and brings its subscription
 // back to active.
 func (s *Stripe) invoicePaid(inv *stripeInvoice, ch *stripeCharge) {
-	inv.status, inv.amountPaid, inv.charge, inv.paidAt = "paid", inv.amountDue, ch.id, s.clock.Now()
-	inv.attempts++
-	sub := s.subs[inv.subscription]
+	inv.Status, inv.AmountPaid, inv.Charge, inv.PaidAt = "paid", inv.AmountDue, ch.ID, s.clock.Now()
+	inv.Attempts++
+	sub := s.Subs[inv.Subscription]
 	prev := ""
-	if sub != nil && (sub.status == "incomplete" || sub.status == "past_due") {
-		prev, sub.status = sub.status, "active"
+	if sub != nil && (sub.Status == "incomplete" || sub.Status == "past_due") {
+		prev, sub.Status = sub.Status, "active"
 	}
 	s.emit("invoice.paid", s.renderInvoice(inv), nil)
 	s.emit("invoice.payment_succeeded", s.renderInvoice(inv), nil)
@@ -440,11 +448,11 @@ func (s *Stripe) invoicePaid(inv *stripeInvoice, ch *stripeCharge) {
 // invoiceFailed records a failed payment attempt; a renewal that fails makes
 // the subscription past_due.
 func (s *Stripe) invoiceFailed(inv *stripeInvoice) {
-	inv.attempts++
-	sub := s.subs[inv.subscription]
+	inv.Attempts++
+	sub := s.Subs[inv.Subscription]
 	prev := ""
-	if sub != nil && sub.status == "active" {
-		prev, sub.status = sub.status, "past_due"
+	if sub != nil && sub.Status == "active" {
+		prev, sub.Status = sub.Status, "past_due"
 	}
 	s.emit("invoice.payment_failed", s.renderInvoice(inv), nil)
 	s.subStatusChanged(sub, prev)
@@ -463,9 +471,9 @@ func (s *Stripe) subStatusChanged(sub *stripeSub, prev string) {
 // period is the subscription's current period: cycle intervals after the
 // anchor, with month ends clamped as Stripe does (Jan 31 -> Feb 28).
 func (s *Stripe) period(sub *stripeSub) (time.Time, time.Time) {
-	pr := s.prices[sub.price]
-	n := int64(sub.cycle)
-	return stripeAddInterval(sub.anchor, pr.interval, n*pr.intervalCount), stripeAddInterval(sub.anchor, pr.interval, (n+1)*pr.intervalCount)
+	pr := s.Prices[sub.Price]
+	n := int64(sub.Cycle)
+	return stripeAddInterval(sub.Anchor, pr.Interval, n*pr.IntervalCount), stripeAddInterval(sub.Anchor, pr.Interval, (n+1)*pr.IntervalCount)
 }
 
 func stripeAddInterval(t time.Time, interval string, n int64) time.Time {
@@ -487,7 +495,7 @@ func stripeAddInterval(t time.Time, interval string, n int64) time.Time {
 }
 
 // Rendering: objects as the API returns them at 2023-10-16 (ids for
-// related objects; see expand in stripe_http.go).
+// related objects; see expand in http.go).
 
 func stripeNullable(s string) any {
 	if s == "" {
@@ -513,215 +521,215 @@ func stripeCopy(m map[string]string) map[string]string {
 
 func (s *Stripe) renderIntent(pi *stripeIntent) map[string]any {
 	var apm any
-	if pi.automatic {
+	if pi.Automatic {
 		apm = map[string]any{"enabled": true, "allow_redirects": "always"}
 	}
 	var lastErr any
-	if pi.lastError != nil {
-		lastErr = pi.lastError
+	if pi.LastError != nil {
+		lastErr = pi.LastError
 	}
 	return map[string]any{
-		"id": pi.id, "object": "payment_intent", "amount": pi.amount, "amount_capturable": 0,
-		"amount_details": map[string]any{"tip": map[string]any{}}, "amount_received": pi.amountReceived,
+		"id": pi.ID, "object": "payment_intent", "amount": pi.Amount, "amount_capturable": 0,
+		"amount_details": map[string]any{"tip": map[string]any{}}, "amount_received": pi.AmountReceived,
 		"application": nil, "application_fee_amount": nil, "automatic_payment_methods": apm,
-		"canceled_at": stripeUnix(pi.canceledAt), "cancellation_reason": stripeNullable(pi.cancellationReason),
-		"capture_method": "automatic", "client_secret": pi.clientSecret, "confirmation_method": "automatic",
-		"created": pi.created.Unix(), "currency": pi.currency, "customer": stripeNullable(pi.customer),
-		"description": stripeNullable(pi.description), "invoice": stripeNullable(pi.invoice),
-		"last_payment_error": lastErr, "latest_charge": stripeNullable(pi.latestCharge), "livemode": false,
-		"metadata": stripeCopy(pi.metadata), "next_action": nil, "on_behalf_of": nil,
-		"payment_method": stripeNullable(pi.paymentMethod), "payment_method_configuration_details": nil,
+		"canceled_at": stripeUnix(pi.CanceledAt), "cancellation_reason": stripeNullable(pi.CancellationReason),
+		"capture_method": "automatic", "client_secret": pi.ClientSecret, "confirmation_method": "automatic",
+		"created": pi.Created.Unix(), "currency": pi.Currency, "customer": stripeNullable(pi.Customer),
+		"description": stripeNullable(pi.Description), "invoice": stripeNullable(pi.Invoice),
+		"last_payment_error": lastErr, "latest_charge": stripeNullable(pi.LatestCharge), "livemode": false,
+		"metadata": stripeCopy(pi.Metadata), "next_action": nil, "on_behalf_of": nil,
+		"payment_method": stripeNullable(pi.PaymentMethod), "payment_method_configuration_details": nil,
 		"payment_method_options": map[string]any{"card": map[string]any{"installments": nil, "mandate_options": nil,
 			"network": nil, "request_three_d_secure": "automatic"}},
 		"payment_method_types": []string{"card"}, "processing": nil, "receipt_email": nil, "review": nil,
 		"setup_future_usage": nil, "shipping": nil, "source": nil, "statement_descriptor": nil,
-		"statement_descriptor_suffix": nil, "status": pi.status, "transfer_data": nil,
-		"transfer_group": stripeNullable(pi.transferGroup),
+		"statement_descriptor_suffix": nil, "status": pi.Status, "transfer_data": nil,
+		"transfer_group": stripeNullable(pi.TransferGroup),
 	}
 }
 
 func (s *Stripe) renderPaymentMethod(ch *stripeCharge) map[string]any {
 	return map[string]any{
-		"id": ch.paymentMethod, "object": "payment_method", "type": "card", "created": ch.created.Unix(),
+		"id": ch.PaymentMethod, "object": "payment_method", "type": "card", "created": ch.Created.Unix(),
 		"customer": nil, "livemode": false, "metadata": map[string]string{},
 		"billing_details": map[string]any{"address": nil, "email": nil, "name": nil, "phone": nil},
-		"card":            s.renderCard(ch.card),
+		"card":            s.renderCard(ch.Card),
 	}
 }
 
 func (s *Stripe) renderCard(c stripeCard) map[string]any {
-	return map[string]any{"brand": c.brand, "country": "US", "exp_month": 12, "exp_year": s.clock.Now().Year() + 3,
-		"funding": c.funding, "last4": c.last4, "checks": map[string]any{"address_line1_check": nil,
+	return map[string]any{"brand": c.Brand, "country": "US", "exp_month": 12, "exp_year": s.clock.Now().Year() + 3,
+		"funding": c.Funding, "last4": c.Last4, "checks": map[string]any{"address_line1_check": nil,
 			"address_postal_code_check": nil, "cvc_check": "pass"}, "wallet": nil}
 }
 
 func (s *Stripe) renderCharge(ch *stripeCharge) map[string]any {
 	outcome := map[string]any{"network_status": "approved_by_network", "reason": nil, "risk_level": "normal",
 		"risk_score": 32, "seller_message": "Payment complete.", "type": "authorized"}
-	if ch.status == "failed" {
-		outcome = map[string]any{"network_status": "declined_by_network", "reason": ch.card.declineCode, "risk_level": "normal",
+	if ch.Status == "failed" {
+		outcome = map[string]any{"network_status": "declined_by_network", "reason": ch.Card.DeclineCode, "risk_level": "normal",
 			"risk_score": 32, "seller_message": "The bank did not return any further details with this decline.", "type": "issuer_declined"}
 	}
 	captured := int64(0)
-	if ch.status == "succeeded" {
-		captured = ch.amount
+	if ch.Status == "succeeded" {
+		captured = ch.Amount
 	}
 	return map[string]any{
-		"id": ch.id, "object": "charge", "amount": ch.amount, "amount_captured": captured,
-		"amount_refunded": ch.amountRefunded, "application": nil, "application_fee": nil,
-		"balance_transaction":             stripeNullable(ch.balanceTx),
+		"id": ch.ID, "object": "charge", "amount": ch.Amount, "amount_captured": captured,
+		"amount_refunded": ch.AmountRefunded, "application": nil, "application_fee": nil,
+		"balance_transaction":             stripeNullable(ch.BalanceTx),
 		"billing_details":                 map[string]any{"address": nil, "email": nil, "name": nil, "phone": nil},
-		"calculated_statement_descriptor": "TROVE", "captured": ch.status == "succeeded",
-		"created": ch.created.Unix(), "currency": ch.currency, "customer": stripeNullable(ch.customer),
-		"description": stripeNullable(ch.description), "disputed": ch.disputed,
-		"failure_balance_transaction": nil, "failure_code": stripeNullable(ch.failureCode),
-		"failure_message": stripeNullable(ch.failureMessage), "fraud_details": map[string]any{},
-		"invoice": stripeNullable(ch.invoice), "livemode": false, "metadata": stripeCopy(ch.metadata),
-		"on_behalf_of": nil, "outcome": outcome, "paid": ch.status == "succeeded",
-		"payment_intent": ch.intent, "payment_method": ch.paymentMethod,
-		"payment_method_details": map[string]any{"type": "card", "card": s.renderCard(ch.card)},
+		"calculated_statement_descriptor": "TROVE", "captured": ch.Status == "succeeded",
+		"created": ch.Created.Unix(), "currency": ch.Currency, "customer": stripeNullable(ch.Customer),
+		"description": stripeNullable(ch.Description), "disputed": ch.Disputed,
+		"failure_balance_transaction": nil, "failure_code": stripeNullable(ch.FailureCode),
+		"failure_message": stripeNullable(ch.FailureMessage), "fraud_details": map[string]any{},
+		"invoice": stripeNullable(ch.Invoice), "livemode": false, "metadata": stripeCopy(ch.Metadata),
+		"on_behalf_of": nil, "outcome": outcome, "paid": ch.Status == "succeeded",
+		"payment_intent": ch.Intent, "payment_method": ch.PaymentMethod,
+		"payment_method_details": map[string]any{"type": "card", "card": s.renderCard(ch.Card)},
 		"receipt_email":          nil, "receipt_number": nil,
-		"receipt_url": "https://pay.stripe.com/receipts/sandbox/" + ch.id,
-		"refunded":    ch.refunded, "review": nil, "shipping": nil, "source_transfer": nil,
-		"statement_descriptor": nil, "statement_descriptor_suffix": nil, "status": ch.status,
-		"transfer_data": nil, "transfer_group": stripeNullable(ch.transferGroup),
+		"receipt_url": "https://pay.stripe.com/receipts/sandbox/" + ch.ID,
+		"refunded":    ch.Refunded, "review": nil, "shipping": nil, "source_transfer": nil,
+		"statement_descriptor": nil, "statement_descriptor_suffix": nil, "status": ch.Status,
+		"transfer_data": nil, "transfer_group": stripeNullable(ch.TransferGroup),
 	}
 }
 
 func (s *Stripe) renderRefund(r *stripeRefund) map[string]any {
 	return map[string]any{
-		"id": r.id, "object": "refund", "amount": r.amount, "balance_transaction": stripeNullable(r.balanceTx),
-		"charge": r.charge, "created": r.created.Unix(), "currency": r.currency,
+		"id": r.ID, "object": "refund", "amount": r.Amount, "balance_transaction": stripeNullable(r.BalanceTx),
+		"charge": r.Charge, "created": r.Created.Unix(), "currency": r.Currency,
 		"destination_details": map[string]any{"type": "card", "card": map[string]any{"reference_status": "pending", "reference_type": "acquirer_reference_number", "type": "refund"}},
-		"metadata":            stripeCopy(r.metadata), "payment_intent": stripeNullable(r.intent),
-		"reason": stripeNullable(r.reason), "receipt_number": nil, "source_transfer_reversal": nil,
-		"status": r.status, "transfer_reversal": nil,
+		"metadata":            stripeCopy(r.Metadata), "payment_intent": stripeNullable(r.Intent),
+		"reason": stripeNullable(r.Reason), "receipt_number": nil, "source_transfer_reversal": nil,
+		"status": r.Status, "transfer_reversal": nil,
 	}
 }
 
 func (s *Stripe) renderCustomer(c *stripeCustomer) map[string]any {
 	return map[string]any{
-		"id": c.id, "object": "customer", "address": nil, "balance": 0, "created": c.created.Unix(), "currency": nil,
-		"default_source": nil, "delinquent": false, "description": stripeNullable(c.description),
-		"discount": nil, "email": stripeNullable(c.email), "invoice_prefix": c.invoicePrefix,
+		"id": c.ID, "object": "customer", "address": nil, "balance": 0, "created": c.Created.Unix(), "currency": nil,
+		"default_source": nil, "delinquent": false, "description": stripeNullable(c.Description),
+		"discount": nil, "email": stripeNullable(c.Email), "invoice_prefix": c.InvoicePrefix,
 		"invoice_settings": map[string]any{"custom_fields": nil, "default_payment_method": nil, "footer": nil, "rendering_options": nil},
-		"livemode":         false, "metadata": stripeCopy(c.metadata), "name": stripeNullable(c.name),
-		"next_invoice_sequence": 1, "phone": stripeNullable(c.phone), "preferred_locales": []string{},
+		"livemode":         false, "metadata": stripeCopy(c.Metadata), "name": stripeNullable(c.Name),
+		"next_invoice_sequence": 1, "phone": stripeNullable(c.Phone), "preferred_locales": []string{},
 		"shipping": nil, "tax_exempt": "none", "test_clock": nil,
 	}
 }
 
 func (s *Stripe) renderProduct(p *stripeProduct) map[string]any {
 	return map[string]any{
-		"id": p.id, "object": "product", "active": true, "created": p.created.Unix(), "default_price": nil,
+		"id": p.ID, "object": "product", "active": true, "created": p.Created.Unix(), "default_price": nil,
 		"description": nil, "features": []any{}, "images": []string{}, "livemode": false,
-		"metadata": stripeCopy(p.metadata), "name": p.name, "package_dimensions": nil, "shippable": nil,
+		"metadata": stripeCopy(p.Metadata), "name": p.Name, "package_dimensions": nil, "shippable": nil,
 		"statement_descriptor": nil, "tax_code": nil, "type": "service", "unit_label": nil,
-		"updated": p.created.Unix(), "url": nil,
+		"updated": p.Created.Unix(), "url": nil,
 	}
 }
 
 func (s *Stripe) renderPrice(p *stripePrice) map[string]any {
 	var recurring any
 	typ := "one_time"
-	if p.intervalCount > 0 {
+	if p.IntervalCount > 0 {
 		typ = "recurring"
-		recurring = map[string]any{"aggregate_usage": nil, "interval": p.interval, "interval_count": p.intervalCount,
+		recurring = map[string]any{"aggregate_usage": nil, "interval": p.Interval, "interval_count": p.IntervalCount,
 			"trial_period_days": nil, "usage_type": "licensed"}
 	}
 	return map[string]any{
-		"id": p.id, "object": "price", "active": true, "billing_scheme": "per_unit", "created": p.created.Unix(),
-		"currency": p.currency, "custom_unit_amount": nil, "livemode": false, "lookup_key": nil,
-		"metadata": stripeCopy(p.metadata), "nickname": stripeNullable(p.nickname), "product": p.product,
+		"id": p.ID, "object": "price", "active": true, "billing_scheme": "per_unit", "created": p.Created.Unix(),
+		"currency": p.Currency, "custom_unit_amount": nil, "livemode": false, "lookup_key": nil,
+		"metadata": stripeCopy(p.Metadata), "nickname": stripeNullable(p.Nickname), "product": p.Product,
 		"recurring": recurring, "tax_behavior": "unspecified", "tiers_mode": nil, "transform_quantity": nil,
-		"type": typ, "unit_amount": p.unitAmount, "unit_amount_decimal": fmt.Sprint(p.unitAmount),
+		"type": typ, "unit_amount": p.UnitAmount, "unit_amount_decimal": fmt.Sprint(p.UnitAmount),
 	}
 }
 
 func (s *Stripe) renderSub(sub *stripeSub) map[string]any {
-	pr := s.prices[sub.price]
+	pr := s.Prices[sub.Price]
 	item := map[string]any{
-		"id": sub.itemID, "object": "subscription_item", "billing_thresholds": nil, "created": sub.created.Unix(),
-		"metadata": map[string]string{}, "price": s.renderPrice(pr), "quantity": sub.quantity,
-		"subscription": sub.id, "tax_rates": []any{},
+		"id": sub.ItemID, "object": "subscription_item", "billing_thresholds": nil, "created": sub.Created.Unix(),
+		"metadata": map[string]string{}, "price": s.renderPrice(pr), "quantity": sub.Quantity,
+		"subscription": sub.ID, "tax_rates": []any{},
 	}
 	var ended any
-	var details = map[string]any{"comment": nil, "feedback": nil, "reason": stripeNullable(sub.cancelReason)}
-	if sub.status == "canceled" {
-		ended = sub.canceledAt.Unix()
+	var details = map[string]any{"comment": nil, "feedback": nil, "reason": stripeNullable(sub.CancelReason)}
+	if sub.Status == "canceled" {
+		ended = sub.CanceledAt.Unix()
 	}
 	return map[string]any{
-		"id": sub.id, "object": "subscription", "application": nil, "application_fee_percent": nil,
-		"automatic_tax": map[string]any{"enabled": false, "liability": nil}, "billing_cycle_anchor": sub.anchor.Unix(),
+		"id": sub.ID, "object": "subscription", "application": nil, "application_fee_percent": nil,
+		"automatic_tax": map[string]any{"enabled": false, "liability": nil}, "billing_cycle_anchor": sub.Anchor.Unix(),
 		"billing_thresholds": nil, "cancel_at": nil, "cancel_at_period_end": false,
-		"canceled_at": stripeUnix(sub.canceledAt), "cancellation_details": details,
-		"collection_method": "charge_automatically", "created": sub.created.Unix(), "currency": pr.currency,
-		"current_period_end": sub.periodEnd.Unix(), "current_period_start": sub.periodStart.Unix(),
-		"customer": sub.customer, "days_until_due": nil, "default_payment_method": nil, "default_source": nil,
+		"canceled_at": stripeUnix(sub.CanceledAt), "cancellation_details": details,
+		"collection_method": "charge_automatically", "created": sub.Created.Unix(), "currency": pr.Currency,
+		"current_period_end": sub.PeriodEnd.Unix(), "current_period_start": sub.PeriodStart.Unix(),
+		"customer": sub.Customer, "days_until_due": nil, "default_payment_method": nil, "default_source": nil,
 		"default_tax_rates": []any{}, "description": nil, "discount": nil, "ended_at": ended,
 		"items": map[string]any{"object": "list", "data": []any{item}, "has_more": false, "total_count": 1,
-			"url": "/v1/subscription_items?subscription=" + sub.id},
-		"latest_invoice": stripeNullable(sub.latestInvoice), "livemode": false, "metadata": stripeCopy(sub.metadata),
+			"url": "/v1/subscription_items?subscription=" + sub.ID},
+		"latest_invoice": stripeNullable(sub.LatestInvoice), "livemode": false, "metadata": stripeCopy(sub.Metadata),
 		"next_pending_invoice_item_invoice": nil, "on_behalf_of": nil, "pause_collection": nil,
 		"payment_settings":              map[string]any{"payment_method_options": nil, "payment_method_types": nil, "save_default_payment_method": "off"},
 		"pending_invoice_item_interval": nil, "pending_setup_intent": nil, "pending_update": nil, "schedule": nil,
-		"start_date": sub.created.Unix(), "status": sub.status, "test_clock": nil, "transfer_data": nil,
+		"start_date": sub.Created.Unix(), "status": sub.Status, "test_clock": nil, "transfer_data": nil,
 		"trial_end": nil, "trial_settings": map[string]any{"end_behavior": map[string]any{"missing_payment_method": "create_invoice"}},
 		"trial_start": nil,
 	}
 }
 
 func (s *Stripe) renderInvoice(inv *stripeInvoice) map[string]any {
-	sub := s.subs[inv.subscription]
-	pr := s.prices[sub.price]
-	prod := s.products[pr.product]
-	cu := s.customers[inv.customer]
+	sub := s.Subs[inv.Subscription]
+	pr := s.Prices[sub.Price]
+	prod := s.Products[pr.Product]
+	cu := s.Customers[inv.Customer]
 	line := map[string]any{
-		"id": inv.lineID, "object": "line_item", "amount": inv.amountDue, "amount_excluding_tax": inv.amountDue,
-		"currency": inv.currency,
-		"description": fmt.Sprintf("%d × %s (at %s / %s)", sub.quantity, prod.name,
-			stripeFormatAmount(pr.unitAmount, pr.currency), stripeIntervalWords(pr)),
+		"id": inv.LineID, "object": "line_item", "amount": inv.AmountDue, "amount_excluding_tax": inv.AmountDue,
+		"currency": inv.Currency,
+		"description": fmt.Sprintf("%d × %s (at %s / %s)", sub.Quantity, prod.Name,
+			stripeFormatAmount(pr.UnitAmount, pr.Currency), stripeIntervalWords(pr)),
 		"discount_amounts": []any{}, "discountable": true, "discounts": []any{}, "livemode": false,
-		"metadata": map[string]string{}, "period": map[string]any{"start": inv.periodStart.Unix(), "end": inv.periodEnd.Unix()},
+		"metadata": map[string]string{}, "period": map[string]any{"start": inv.PeriodStart.Unix(), "end": inv.PeriodEnd.Unix()},
 		"plan": nil, "price": s.renderPrice(pr), "proration": false, "proration_details": map[string]any{"credited_items": nil},
-		"quantity": sub.quantity, "subscription": sub.id, "subscription_item": sub.itemID, "tax_amounts": []any{},
-		"tax_rates": []any{}, "type": "subscription", "unit_amount_excluding_tax": fmt.Sprint(pr.unitAmount),
+		"quantity": sub.Quantity, "subscription": sub.ID, "subscription_item": sub.ItemID, "tax_amounts": []any{},
+		"tax_rates": []any{}, "type": "subscription", "unit_amount_excluding_tax": fmt.Sprint(pr.UnitAmount),
 	}
-	remaining := inv.amountDue - inv.amountPaid
-	transitions := map[string]any{"finalized_at": inv.created.Unix(), "marked_uncollectible_at": nil,
-		"paid_at": stripeUnix(inv.paidAt), "voided_at": nil}
+	remaining := inv.AmountDue - inv.AmountPaid
+	transitions := map[string]any{"finalized_at": inv.Created.Unix(), "marked_uncollectible_at": nil,
+		"paid_at": stripeUnix(inv.PaidAt), "voided_at": nil}
 	return map[string]any{
-		"id": inv.id, "object": "invoice", "account_country": "US", "account_name": "Trove (sandbox)",
-		"amount_due": inv.amountDue, "amount_paid": inv.amountPaid, "amount_remaining": remaining,
-		"amount_shipping": 0, "application": nil, "attempt_count": inv.attempts, "attempted": inv.attempts > 0,
-		"auto_advance": inv.status != "paid", "automatic_tax": map[string]any{"enabled": false, "liability": nil, "status": nil},
-		"billing_reason": inv.billingReason, "charge": stripeNullable(inv.charge), "collection_method": "charge_automatically",
-		"created": inv.created.Unix(), "currency": inv.currency, "customer": inv.customer,
-		"customer_email": stripeNullable(cu.email), "customer_name": stripeNullable(cu.name),
+		"id": inv.ID, "object": "invoice", "account_country": "US", "account_name": "Trove (sandbox)",
+		"amount_due": inv.AmountDue, "amount_paid": inv.AmountPaid, "amount_remaining": remaining,
+		"amount_shipping": 0, "application": nil, "attempt_count": inv.Attempts, "attempted": inv.Attempts > 0,
+		"auto_advance": inv.Status != "paid", "automatic_tax": map[string]any{"enabled": false, "liability": nil, "status": nil},
+		"billing_reason": inv.BillingReason, "charge": stripeNullable(inv.Charge), "collection_method": "charge_automatically",
+		"created": inv.Created.Unix(), "currency": inv.Currency, "customer": inv.Customer,
+		"customer_email": stripeNullable(cu.Email), "customer_name": stripeNullable(cu.Name),
 		"default_payment_method": nil, "description": nil, "discount": nil, "due_date": nil,
-		"ending_balance": 0, "hosted_invoice_url": "https://invoice.stripe.com/i/sandbox/" + inv.id,
-		"invoice_pdf": "https://pay.stripe.com/invoice/sandbox/" + inv.id + "/pdf", "livemode": false,
+		"ending_balance": 0, "hosted_invoice_url": "https://invoice.stripe.com/i/sandbox/" + inv.ID,
+		"invoice_pdf": "https://pay.stripe.com/invoice/sandbox/" + inv.ID + "/pdf", "livemode": false,
 		"lines": map[string]any{"object": "list", "data": []any{line}, "has_more": false, "total_count": 1,
-			"url": "/v1/invoices/" + inv.id + "/lines"},
-		"metadata": map[string]string{}, "next_payment_attempt": nil, "number": inv.number, "paid": inv.status == "paid",
-		"paid_out_of_band": false, "payment_intent": stripeNullable(inv.intent),
-		"period_end": inv.created.Unix(), "period_start": inv.created.Unix(),
-		"starting_balance": 0, "status": inv.status, "status_transitions": transitions,
-		"subscription": inv.subscription, "subscription_details": map[string]any{"metadata": stripeCopy(inv.subMetadata)},
-		"subtotal": inv.amountDue, "subtotal_excluding_tax": inv.amountDue, "tax": nil, "test_clock": nil,
-		"total": inv.amountDue, "total_discount_amounts": []any{}, "total_excluding_tax": inv.amountDue,
-		"total_tax_amounts": []any{}, "webhooks_delivered_at": stripeUnix(inv.created),
+			"url": "/v1/invoices/" + inv.ID + "/lines"},
+		"metadata": map[string]string{}, "next_payment_attempt": nil, "number": inv.Number, "paid": inv.Status == "paid",
+		"paid_out_of_band": false, "payment_intent": stripeNullable(inv.Intent),
+		"period_end": inv.Created.Unix(), "period_start": inv.Created.Unix(),
+		"starting_balance": 0, "status": inv.Status, "status_transitions": transitions,
+		"subscription": inv.Subscription, "subscription_details": map[string]any{"metadata": stripeCopy(inv.SubMetadata)},
+		"subtotal": inv.AmountDue, "subtotal_excluding_tax": inv.AmountDue, "tax": nil, "test_clock": nil,
+		"total": inv.AmountDue, "total_discount_amounts": []any{}, "total_excluding_tax": inv.AmountDue,
+		"total_tax_amounts": []any{}, "webhooks_delivered_at": stripeUnix(inv.Created),
 	}
 }
 
 func (s *Stripe) renderDispute(d *stripeDispute) map[string]any {
 	return map[string]any{
-		"id": d.id, "object": "dispute", "amount": d.amount, "balance_transactions": []any{}, "charge": d.charge,
-		"created": d.created.Unix(), "currency": d.currency,
-		"evidence_details": map[string]any{"due_by": d.created.Add(21 * 24 * time.Hour).Unix(), "has_evidence": false,
+		"id": d.ID, "object": "dispute", "amount": d.Amount, "balance_transactions": []any{}, "charge": d.Charge,
+		"created": d.Created.Unix(), "currency": d.Currency,
+		"evidence_details": map[string]any{"due_by": d.Created.Add(21 * 24 * time.Hour).Unix(), "has_evidence": false,
 			"past_due": false, "submission_count": 0},
 		"is_charge_refundable": false, "livemode": false, "metadata": map[string]string{},
-		"payment_intent": stripeNullable(d.intent), "reason": d.reason, "status": d.status,
+		"payment_intent": stripeNullable(d.Intent), "reason": d.Reason, "status": d.Status,
 	}
 }
 
@@ -730,39 +738,39 @@ func (s *Stripe) lookup(id string) (map[string]any, bool) {
 	prefix, _, _ := strings.Cut(id, "_")
 	switch prefix {
 	case "pi":
-		if v, ok := s.intents[id]; ok {
+		if v, ok := s.Intents[id]; ok {
 			return s.renderIntent(v), true
 		}
 	case "ch":
-		if v, ok := s.charges[id]; ok {
+		if v, ok := s.Charges[id]; ok {
 			return s.renderCharge(v), true
 		}
 	case "re":
-		if v, ok := s.refunds[id]; ok {
+		if v, ok := s.Refunds[id]; ok {
 			return s.renderRefund(v), true
 		}
 	case "cus":
-		if v, ok := s.customers[id]; ok {
+		if v, ok := s.Customers[id]; ok {
 			return s.renderCustomer(v), true
 		}
 	case "prod":
-		if v, ok := s.products[id]; ok {
+		if v, ok := s.Products[id]; ok {
 			return s.renderProduct(v), true
 		}
 	case "price":
-		if v, ok := s.prices[id]; ok {
+		if v, ok := s.Prices[id]; ok {
 			return s.renderPrice(v), true
 		}
 	case "sub":
-		if v, ok := s.subs[id]; ok {
+		if v, ok := s.Subs[id]; ok {
 			return s.renderSub(v), true
 		}
 	case "in":
-		if v, ok := s.invoices[id]; ok {
+		if v, ok := s.Invoices[id]; ok {
 			return s.renderInvoice(v), true
 		}
 	case "dp":
-		if v, ok := s.disputes[id]; ok {
+		if v, ok := s.Disputes[id]; ok {
 			return s.renderDispute(v), true
 		}
 	case "acct", "tr", "trr":
@@ -772,10 +780,10 @@ func (s *Stripe) lookup(id string) (map[string]any, bool) {
 }
 
 func stripeIntervalWords(p *stripePrice) string {
-	if p.intervalCount == 1 {
-		return p.interval
+	if p.IntervalCount == 1 {
+		return p.Interval
 	}
-	return fmt.Sprintf("every %d %ss", p.intervalCount, p.interval)
+	return fmt.Sprintf("every %d %ss", p.IntervalCount, p.Interval)
 }
 
 // stripeFormatAmount writes an amount as Stripe's messages do: "$20.00",

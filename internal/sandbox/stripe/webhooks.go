@@ -35,8 +35,8 @@ type Delivery struct {
 }
 
 type stripeEvent struct {
-	id, typ string
-	body    []byte
+	ID, Typ string
+	Body    []byte
 }
 
 // emit records an event about obj (rendered now) and queues it for delivery
@@ -50,9 +50,9 @@ func (s *Stripe) emit(typ string, obj map[string]any, previous map[string]any) {
 	if s.webhookURL != "" {
 		pending = 1
 	}
-	ev := &stripeEvent{id: stripeID("evt"), typ: typ}
+	ev := &stripeEvent{ID: stripeID("evt"), Typ: typ}
 	body, err := json.Marshal(map[string]any{
-		"id": ev.id, "object": "event", "api_version": stripeAPIVersion, "created": s.clock.Now().Unix(),
+		"id": ev.ID, "object": "event", "api_version": stripeAPIVersion, "created": s.clock.Now().Unix(),
 		"data": data, "livemode": false, "pending_webhooks": pending,
 		"request": map[string]any{"id": stripeNullable(s.cause.requestID), "idempotency_key": stripeNullable(s.cause.idemKey)},
 		"type":    typ,
@@ -60,8 +60,8 @@ func (s *Stripe) emit(typ string, obj map[string]any, previous map[string]any) {
 	if err != nil {
 		panic(fmt.Sprintf("sandbox stripe: %s event: %v", typ, err))
 	}
-	ev.body = body
-	s.events[ev.id] = ev
+	ev.Body = body
+	s.Events[ev.ID] = ev
 	s.outbox = append(s.outbox, ev)
 }
 
@@ -74,14 +74,14 @@ func (s *Stripe) flush() {
 	if url == "" {
 		s.mu.Unlock()
 		for _, ev := range evs {
-			s.log.Debug("sandbox stripe: event with no webhook URL", "event_id", ev.id, "type", ev.typ)
+			s.log.Debug("sandbox stripe: event with no webhook URL", "event_id", ev.ID, "type", ev.Typ)
 		}
 		return
 	}
 	recs := make([]*Delivery, 0, len(evs))
 	for _, ev := range evs {
-		rec := &Delivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body, Dropped: s.dropping}
-		s.deliveries = append(s.deliveries, rec)
+		rec := &Delivery{EventID: ev.ID, Type: ev.Typ, URL: url, Payload: ev.Body, Dropped: s.dropping}
+		s.DeliveryLog = append(s.DeliveryLog, rec)
 		if !s.dropping {
 			recs = append(recs, rec)
 		}
@@ -109,8 +109,8 @@ func (s *Stripe) DropDeliveries(on bool) {
 func (s *Stripe) Deliveries() []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Delivery, 0, len(s.deliveries))
-	for _, d := range s.deliveries {
+	out := make([]Delivery, 0, len(s.DeliveryLog))
+	for _, d := range s.DeliveryLog {
 		c := *d
 		c.Payload = append([]byte(nil), d.Payload...)
 		out = append(out, c)
@@ -127,7 +127,7 @@ func (s *Stripe) WaitDeliveries() { s.sender.Wait() }
 // returns the answer's status.
 func (s *Stripe) Redeliver(d Delivery) (int, error) {
 	s.mu.Lock()
-	ev, ok := s.events[d.EventID]
+	ev, ok := s.Events[d.EventID]
 	url := d.URL
 	if url == "" {
 		url = s.webhookURL
@@ -136,8 +136,8 @@ func (s *Stripe) Redeliver(d Delivery) (int, error) {
 		s.mu.Unlock()
 		return 0, errors.New("sandbox stripe: redeliver needs a delivery from Deliveries")
 	}
-	rec := &Delivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body, Redelivery: true}
-	s.deliveries = append(s.deliveries, rec)
+	rec := &Delivery{EventID: ev.ID, Type: ev.Typ, URL: url, Payload: ev.Body, Redelivery: true}
+	s.DeliveryLog = append(s.DeliveryLog, rec)
 	s.mu.Unlock()
 	return s.attempt(rec)
 }

@@ -223,18 +223,18 @@ func xeroKeys(m map[string]string) []string {
 
 func (x *Xero) getOrganisation(q *xeroReq) (any, *xeroErr) {
 	return map[string]any{"Organisations": []any{map[string]any{
-		"OrganisationID": q.t.id, "Name": q.t.name, "LegalName": q.t.name, "BaseCurrency": "NZD", "CountryCode": "NZ",
+		"OrganisationID": q.t.ID, "Name": q.t.Name, "LegalName": q.t.Name, "BaseCurrency": "NZD", "CountryCode": "NZ",
 		"OrganisationType": "COMPANY", "OrganisationStatus": "ACTIVE", "IsDemoCompany": false, "Version": "NZ",
-		"CreatedDateUTC": xeroMSDate(q.t.created, false), "Timezone": "NEWZEALANDSTANDARDTIME",
+		"CreatedDateUTC": xeroMSDate(q.t.Created, false), "Timezone": "NEWZEALANDSTANDARDTIME",
 	}}}, nil
 }
 
 func (x *Xero) getAccounts(q *xeroReq) (any, *xeroErr) {
-	rows := q.t.accounts
+	rows := q.t.Accounts
 	if id := q.params["AccountID"]; id != "" {
 		rows = nil
-		for _, a := range q.t.accounts {
-			if strings.EqualFold(a.id, id) {
+		for _, a := range q.t.Accounts {
+			if strings.EqualFold(a.ID, id) {
 				rows = append(rows, a)
 			}
 		}
@@ -243,8 +243,8 @@ func (x *Xero) getAccounts(q *xeroReq) (any, *xeroErr) {
 		}
 	}
 	res, xerr := xeroFilter(q, rows, func(a *xeroAccount) map[string]string {
-		return map[string]string{"Code": a.code, "Name": a.name, "Type": a.typ, "Class": a.class, "Status": "ACTIVE",
-			"AccountID": strings.ToLower(a.id), "TaxType": a.taxType, "EnablePaymentsToAccount": strconv.FormatBool(a.enablePayments)}
+		return map[string]string{"Code": a.Code, "Name": a.Name, "Type": a.Typ, "Class": a.Class, "Status": "ACTIVE",
+			"AccountID": strings.ToLower(a.ID), "TaxType": a.TaxType, "EnablePaymentsToAccount": strconv.FormatBool(a.EnablePayments)}
 	}, nil, "Accounts")
 	if xerr != nil {
 		return nil, xerr
@@ -252,14 +252,14 @@ func (x *Xero) getAccounts(q *xeroReq) (any, *xeroErr) {
 	var out []any
 	for _, r := range res["Accounts"].([]any) {
 		a := r.(*xeroAccount)
-		m := map[string]any{"AccountID": a.id, "Code": a.code, "Name": a.name, "Type": a.typ, "Class": a.class,
-			"Status": "ACTIVE", "TaxType": a.taxType, "EnablePaymentsToAccount": a.enablePayments,
+		m := map[string]any{"AccountID": a.ID, "Code": a.Code, "Name": a.Name, "Type": a.Typ, "Class": a.Class,
+			"Status": "ACTIVE", "TaxType": a.TaxType, "EnablePaymentsToAccount": a.EnablePayments,
 			"ShowInExpenseClaims": false, "HasAttachments": false, "AddToWatchlist": false,
-			"UpdatedDateUTC": xeroMSDate(q.t.created, true)}
-		if a.typ == "BANK" {
+			"UpdatedDateUTC": xeroMSDate(q.t.Created, true)}
+		if a.Typ == "BANK" {
 			m["BankAccountType"] = "BANK"
 			m["CurrencyCode"] = "NZD"
-			m["BankAccountNumber"] = "0102030405060" + a.code[2:]
+			m["BankAccountNumber"] = "0102030405060" + a.Code[2:]
 		}
 		out = append(out, m)
 	}
@@ -279,8 +279,8 @@ func (x *Xero) getTaxRates(q *xeroReq) (any, *xeroErr) {
 }
 
 func (t *xeroTenant) account(code, id string) *xeroAccount {
-	for _, a := range t.accounts {
-		if (code != "" && strings.EqualFold(a.code, code)) || (id != "" && strings.EqualFold(a.id, id)) {
+	for _, a := range t.Accounts {
+		if (code != "" && strings.EqualFold(a.Code, code)) || (id != "" && strings.EqualFold(a.ID, id)) {
 			return a
 		}
 	}
@@ -290,7 +290,7 @@ func (t *xeroTenant) account(code, id string) *xeroAccount {
 // ---- Contacts ----
 
 func (t *xeroTenant) contact(id string) *Contact {
-	for _, c := range t.contacts {
+	for _, c := range t.Contacts {
 		if strings.EqualFold(c.ContactID, id) {
 			return c
 		}
@@ -299,7 +299,7 @@ func (t *xeroTenant) contact(id string) *Contact {
 }
 
 func (t *xeroTenant) contactBy(pred func(*Contact) bool) *Contact {
-	for _, c := range t.contacts {
+	for _, c := range t.Contacts {
 		if pred(c) {
 			return c
 		}
@@ -308,7 +308,7 @@ func (t *xeroTenant) contactBy(pred func(*Contact) bool) *Contact {
 }
 
 func (x *Xero) getContacts(q *xeroReq) (any, *xeroErr) {
-	rows := q.t.contacts
+	rows := q.t.Contacts
 	if id := q.params["ContactID"]; id != "" {
 		c := q.t.contact(id)
 		if c == nil {
@@ -413,7 +413,7 @@ func (x *Xero) saveContacts(upsert bool) func(*xeroReq) (any, *xeroErr) {
 				ct = q.t.contact(c.ContactID)
 			} else {
 				ct = &Contact{ContactID: xeroUUID(), Status: "ACTIVE"}
-				q.t.contacts = append(q.t.contacts, ct)
+				q.t.Contacts = append(q.t.Contacts, ct)
 			}
 			if n := strings.TrimSpace(c.Name); n != "" {
 				ct.Name = n
@@ -483,7 +483,7 @@ func (t *xeroTenant) xeroLines(in []xeroInLine, lat string, errs *[]string) xero
 			if a == nil {
 				*errs = append(*errs, fmt.Sprintf("Account code '%s' is not a valid code for this document.", l.AccountCode))
 			} else if li.TaxType == "" {
-				li.TaxType = a.taxType
+				li.TaxType = a.TaxType
 			}
 		}
 		if li.TaxType == "" || lat == "NoTax" {
@@ -564,14 +564,14 @@ func (t *xeroTenant) resolveContact(c *xeroInContact, errs *[]string) (ct *Conta
 
 func (t *xeroTenant) newContact(name string, now time.Time) *Contact {
 	ct := &Contact{ContactID: xeroUUID(), Name: name, Status: "ACTIVE", Updated: now}
-	t.contacts = append(t.contacts, ct)
+	t.Contacts = append(t.Contacts, ct)
 	return ct
 }
 
 // ---- Invoices ----
 
 func (t *xeroTenant) invoice(idOrNumber string) *Invoice {
-	for _, in := range t.invoices {
+	for _, in := range t.Invoices {
 		if strings.EqualFold(in.InvoiceID, idOrNumber) || (in.InvoiceNumber != "" && in.InvoiceNumber == idOrNumber) {
 			return in
 		}
@@ -580,7 +580,7 @@ func (t *xeroTenant) invoice(idOrNumber string) *Invoice {
 }
 
 func (x *Xero) getInvoices(q *xeroReq) (any, *xeroErr) {
-	rows := q.t.invoices
+	rows := q.t.Invoices
 	if id := q.params["InvoiceID"]; id != "" {
 		in := q.t.invoice(id)
 		if in == nil {
@@ -651,7 +651,7 @@ func (x *Xero) invoiceJSON(t *xeroTenant, in *Invoice) map[string]any {
 	}
 	pays := []any{}
 	for _, id := range in.PaymentIDs {
-		for _, p := range t.payments {
+		for _, p := range t.Payments {
 			if p.PaymentID == id {
 				pays = append(pays, map[string]any{"PaymentID": p.PaymentID, "Date": xeroMSDate(p.Date, true),
 					"Amount": p.Amount, "Reference": p.Reference, "CurrencyRate": 1.0, "HasAccount": false, "HasValidationErrors": false})
@@ -661,7 +661,7 @@ func (x *Xero) invoiceJSON(t *xeroTenant, in *Invoice) map[string]any {
 	m["Payments"] = pays
 	credits := []any{}
 	for _, a := range in.Allocations {
-		for _, cn := range t.credits {
+		for _, cn := range t.Credits {
 			if cn.CreditNoteID == a.CreditNoteID {
 				credits = append(credits, map[string]any{"CreditNoteID": cn.CreditNoteID, "CreditNoteNumber": cn.CreditNoteNumber,
 					"AppliedAmount": a.Amount, "Total": cn.Total, "DateString": a.Date.Format("2006-01-02T15:04:05"),
@@ -734,10 +734,10 @@ func (x *Xero) saveInvoices(upsert bool) func(*xeroReq) (any, *xeroErr) {
 					inv.CurrencyCode = d.CurrencyCode
 				}
 				if d.InvoiceNumber == "" && d.Type == "ACCREC" {
-					q.t.invSeq++
-					inv.InvoiceNumber = fmt.Sprintf("INV-%04d", q.t.invSeq)
+					q.t.InvSeq++
+					inv.InvoiceNumber = fmt.Sprintf("INV-%04d", q.t.InvSeq)
 				}
-				q.t.invoices = append(q.t.invoices, inv)
+				q.t.Invoices = append(q.t.Invoices, inv)
 			}
 			if p.newContact != "" {
 				p.contact = q.t.newContact(p.newContact, q.now)
@@ -880,10 +880,10 @@ func (x *Xero) checkDoc(q *xeroReq, errs *[]string, d xeroInDoc, isNew bool, old
 // ---- Payments ----
 
 func (x *Xero) getPayments(q *xeroReq) (any, *xeroErr) {
-	rows := q.t.payments
+	rows := q.t.Payments
 	if id := q.params["PaymentID"]; id != "" {
 		rows = nil
-		for _, p := range q.t.payments {
+		for _, p := range q.t.Payments {
 			if strings.EqualFold(p.PaymentID, id) {
 				rows = append(rows, p)
 			}
@@ -988,7 +988,7 @@ func (x *Xero) createPayments(q *xeroReq) (any, *xeroErr) {
 			errs = append(errs, "You must specify an Account (Code or AccountID) for the payment")
 		} else if pl.acct = q.t.account(p.Account.Code, p.Account.AccountID); pl.acct == nil {
 			errs = append(errs, "Account could not be found")
-		} else if pl.acct.typ != "BANK" && !pl.acct.enablePayments {
+		} else if pl.acct.Typ != "BANK" && !pl.acct.EnablePayments {
 			errs = append(errs, "Account type is invalid for making a payment to/from")
 		}
 		if p.Amount == nil || xeroRound2(*p.Amount) <= 0 {
@@ -1026,7 +1026,7 @@ func (x *Xero) createPayments(q *xeroReq) (any, *xeroErr) {
 	}
 	var out []any
 	for _, pl := range plans {
-		pay := &Payment{PaymentID: xeroUUID(), AccountID: pl.acct.id, AccountCode: pl.acct.code, Status: "AUTHORISED",
+		pay := &Payment{PaymentID: xeroUUID(), AccountID: pl.acct.ID, AccountCode: pl.acct.Code, Status: "AUTHORISED",
 			Reference: pl.ref, Amount: pl.amount, Date: pl.date, Updated: q.now}
 		if pl.inv != nil {
 			pay.InvoiceID = pl.inv.InvoiceID
@@ -1048,7 +1048,7 @@ func (x *Xero) createPayments(q *xeroReq) (any, *xeroErr) {
 			}
 			pl.cn.Updated = q.now
 		}
-		q.t.payments = append(q.t.payments, pay)
+		q.t.Payments = append(q.t.Payments, pay)
 		out = append(out, x.paymentJSON(q.t, pay))
 	}
 	return map[string]any{"Payments": out}, nil
@@ -1057,7 +1057,7 @@ func (x *Xero) createPayments(q *xeroReq) (any, *xeroErr) {
 // ---- Credit notes ----
 
 func (t *xeroTenant) credit(idOrNumber string) *CreditNote {
-	for _, cn := range t.credits {
+	for _, cn := range t.Credits {
 		if strings.EqualFold(cn.CreditNoteID, idOrNumber) || (cn.CreditNoteNumber != "" && cn.CreditNoteNumber == idOrNumber) {
 			return cn
 		}
@@ -1066,7 +1066,7 @@ func (t *xeroTenant) credit(idOrNumber string) *CreditNote {
 }
 
 func (x *Xero) getCreditNotes(q *xeroReq) (any, *xeroErr) {
-	rows := q.t.credits
+	rows := q.t.Credits
 	if id := q.params["CreditNoteID"]; id != "" {
 		cn := q.t.credit(id)
 		if cn == nil {
@@ -1169,10 +1169,10 @@ func (x *Xero) saveCreditNotes(upsert bool) func(*xeroReq) (any, *xeroErr) {
 					cn.CurrencyCode = d.CurrencyCode
 				}
 				if d.CreditNoteNumber == "" && d.Type == "ACCRECCREDIT" {
-					q.t.cnSeq++
-					cn.CreditNoteNumber = fmt.Sprintf("CN-%04d", q.t.cnSeq)
+					q.t.CnSeq++
+					cn.CreditNoteNumber = fmt.Sprintf("CN-%04d", q.t.CnSeq)
 				}
-				q.t.credits = append(q.t.credits, cn)
+				q.t.Credits = append(q.t.Credits, cn)
 			}
 			if p.newContact != "" {
 				p.contact = q.t.newContact(p.newContact, q.now)
@@ -1198,7 +1198,7 @@ func (x *Xero) saveCreditNotes(upsert bool) func(*xeroReq) (any, *xeroErr) {
 			if cn.Status == "AUTHORISED" {
 				paid := 0.0
 				for _, pid := range cn.PaymentIDs {
-					for _, pay := range q.t.payments {
+					for _, pay := range q.t.Payments {
 						if pay.PaymentID == pid {
 							paid += pay.Amount
 						}

@@ -98,63 +98,69 @@ type Xero struct {
 	limits  Limits
 	handler http.Handler
 
-	mu       sync.Mutex
-	tenants  map[string]*xeroTenant
-	order    []string // tenant ids in the order added
-	codes    map[string]*xeroCode
-	grants   map[string]*xeroGrant
-	access   map[string]*xeroAccess
-	refresh  map[string]*xeroRefresh
-	requests []Request
-	appLog   []time.Time
-	hold     chan struct{} // non-nil: admitted calls wait for it to close
+	mu    sync.Mutex
+	state               // everything a restart must keep
+	hold  chan struct{} // non-nil: admitted calls wait for it to close
+}
+
+// state is the stand-in's memory: the organisations with their books, the
+// grants and tokens it has issued, and what it has been asked.
+type state struct {
+	Tenants    map[string]*xeroTenant
+	Order      []string // tenant ids in the order added
+	Codes      map[string]*xeroCode
+	Grants     map[string]*xeroGrant
+	Access     map[string]*xeroAccess
+	Refresh    map[string]*xeroRefresh
+	RequestLog []Request
+	AppLog     []time.Time
 }
 
 type xeroCode struct {
-	clientID, redirectURI, scope string
-	tenants                      []string
-	expires                      time.Time
-	used                         bool
+	ClientID, RedirectURI, Scope string
+	Tenants                      []string
+	Expires                      time.Time
+	Used                         bool
 }
 
 type xeroGrant struct {
-	id, authEventID, scope string
-	tenants                []string
-	created                time.Time
+	ID, AuthEventID, Scope string
+	Tenants                []string
+	Created                time.Time
 }
 
 type xeroAccess struct {
-	grant   string
-	expires time.Time
+	Grant   string
+	Expires time.Time
 }
 
 type xeroRefresh struct {
-	grant          string
-	issued, usedAt time.Time
+	Grant          string
+	Issued, UsedAt time.Time
 }
 
 type xeroTenant struct {
-	id, name  string
-	created   time.Time
-	accounts  []*xeroAccount
-	contacts  []*Contact
-	invoices  []*Invoice
-	payments  []*Payment
-	credits   []*CreditNote
-	idem      map[string]*xeroIdem
-	stats     Stats
+	ID, Name  string
+	Created   time.Time
+	Accounts  []*xeroAccount
+	Contacts  []*Contact
+	Invoices  []*Invoice
+	Payments  []*Payment
+	Credits   []*CreditNote
+	Idem      map[string]*xeroIdem
+	Stats     Stats
 	inFlight  int
-	minuteLog []time.Time // admitted calls in the current Minute window
-	dayLog    []time.Time // admitted calls in the last 24 hours
+	MinuteLog []time.Time // admitted calls in the current Minute window
+	DayLog    []time.Time // admitted calls in the last 24 hours
 	failN     int
 	failCode  int
-	invSeq    int
-	cnSeq     int
+	InvSeq    int
+	CnSeq     int
 }
 
 type xeroAccount struct {
-	id, code, name, typ, class, taxType string
-	enablePayments                      bool
+	ID, Code, Name, Typ, Class, TaxType string
+	EnablePayments                      bool
 }
 
 type xeroTaxRate struct {
@@ -179,9 +185,9 @@ func xeroTaxRateOf(code string) (xeroTaxRate, bool) {
 }
 
 type xeroIdem struct {
-	status int
-	body   []byte
-	at     time.Time
+	Status int
+	Body   []byte
+	At     time.Time
 }
 
 // Stats is what one tenant saw.
@@ -286,8 +292,8 @@ func New(cfg Config) *Xero {
 		l.Minute = time.Minute
 	}
 	x := &Xero{cfg: cfg, clock: cfg.Clock, log: cfg.Log, limits: l,
-		tenants: map[string]*xeroTenant{}, codes: map[string]*xeroCode{}, grants: map[string]*xeroGrant{},
-		access: map[string]*xeroAccess{}, refresh: map[string]*xeroRefresh{}}
+		state: state{Tenants: map[string]*xeroTenant{}, Codes: map[string]*xeroCode{}, Grants: map[string]*xeroGrant{},
+			Access: map[string]*xeroAccess{}, Refresh: map[string]*xeroRefresh{}}}
 	if x.clock == nil {
 		x.clock = clock.System{}
 	}
@@ -314,21 +320,21 @@ func (x *Xero) ClientSecret() string { return x.cfg.ClientSecret }
 func (x *Xero) AddTenant(name string) string {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	t := &xeroTenant{id: xeroUUID(), name: name, created: x.clock.Now(), idem: map[string]*xeroIdem{}}
+	t := &xeroTenant{ID: xeroUUID(), Name: name, Created: x.clock.Now(), Idem: map[string]*xeroIdem{}}
 	for _, a := range []xeroAccount{
-		{code: "090", name: "Business Bank Account", typ: "BANK", class: "ASSET", taxType: "NONE"},
-		{code: "091", name: "Stripe clearing", typ: "BANK", class: "ASSET", taxType: "NONE"},
-		{code: "200", name: "Sales", typ: "REVENUE", class: "REVENUE", taxType: "NONE"},
-		{code: "260", name: "Commission income", typ: "REVENUE", class: "REVENUE", taxType: "NONE"},
-		{code: "300", name: "Cost of goods sold / vendor payouts", typ: "DIRECTCOSTS", class: "EXPENSE", taxType: "INPUT"},
-		{code: "310", name: "Expenses", typ: "EXPENSE", class: "EXPENSE", taxType: "INPUT"},
+		{Code: "090", Name: "Business Bank Account", Typ: "BANK", Class: "ASSET", TaxType: "NONE"},
+		{Code: "091", Name: "Stripe clearing", Typ: "BANK", Class: "ASSET", TaxType: "NONE"},
+		{Code: "200", Name: "Sales", Typ: "REVENUE", Class: "REVENUE", TaxType: "NONE"},
+		{Code: "260", Name: "Commission income", Typ: "REVENUE", Class: "REVENUE", TaxType: "NONE"},
+		{Code: "300", Name: "Cost of goods sold / vendor payouts", Typ: "DIRECTCOSTS", Class: "EXPENSE", TaxType: "INPUT"},
+		{Code: "310", Name: "Expenses", Typ: "EXPENSE", Class: "EXPENSE", TaxType: "INPUT"},
 	} {
-		a.id = xeroUUID()
-		t.accounts = append(t.accounts, &a)
+		a.ID = xeroUUID()
+		t.Accounts = append(t.Accounts, &a)
 	}
-	x.tenants[t.id] = t
-	x.order = append(x.order, t.id)
-	return t.id
+	x.Tenants[t.ID] = t
+	x.Order = append(x.Order, t.ID)
+	return t.ID
 }
 
 // Contacts returns the tenant's contacts, oldest first.
@@ -336,8 +342,8 @@ func (x *Xero) Contacts(tenantID string) []Contact {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var out []Contact
-	if t := x.tenants[tenantID]; t != nil {
-		for _, c := range t.contacts {
+	if t := x.Tenants[tenantID]; t != nil {
+		for _, c := range t.Contacts {
 			out = append(out, *c)
 		}
 	}
@@ -349,8 +355,8 @@ func (x *Xero) Invoices(tenantID string) []Invoice {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var out []Invoice
-	if t := x.tenants[tenantID]; t != nil {
-		for _, in := range t.invoices {
+	if t := x.Tenants[tenantID]; t != nil {
+		for _, in := range t.Invoices {
 			out = append(out, in.clone())
 		}
 	}
@@ -362,8 +368,8 @@ func (x *Xero) Payments(tenantID string) []Payment {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var out []Payment
-	if t := x.tenants[tenantID]; t != nil {
-		for _, p := range t.payments {
+	if t := x.Tenants[tenantID]; t != nil {
+		for _, p := range t.Payments {
 			out = append(out, *p)
 		}
 	}
@@ -375,8 +381,8 @@ func (x *Xero) CreditNotes(tenantID string) []CreditNote {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var out []CreditNote
-	if t := x.tenants[tenantID]; t != nil {
-		for _, c := range t.credits {
+	if t := x.Tenants[tenantID]; t != nil {
+		for _, c := range t.Credits {
 			out = append(out, c.clone())
 		}
 	}
@@ -387,8 +393,8 @@ func (x *Xero) CreditNotes(tenantID string) []CreditNote {
 func (x *Xero) Stats(tenantID string) Stats {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if t := x.tenants[tenantID]; t != nil {
-		return t.stats
+	if t := x.Tenants[tenantID]; t != nil {
+		return t.Stats
 	}
 	return Stats{}
 }
@@ -397,7 +403,7 @@ func (x *Xero) Stats(tenantID string) Stats {
 func (x *Xero) Requests() []Request {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return append([]Request(nil), x.requests...)
+	return append([]Request(nil), x.RequestLog...)
 }
 
 // ExpireAccessTokens expires every access token issued so far: the next
@@ -406,9 +412,9 @@ func (x *Xero) ExpireAccessTokens() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	now := x.clock.Now()
-	for _, a := range x.access {
-		if a.expires.After(now) {
-			a.expires = now
+	for _, a := range x.Access {
+		if a.Expires.After(now) {
+			a.Expires = now
 		}
 	}
 }
@@ -419,7 +425,7 @@ func (x *Xero) ExpireAccessTokens() {
 func (x *Xero) FailNext(tenantID string, status, n int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	t := x.tenants[tenantID]
+	t := x.Tenants[tenantID]
 	if t == nil {
 		panic(fmt.Sprintf("sandbox xero: no tenant %q", tenantID))
 	}
@@ -464,7 +470,7 @@ func (cn *CreditNote) clone() CreditNote {
 }
 
 // tenantIDs returns the tenant ids in the order they were added.
-func (x *Xero) tenantIDs() []string { return append([]string(nil), x.order...) }
+func (x *Xero) tenantIDs() []string { return append([]string(nil), x.Order...) }
 
 func xeroUUID() string {
 	var b [16]byte
