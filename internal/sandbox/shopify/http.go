@@ -75,6 +75,7 @@ func (s *Shopify) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	code := shopifyRandomHex(16)
 	now := s.clock.Now()
 	s.Codes[code] = &shopifyAuthCode{Shop: domain, Scope: q.Get("scope"), Expires: now.Add(10 * time.Minute)}
+	s.save()
 	s.mu.Unlock()
 
 	params := redirect.Query()
@@ -143,11 +144,14 @@ func (s *Shopify) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 		c.Used = true
 		sh.Installed, sh.Scope = true, c.Scope
 		if form.Get("expiring") == "1" {
-			shopifyJSON(w, http.StatusOK, s.issuePair(sh, now, ""))
+			pair := s.issuePair(sh, now, "")
+			s.save()
+			shopifyJSON(w, http.StatusOK, pair)
 			return
 		}
 		token := "shpat_" + shopifyRandomHex(16)
 		sh.Access[token] = &shopifyAccessToken{Scope: sh.Scope}
+		s.save()
 		shopifyJSON(w, http.StatusOK, map[string]any{"access_token": token, "scope": sh.Scope})
 	case "refresh_token":
 		old := form.Get("refresh_token")
@@ -186,6 +190,7 @@ func (s *Shopify) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 		pair := s.issuePair(sh, now, old)
 		t.Replacement = pair["refresh_token"].(string)
 		sh.RefreshCount++
+		s.save()
 		shopifyJSON(w, http.StatusOK, pair)
 	default:
 		shopifyJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type",
@@ -312,6 +317,7 @@ func (s *Shopify) handleGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, actual, gqlErr := s.runOperation(sh, version, tok.Scope, op, vars)
+	s.save()
 	if d := sh.answerDelay; d > 0 { // the work is done; the answer is late
 		sh.answerDelay = 0
 		s.mu.Unlock()

@@ -101,6 +101,7 @@ func (s *Shopify) SlowNextOrderCreate(shop string, d time.Duration) {
 func (s *Shopify) FulfillOrder(shop string, orderID int64, carrier, number, trackingURL string) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.save()
 	sh := s.mustShop(shop)
 	o := sh.order(orderID)
 	switch {
@@ -150,6 +151,7 @@ func (s *Shopify) SetShipmentStatus(shop string, fulfillmentID int64, status str
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.save()
 	sh := s.mustShop(shop)
 	for _, o := range sh.Orders {
 		for i := range o.Fulfillments {
@@ -175,6 +177,7 @@ func (s *Shopify) SetShipmentStatus(shop string, fulfillmentID int64, status str
 func (s *Shopify) CancelOrder(shop string, orderID int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.save()
 	sh := s.mustShop(shop)
 	o := sh.order(orderID)
 	switch {
@@ -224,6 +227,7 @@ func (sh *shopifyShop) order(id int64) *Order {
 
 // emitLocked is emit for callers that hold s.mu: the deliveries are recorded
 // at once, in call order, and sent in the background once the lock is free.
+// Callers save the state before they release it.
 func (s *Shopify) emitLocked(sh *shopifyShop, topic string, payload any) {
 	subs := sh.subsFor(topic)
 	if len(subs) == 0 {
@@ -236,10 +240,9 @@ func (s *Shopify) emitLocked(sh *shopifyShop, topic string, payload any) {
 	eventID, at := shopifyUUID(), s.clock.Now()
 	for _, sub := range subs {
 		rec := &Delivery{Shop: sh.Domain, Topic: topic, EventID: eventID, WebhookID: shopifyUUID(), URL: sub.URI,
-			APIVersion: sub.APIVersion, TriggeredAt: at, Payload: body}
+			APIVersion: sub.APIVersion, TriggeredAt: at, Payload: body, Pending: true}
 		sh.Deliveries = append(sh.Deliveries, rec)
-		s.sender.Send([]any{"provider", "shopify", "shop", sh.Domain, "topic", topic, "url", rec.URL},
-			func() (int, error) { return s.attempt(rec) }, nil)
+		s.send(rec)
 	}
 }
 

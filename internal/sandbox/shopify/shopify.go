@@ -57,6 +57,7 @@ type Shopify struct {
 	mu     sync.Mutex
 	state  // everything a restart must keep
 	sender *sandbox.Sender
+	file   *sandbox.File // nil: the state lives in memory only (Open)
 }
 
 // state is the stand-in's memory: its shops with everything in them, the
@@ -101,6 +102,9 @@ type Delivery struct {
 	StatusCode  int // of the last attempt; 0 while none has answered
 	Attempts    int
 	Err         string // the last attempt's transport error, if any
+	// Pending: being sent or waiting for its next attempt. A stand-in
+	// stopped meanwhile sends it again when it starts (ResumeDeliveries).
+	Pending bool
 }
 
 // Subscription is a webhook subscription made with webhookSubscriptionCreate.
@@ -210,6 +214,7 @@ func (s *Shopify) Handler() http.Handler { return s.handler }
 func (s *Shopify) AddShop(domain, name, currency string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.save()
 	if sh, ok := s.Shops[domain]; ok {
 		sh.Name, sh.Currency = name, currency
 		return
@@ -266,6 +271,7 @@ func (s *Shopify) SetInventory(shop, variantID string, available int) {
 	}
 	now := s.clock.Now()
 	v.Available, v.UpdatedAt = available, now
+	s.save()
 	payload := map[string]any{
 		"inventory_item_id":    v.ItemID,
 		"location_id":          sh.LocationID,
@@ -288,6 +294,7 @@ func (s *Shopify) Uninstall(shop string) {
 	sh.Access = map[string]*shopifyAccessToken{}
 	sh.Refresh = map[string]*shopifyRefreshToken{}
 	sh.Subs = nil
+	s.save()
 	s.mu.Unlock()
 	s.emitTo(shop, "app/uninstalled", payload, subs)
 }
@@ -347,6 +354,7 @@ func (s *Shopify) Subscriptions(shop string) []Subscription {
 func (s *Shopify) upsert(shop string, in Product) (id int64, created bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.save()
 	sh := s.mustShop(shop)
 	now := s.clock.Now()
 	if in.ID != "" {
@@ -424,6 +432,7 @@ func (s *Shopify) deleteProduct(shop, productID string) bool {
 		delete(sh.ItemOf, v.ItemID)
 	}
 	delete(sh.Products, id)
+	s.save()
 	return true
 }
 

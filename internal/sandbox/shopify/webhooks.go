@@ -53,10 +53,11 @@ func (s *Shopify) Redeliver(d Delivery) (int, error) {
 	}
 	rec := d
 	rec.Payload = append([]byte(nil), d.Payload...)
-	rec.StatusCode, rec.Attempts, rec.Err = 0, 0, ""
+	rec.StatusCode, rec.Attempts, rec.Err, rec.Pending = 0, 0, "", false
 	s.mu.Lock()
 	sh := s.mustShop(d.Shop)
 	sh.Deliveries = append(sh.Deliveries, &rec)
+	s.save()
 	s.mu.Unlock()
 	return s.attempt(&rec)
 }
@@ -101,6 +102,7 @@ func (s *Shopify) SendCompliance(shop, topic string, payload any) (int, error) {
 	rec := &Delivery{Shop: shop, Topic: topic, EventID: shopifyUUID(), WebhookID: shopifyUUID(), URL: target,
 		APIVersion: sh.LastWebhookVersion, TriggeredAt: s.clock.Now(), Payload: body}
 	sh.Deliveries = append(sh.Deliveries, rec)
+	s.save()
 	s.mu.Unlock()
 	return s.attempt(rec)
 }
@@ -159,15 +161,27 @@ func (s *Shopify) emitTo(shop, topic string, payload any, subs []Subscription) {
 	var recs []*Delivery
 	for _, sub := range subs {
 		rec := &Delivery{Shop: shop, Topic: topic, EventID: eventID, WebhookID: shopifyUUID(), URL: sub.URI,
-			APIVersion: sub.APIVersion, TriggeredAt: at, Payload: body}
+			APIVersion: sub.APIVersion, TriggeredAt: at, Payload: body, Pending: true}
 		sh.Deliveries = append(sh.Deliveries, rec)
 		recs = append(recs, rec)
 	}
+	s.save()
 	s.mu.Unlock()
 	for _, rec := range recs {
-		s.sender.Send([]any{"provider", "shopify", "shop", shop, "topic", topic, "url", rec.URL},
-			func() (int, error) { return s.attempt(rec) }, nil)
+		s.send(rec)
 	}
+}
+
+// send runs a delivery's attempts in the background.
+func (s *Shopify) send(rec *Delivery) {
+	s.sender.Send([]any{"provider", "shopify", "shop", rec.Shop, "topic", rec.Topic, "url", rec.URL},
+		func() (int, error) { return s.attempt(rec) },
+		func(bool) {
+			s.mu.Lock()
+			rec.Pending = false
+			s.save()
+			s.mu.Unlock()
+		})
 }
 
 // attempt POSTs a delivery once, signed with the current secret, and records

@@ -143,6 +143,7 @@ func (s *Stripe) CompleteOnboarding(accountID string) {
 	a := s.mustAccount(accountID)
 	s.cause = stripeCause{}
 	s.onboard(a)
+	s.save()
 	s.mu.Unlock()
 	s.flush()
 }
@@ -158,6 +159,7 @@ func (s *Stripe) DisablePayouts(accountID string) {
 	if a.PayoutsEnabled {
 		a.PayoutsEnabled = false
 		s.emit("account.updated", s.renderAccount(a), map[string]any{"payouts_enabled": true})
+		s.save()
 	}
 	s.mu.Unlock()
 	s.flush()
@@ -481,6 +483,7 @@ func (s *Stripe) onboardPage(w http.ResponseWriter, r *http.Request) {
 	l.Used = true
 	s.cause = stripeCause{}
 	s.onboard(s.Connect.Accounts[l.Account])
+	s.save()
 	s.mu.Unlock()
 	s.flush()
 	http.Redirect(w, r, l.ReturnURL, http.StatusFound)

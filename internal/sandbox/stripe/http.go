@@ -41,7 +41,7 @@ func (e *stripeError) Error() string {
 type stripeIdem struct {
 	Fingerprint, RequestID string
 	Status                 int
-	Body                   []byte
+	Body                   json.RawMessage
 	At                     time.Time
 }
 
@@ -208,6 +208,9 @@ func (s *Stripe) api(fn func(*stripeReq) (any, *stripeError), rt stripeRoute) ht
 			s.Idem[slot] = &stripeIdem{Fingerprint: fingerprint, RequestID: reqID, Status: status, Body: body, At: now}
 		}
 		s.cause = stripeCause{}
+		if r.Method != http.MethodGet {
+			s.save()
+		}
 		s.mu.Unlock()
 		s.flush()
 		s.log.Debug("sandbox stripe: request", "method", r.Method, "path", r.URL.Path, "status", status, "request_id", reqID)

@@ -64,10 +64,11 @@ type Stripe struct {
 	mu         sync.Mutex
 	state      // everything a restart must keep
 	webhookURL string
-	cause      stripeCause    // the API request under way, for events' request field
-	outbox     []*stripeEvent // events made under mu, sent once it is released
-	dropping   bool           // DropDeliveries
+	cause      stripeCause // the API request under way, for events' request field
+	outbox     []*Delivery // deliveries made under mu, sent once it is released
+	dropping   bool        // DropDeliveries
 	sender     *sandbox.Sender
+	file       *sandbox.File // nil: the state lives in memory only (Open)
 }
 
 // state is the stand-in's memory: what it has been asked to make, and
@@ -163,7 +164,7 @@ type stripeDispute struct {
 // stripeCard is a test card: what a test payment method stands for.
 type stripeCard struct {
 	PM, Brand, Last4, Funding string
-	DeclineCode, ErrCode, Msg string // "" declineCode: the charge succeeds
+	DeclineCode, ErrCode, Msg string // "" DeclineCode: the charge succeeds
 }
 
 // Test payment methods and card numbers, as in Stripe's test mode.
@@ -260,6 +261,7 @@ func (s *Stripe) ConfirmPaymentIntent(id, paymentMethod string) (string, error) 
 	}
 	serr := s.confirm(pi, card)
 	status := pi.Status
+	s.save()
 	s.mu.Unlock()
 	s.flush()
 	if serr != nil && serr.typ != "card_error" {
@@ -315,6 +317,7 @@ func (s *Stripe) renew(id string, pay bool) {
 		prev["status"] = oldStatus
 	}
 	s.emit("customer.subscription.updated", s.renderSub(sub), prev)
+	s.save()
 	s.mu.Unlock()
 	s.flush()
 }
@@ -335,6 +338,7 @@ func (s *Stripe) Dispute(chargeID string) string {
 	s.Disputes[d.ID] = d
 	ch.Disputed = true
 	s.emit("charge.dispute.created", s.renderDispute(d), nil)
+	s.save()
 	s.mu.Unlock()
 	s.flush()
 	return d.ID

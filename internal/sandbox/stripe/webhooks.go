@@ -23,8 +23,8 @@ type Delivery struct {
 	EventID    string // evt_…: the same on every delivery of one event
 	Type       string // payment_intent.succeeded, …
 	URL        string
-	Payload    []byte // the event as sent: the same bytes on every delivery
-	StatusCode int    // of the last attempt; 0 while none has answered
+	Payload    json.RawMessage // the event as sent: the same bytes on every delivery
+	StatusCode int             // of the last attempt; 0 while none has answered
 	Attempts   int
 	Err        string // the last attempt's transport error, if any
 	Redelivery bool   // made by Redeliver
@@ -32,15 +32,21 @@ type Delivery struct {
 	// (DropDeliveries). Redeliver sends it, as Stripe's retries would once
 	// the endpoint answers again.
 	Dropped bool
+	// Pending: being sent or waiting for its next attempt. A stand-in
+	// stopped meanwhile sends it again when it starts (ResumeDeliveries).
+	Pending bool
 }
 
 type stripeEvent struct {
-	ID, Typ string
-	Body    []byte
+	ID, Type string
+	Body     json.RawMessage
+	Created  time.Time
 }
 
-// emit records an event about obj (rendered now) and queues it for delivery
-// once s.mu is released (flush). Callers hold s.mu.
+// emit records an event about obj (rendered now) and its delivery, which is
+// sent once s.mu is released (flush). Callers hold s.mu, and save the state
+// before they release it: the delivery is then kept, pending, with the
+// change that caused it.
 func (s *Stripe) emit(typ string, obj map[string]any, previous map[string]any) {
 	data := map[string]any{"object": obj}
 	if previous != nil {
@@ -50,7 +56,7 @@ func (s *Stripe) emit(typ string, obj map[string]any, previous map[string]any) {
 	if s.webhookURL != "" {
 		pending = 1
 	}
-	ev := &stripeEvent{ID: stripeID("evt"), Typ: typ}
+	ev := &stripeEvent{ID: stripeID("evt"), Type: typ, Created: s.clock.Now()}
 	body, err := json.Marshal(map[string]any{
 		"id": ev.ID, "object": "event", "api_version": stripeAPIVersion, "created": s.clock.Now().Unix(),
 		"data": data, "livemode": false, "pending_webhooks": pending,
@@ -62,35 +68,39 @@ func (s *Stripe) emit(typ string, obj map[string]any, previous map[string]any) {
 	}
 	ev.Body = body
 	s.Events[ev.ID] = ev
-	s.outbox = append(s.outbox, ev)
-}
-
-// flush sends the events made so far, each in the background and retried a
-// few times on failure. Callers do not hold s.mu.
-func (s *Stripe) flush() {
-	s.mu.Lock()
-	evs, url := s.outbox, s.webhookURL
-	s.outbox = nil
-	if url == "" {
-		s.mu.Unlock()
-		for _, ev := range evs {
-			s.log.Debug("sandbox stripe: event with no webhook URL", "event_id", ev.ID, "type", ev.Typ)
-		}
+	if s.webhookURL == "" {
+		s.log.Debug("sandbox stripe: event with no webhook URL", "event_id", ev.ID, "type", ev.Type)
 		return
 	}
-	recs := make([]*Delivery, 0, len(evs))
-	for _, ev := range evs {
-		rec := &Delivery{EventID: ev.ID, Type: ev.Typ, URL: url, Payload: ev.Body, Dropped: s.dropping}
-		s.DeliveryLog = append(s.DeliveryLog, rec)
-		if !s.dropping {
-			recs = append(recs, rec)
-		}
+	rec := &Delivery{EventID: ev.ID, Type: ev.Type, URL: s.webhookURL, Payload: ev.Body, Dropped: s.dropping, Pending: !s.dropping}
+	s.DeliveryLog = append(s.DeliveryLog, rec)
+	if !s.dropping {
+		s.outbox = append(s.outbox, rec)
 	}
+}
+
+// flush sends the deliveries made so far, each in the background and
+// retried a few times on failure. Callers do not hold s.mu.
+func (s *Stripe) flush() {
+	s.mu.Lock()
+	recs := s.outbox
+	s.outbox = nil
 	s.mu.Unlock()
 	for _, rec := range recs {
-		s.sender.Send([]any{"provider", "stripe", "event_id", rec.EventID, "type", rec.Type, "url", rec.URL},
-			func() (int, error) { return s.attempt(rec) }, nil)
+		s.send(rec)
 	}
+}
+
+// send runs a delivery's attempts in the background.
+func (s *Stripe) send(rec *Delivery) {
+	s.sender.Send([]any{"provider", "stripe", "event_id", rec.EventID, "type", rec.Type, "url", rec.URL},
+		func() (int, error) { return s.attempt(rec) },
+		func(bool) {
+			s.mu.Lock()
+			rec.Pending = false
+			s.save()
+			s.mu.Unlock()
+		})
 }
 
 // DropDeliveries starts (true) or stops (false) dropping webhook deliveries:
@@ -136,8 +146,9 @@ func (s *Stripe) Redeliver(d Delivery) (int, error) {
 		s.mu.Unlock()
 		return 0, errors.New("sandbox stripe: redeliver needs a delivery from Deliveries")
 	}
-	rec := &Delivery{EventID: ev.ID, Type: ev.Typ, URL: url, Payload: ev.Body, Redelivery: true}
+	rec := &Delivery{EventID: ev.ID, Type: ev.Type, URL: url, Payload: ev.Body, Redelivery: true}
 	s.DeliveryLog = append(s.DeliveryLog, rec)
+	s.save()
 	s.mu.Unlock()
 	return s.attempt(rec)
 }

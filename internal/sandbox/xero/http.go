@@ -116,6 +116,7 @@ func (x *Xero) authorize(w http.ResponseWriter, r *http.Request) {
 	x.mu.Lock()
 	x.Codes[code] = &xeroCode{ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"), Scope: strings.Join(scopes, " "),
 		Tenants: x.tenantIDs(), Expires: x.clock.Now().Add(xeroCodeTTL)}
+	x.save()
 	x.mu.Unlock()
 	back := *redirect
 	v := back.Query()
@@ -179,6 +180,7 @@ func (x *Xero) token(w http.ResponseWriter, r *http.Request) {
 	access, refresh := xeroToken(32), xeroToken(32)
 	x.Access[access] = &xeroAccess{Grant: g.ID, Expires: now.Add(x.cfg.AccessTokenTTL)}
 	x.Refresh[refresh] = &xeroRefresh{Grant: g.ID, Issued: now}
+	x.save()
 	w.Header().Set("Cache-Control", "no-store")
 	xeroWriteJSON(w, 200, map[string]any{
 		"access_token": access, "expires_in": int(x.cfg.AccessTokenTTL / time.Second), "token_type": "Bearer",
@@ -251,6 +253,7 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 			x.mu.Lock()
 			x.RequestLog = append(x.RequestLog, Request{Method: r.Method, Path: r.URL.Path, TenantID: tenantID,
 				IdempotencyKey: idem, Status: rec.status, At: x.clock.Now()})
+			x.save()
 			x.mu.Unlock()
 			x.log.Debug("sandbox xero", "method", r.Method, "path", r.URL.Path, "tenant", tenantID, "status", rec.status)
 		}()
@@ -347,6 +350,9 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 		b, _ := json.Marshal(out)
 		if idem != "" {
 			t.Idem[slot] = &xeroIdem{Status: status, Body: b, At: now}
+		}
+		if r.Method != http.MethodGet {
+			x.save() // before the answer: what it says has been kept
 		}
 		rec.Header().Set("Content-Type", "application/json; charset=utf-8")
 		rec.WriteHeader(status)

@@ -7,6 +7,7 @@ package xero
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/sandbox"
 )
 
 // Config configures the Xero stand-in.
@@ -101,6 +103,7 @@ type Xero struct {
 	mu    sync.Mutex
 	state               // everything a restart must keep
 	hold  chan struct{} // non-nil: admitted calls wait for it to close
+	file  *sandbox.File // nil: the state lives in memory only (Open)
 }
 
 // state is the stand-in's memory: the organisations with their books, the
@@ -186,7 +189,7 @@ func xeroTaxRateOf(code string) (xeroTaxRate, bool) {
 
 type xeroIdem struct {
 	Status int
-	Body   []byte
+	Body   json.RawMessage
 	At     time.Time
 }
 
@@ -320,6 +323,7 @@ func (x *Xero) ClientSecret() string { return x.cfg.ClientSecret }
 func (x *Xero) AddTenant(name string) string {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	defer x.save()
 	t := &xeroTenant{ID: xeroUUID(), Name: name, Created: x.clock.Now(), Idem: map[string]*xeroIdem{}}
 	for _, a := range []xeroAccount{
 		{Code: "090", Name: "Business Bank Account", Typ: "BANK", Class: "ASSET", TaxType: "NONE"},
@@ -411,6 +415,7 @@ func (x *Xero) Requests() []Request {
 func (x *Xero) ExpireAccessTokens() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	defer x.save()
 	now := x.clock.Now()
 	for _, a := range x.Access {
 		if a.Expires.After(now) {
