@@ -1,9 +1,11 @@
 // Package sandbox is what the local provider stand-ins under it share: the
 // delivery of their webhooks in the background, retried as the providers
-// retry them. The stand-ins themselves are sandbox/stripe, sandbox/shopify
-// and sandbox/xero: they speak the providers' wire formats, signed webhooks
-// included, so tests run the real adapters over real HTTP and
-// `trove serve --sandbox` works offline. They import no Trove domain package.
+// retry them (Sender), and the file that keeps a stand-in's state across
+// restarts (File). The stand-ins themselves are sandbox/stripe,
+// sandbox/shopify and sandbox/xero: they speak the providers' wire formats,
+// signed webhooks included, so tests run the real adapters over real HTTP
+// and `trove serve --sandbox` works offline. They import no Trove domain
+// package. docs/sandbox.md says more.
 package sandbox
 
 import (
