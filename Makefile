@@ -1,6 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 SHELL := /bin/bash
-GO_SOURCES := $(shell find cmd internal migrations web -name '*.go' -o -name '*.sql' 2>/dev/null)
+GO_SOURCES := $(shell find cmd internal migrations web -name '*.go' -o -name '*.sql' 2>/dev/null) \
+  $(shell find internal -name '*.html' -o -name '*.yaml' 2>/dev/null)
 # web/ is one npm workspace (web/package.json): the shared package and the two
 # apps, one package-lock.json, one install, one build for both apps.
 WEB_PACKAGES := web/shared web/storefront web/vendor-admin

@@ -17,7 +17,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/money"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbshopify "github.com/trove-platform/trove/internal/sandbox/shopify"
 )
 
 // send sends body exactly as given (no body at all for ""), as JSON, with a
@@ -178,15 +178,15 @@ func TestShopifyPriceBeyondTheBound(t *testing.T) {
 	dsn := dbtest.NewDSN(t)
 	p := seedPeople(t, dsn)
 	const shop = "vendor-a.myshopify.com"
-	sb := sandbox.NewShopify(sandbox.ShopifyConfig{APIKey: "test-shopify-key", APISecret: "test-shopify-secret",
+	sb := sbshopify.New(sbshopify.Config{APIKey: "test-shopify-key", APISecret: "test-shopify-secret",
 		HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	sb.AddShop(shop, "Vendor A", "USD")
-	mugID := sb.UpsertProductQuietly(shop, sandbox.SandboxProduct{Title: "Mug", Status: "ACTIVE", Variants: []sandbox.SandboxVariant{
+	mugID := sb.UpsertProductQuietly(shop, sbshopify.Product{Title: "Mug", Status: "ACTIVE", Variants: []sbshopify.Variant{
 		{SKU: "MUG-BLUE", Title: "Blue", Price: "12.50", Available: 5},
 		{SKU: "MUG-GOLD", Title: "Gold", Price: "1000000.00", Available: 5},
 		{SKU: "MUG-MAX", Title: "Max", Price: "999999.99", Available: 5},
 	}})
-	sb.UpsertProductQuietly(shop, sandbox.SandboxProduct{Title: "Yacht", Status: "ACTIVE", Variants: []sandbox.SandboxVariant{
+	sb.UpsertProductQuietly(shop, sbshopify.Product{Title: "Yacht", Status: "ACTIVE", Variants: []sbshopify.Variant{
 		{SKU: "YACHT", Title: "Default Title", Price: "21474836.48", Available: 1},
 	}})
 	sbSrv := httptest.NewServer(sb.Handler())
@@ -233,13 +233,13 @@ func TestShopifyPriceBeyondTheBound(t *testing.T) {
 	t.Run("a price raised past the bound stops the variant being sold", func(t *testing.T) {
 		waitUntil(t, "the webhook subscriptions", func() bool { return len(sb.Subscriptions(shop)) >= 5 })
 		mug, _ := sb.Product(shop, mugID)
-		vs := append([]sandbox.SandboxVariant(nil), mug.Variants...)
+		vs := append([]sbshopify.Variant(nil), mug.Variants...)
 		for i := range vs {
 			if vs[i].SKU == "MUG-BLUE" {
 				vs[i].Price = "92233720368547758.07"
 			}
 		}
-		sb.UpsertProduct(shop, sandbox.SandboxProduct{ID: mugID, Title: "Mug", Status: "ACTIVE", Variants: vs})
+		sb.UpsertProduct(shop, sbshopify.Product{ID: mugID, Title: "Mug", Status: "ACTIVE", Variants: vs})
 		waitUntil(t, "the blue mug to leave the catalog", func() bool { _, ok := skus()["MUG-BLUE"]; return !ok })
 		if got := skus(); fmt.Sprint(got) != fmt.Sprint(map[string]int64{"MUG-MAX": money.MaxAmount}) {
 			t.Fatalf("live variants: %v", got)

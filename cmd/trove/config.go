@@ -70,6 +70,10 @@ type Config struct {
 	BlobDriver string // "local" or "s3"
 	BlobDir    string // the local driver's folder
 	S3         blob.S3Config
+
+	// SandboxDir is where `serve --sandbox` keeps the stand-ins' state (and
+	// the local mailbox) across restarts.
+	SandboxDir string
 }
 
 // ShopifyConfig is the Shopify app's settings.
@@ -506,6 +510,8 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 	default:
 		e.problem("TROVE_MAIL_DRIVER", "want local or smtp, got %q", c.MailDriver)
 	}
+
+	c.SandboxDir = e.str("TROVE_SANDBOX_DIR", ".data/sandbox")
 
 	c.BlobDriver = e.str("TROVE_BLOB_DRIVER", "local")
 	c.BlobDir = e.str("TROVE_BLOB_DIR", ".data/blobs")

@@ -19,7 +19,8 @@ import (
 
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/mail/mailtest"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbshopify "github.com/trove-platform/trove/internal/sandbox/shopify"
+	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 )
 
 // pdfText is a PDF's text as `pdftotext -layout` extracts it.
@@ -70,20 +71,20 @@ func TestFulfilmentEndToEnd(t *testing.T) {
 	dsn := dbtest.NewDSN(t)
 	p := seedPeople(t, dsn)
 	const shopA, shopB = "vendor-a.myshopify.com", "vendor-b.myshopify.com"
-	sb := sandbox.NewShopify(sandbox.ShopifyConfig{APIKey: "test-shopify-key", APISecret: "test-shopify-secret",
+	sb := sbshopify.New(sbshopify.Config{APIKey: "test-shopify-key", APISecret: "test-shopify-secret",
 		HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	sb.AddShop(shopA, "Vendor A", "USD")
 	sb.AddShop(shopB, "Vendor B", "USD")
-	sb.UpsertProductQuietly(shopA, sandbox.SandboxProduct{Title: "Candle", Status: "ACTIVE",
-		Variants: []sandbox.SandboxVariant{{SKU: "CANDLE-CEDAR", Title: "Cedar", Price: "25.00", Available: 10}}})
-	sb.UpsertProductQuietly(shopB, sandbox.SandboxProduct{Title: "Coffee", Status: "ACTIVE",
-		Variants: []sandbox.SandboxVariant{{SKU: "COFFEE-1KG", Title: "1 kg", Price: "30.00", Available: 10}}})
+	sb.UpsertProductQuietly(shopA, sbshopify.Product{Title: "Candle", Status: "ACTIVE",
+		Variants: []sbshopify.Variant{{SKU: "CANDLE-CEDAR", Title: "Cedar", Price: "25.00", Available: 10}}})
+	sb.UpsertProductQuietly(shopB, sbshopify.Product{Title: "Coffee", Status: "ACTIVE",
+		Variants: []sbshopify.Variant{{SKU: "COFFEE-1KG", Title: "1 kg", Price: "30.00", Available: 10}}})
 	shopSrv := httptest.NewServer(sb.Handler())
 	t.Cleanup(shopSrv.Close)
 	mp := mailtest.Start(t)
 
 	addr := freeAddr(t)
-	stripeSB := sandbox.NewStripe(sandbox.StripeConfig{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
+	stripeSB := sbstripe.New(sbstripe.Config{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
 		WebhookURL: "http://" + addr + "/webhooks/stripe", HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	stripeSrv := httptest.NewServer(stripeSB.Handler())
 	t.Cleanup(stripeSrv.Close)
@@ -216,7 +217,7 @@ func TestFulfilmentEndToEnd(t *testing.T) {
 		// older fulfillments/create arrives after the delivery and changes
 		// nothing.
 		sb.WaitDeliveries()
-		var again []sandbox.Delivery
+		var again []sbshopify.Delivery
 		for _, d := range sb.Deliveries(shopA) {
 			for range 5 {
 				again = append(again, d)

@@ -12,7 +12,6 @@ import (
 	"github.com/trove-platform/trove/internal/payments"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/queue"
-	"github.com/trove-platform/trove/internal/sandbox"
 	"github.com/trove-platform/trove/internal/stripe"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
@@ -25,10 +24,9 @@ type paymentParts struct {
 	refunds  *payments.Refunds
 	subs     *payments.SubscriptionService
 	verifier *payments.Verifier
-	sandbox  *sandbox.Stripe // the local stand-in, with --sandbox
 }
 
-func newPaymentParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logger, q *queue.Queue, cat *catalog.Store, hooks *webhooks.Store, withSandbox bool) (*paymentParts, error) {
+func newPaymentParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logger, q *queue.Queue, cat *catalog.Store, hooks *webhooks.Store) (*paymentParts, error) {
 	sc, err := stripe.New(stripe.Config{SecretKey: cfg.Stripe.SecretKey, APIBase: cfg.Stripe.APIBase,
 		WebhookSecrets: cfg.Stripe.WebhookSecrets, HTTPClient: &http.Client{Timeout: 30 * time.Second}, Clock: clk})
 	if err != nil {
@@ -39,10 +37,5 @@ func newPaymentParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logge
 	p.refunds = payments.NewRefunds(conn, clk, sc, p.orders, q, payments.DefaultVendorRefundWindow)
 	p.subs = payments.NewSubscriptionService(conn, clk, sc, p.orders, cat, p.refunds)
 	p.payments = payments.New(conn, clk, sc, p.orders, hooks, q, p.subs)
-	if withSandbox {
-		p.sandbox = sandbox.NewStripe(sandbox.StripeConfig{SecretKey: cfg.Stripe.SecretKey, PublishableKey: cfg.Stripe.PublishableKey,
-			WebhookSecret: cfg.Stripe.WebhookSecrets[0], WebhookURL: cfg.PublicURL.String() + "/webhooks/stripe",
-			Clock: clk, HTTPClient: &http.Client{Timeout: 10 * time.Second}, Log: log})
-	}
 	return p, nil
 }

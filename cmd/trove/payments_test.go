@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 )
 
 // guest is a shopper buying through the storefront API with a cart token.
@@ -144,17 +144,17 @@ func (g *guest) orderStatus(orderID string) string {
 
 // stripeWorld starts trove against a sandbox Stripe of the test's own: the
 // sandbox's webhooks reach the server, whose address is chosen first.
-func stripeWorld(t testing.TB, dsn string) (*server, *sandbox.Stripe, string) {
+func stripeWorld(t testing.TB, dsn string) (*server, *sbstripe.Stripe, string) {
 	t.Helper()
 	return stripeWorldEnv(t, baseEnv(dsn))
 }
 
 // stripeWorldEnv is stripeWorld with more settings: env is baseEnv's, with
 // the test's own.
-func stripeWorldEnv(t testing.TB, env map[string]string) (*server, *sandbox.Stripe, string) {
+func stripeWorldEnv(t testing.TB, env map[string]string) (*server, *sbstripe.Stripe, string) {
 	t.Helper()
 	addr := freeAddr(t)
-	sb := sandbox.NewStripe(sandbox.StripeConfig{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
+	sb := sbstripe.New(sbstripe.Config{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
 		WebhookURL: "http://" + addr + "/webhooks/stripe", HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	sbSrv := httptest.NewServer(sb.Handler())
 	t.Cleanup(sbSrv.Close)
@@ -254,7 +254,7 @@ func TestCheckoutAndPayment(t *testing.T) {
 
 	t.Run("every event ten more times, concurrently and shuffled, changes nothing", func(t *testing.T) {
 		sb.WaitDeliveries()
-		var all []sandbox.StripeDelivery
+		var all []sbstripe.Delivery
 		for _, d := range sb.Deliveries() {
 			for range 10 {
 				all = append(all, d)

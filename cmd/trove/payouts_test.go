@@ -17,7 +17,8 @@ import (
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/money"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
+	sbxero "github.com/trove-platform/trove/internal/sandbox/xero"
 	"github.com/trove-platform/trove/internal/vendors"
 )
 
@@ -52,12 +53,12 @@ func TestPayoutsEndToEnd(t *testing.T) {
 	}
 	candle, coffee, soap := variant(p.vendorA.ID, "81", "Candle", 2500), variant(p.vendorB.ID, "82", "Coffee", 3000), variant(vendorC.ID, "83", "Soap", 1000)
 
-	xsb := sandbox.NewXero(sandbox.XeroConfig{})
+	xsb := sbxero.New(sbxero.Config{})
 	tenant := xsb.AddTenant("Trove Ltd")
 	xeroSrv := httptest.NewServer(xsb.Handler())
 	t.Cleanup(xeroSrv.Close)
 	addr := freeAddr(t)
-	stripeSB := sandbox.NewStripe(sandbox.StripeConfig{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
+	stripeSB := sbstripe.New(sbstripe.Config{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
 		WebhookURL: "http://" + addr + "/webhooks/stripe", HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	stripeSrv := httptest.NewServer(stripeSB.Handler())
 	t.Cleanup(stripeSrv.Close)
@@ -298,7 +299,7 @@ func TestPayoutsEndToEnd(t *testing.T) {
 	if len(transfers) != 2 {
 		t.Fatalf("%d transfers, want 2: %+v", len(transfers), transfers)
 	}
-	byDest := map[string]sandbox.SandboxTransfer{}
+	byDest := map[string]sbstripe.Transfer{}
 	for _, tr := range transfers {
 		byDest[tr.Metadata["vendor_id"]] = tr
 	}

@@ -18,9 +18,9 @@ import (
 	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/health"
 	"github.com/trove-platform/trove/internal/platform/httpx"
-	"github.com/trove-platform/trove/internal/platform/mail"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/platform/ratelimit"
+	"github.com/trove-platform/trove/internal/sandbox/inbox"
 	"github.com/trove-platform/trove/internal/vendors"
 	"github.com/trove-platform/trove/internal/webhooks"
 	"github.com/trove-platform/trove/web"
@@ -46,8 +46,7 @@ type routeDeps struct {
 	payouts         *payoutParts
 	hooks           *webhooks.Store
 	proxies         auth.Proxies
-	sandbox         bool
-	mailbox         *mail.Local // the local mail driver's messages, when it is the driver
+	sandboxes       *sandboxes // the local stand-ins, with --sandbox
 }
 
 // routes lists EVERY HTTP route of the platform. Middleware that must see every
@@ -205,17 +204,15 @@ func routes(d routeDeps) chi.Router {
 		r.Method(http.MethodHead, filesPath+"/*", d.fulfilment.files)
 	}
 	// Local stand-ins (trove serve --sandbox), for running offline.
-	if d.sandbox && d.mailbox != nil {
-		r.Method(http.MethodGet, "/sandbox/mail", handleSandboxMail(d.mailbox))
-	}
-	if d.shopify != nil && d.shopify.sandbox != nil {
-		r.Handle("/sandbox/shopify/*", http.StripPrefix("/sandbox/shopify", d.shopify.sandbox.Handler()))
-	}
-	if d.payouts != nil && d.payouts.sandbox != nil {
-		r.Handle("/sandbox/xero/*", http.StripPrefix("/sandbox/xero", d.payouts.sandbox.Handler()))
-	}
-	if d.pay != nil && d.pay.sandbox != nil {
-		r.Handle("/sandbox/stripe/*", http.StripPrefix("/sandbox/stripe", d.pay.sandbox.Handler()))
+	if sb := d.sandboxes; sb != nil {
+		r.Handle("/sandbox/shopify/*", http.StripPrefix("/sandbox/shopify", sb.shopify.Handler()))
+		r.Handle("/sandbox/xero/*", http.StripPrefix("/sandbox/xero", sb.xero.Handler()))
+		r.Handle("/sandbox/stripe/*", http.StripPrefix("/sandbox/stripe", sb.stripe.Handler()))
+		if sb.mail != nil { // the local mail driver's inbox: HTML, or JSON to Accept: application/json
+			mailbox := inbox.Handler(sb.mail, "/sandbox/mail")
+			r.Method(http.MethodGet, "/sandbox/mail", mailbox)
+			r.Method(http.MethodGet, "/sandbox/mail/{messageID}", mailbox)
+		}
 	}
 
 	// Providers: webhooks (verified by signature, not session) and OAuth
@@ -244,14 +241,6 @@ func routes(d routeDeps) chi.Router {
 // operator names the signed-in operator behind a queue action, for the audit log.
 func operator(r *http.Request) queue.Actor {
 	return queue.Actor{Type: audit.ActorUser, ID: auth.MustPrincipal(r.Context()).UserID, RequestID: httpx.RequestID(r.Context())}
-}
-
-// handleSandboxMail lists what the local mail driver has "sent", newest first:
-// the inbox of `make run`, where invitation and reset links arrive.
-func handleSandboxMail(box *mail.Local) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.JSON(w, http.StatusOK, map[string]any{"messages": box.Messages()})
-	})
 }
 
 // metricsHandler serves the Prometheus registry.

@@ -57,7 +57,8 @@ func envFrom(m map[string]string) func(string) string {
 type server struct {
 	url    string
 	stdout *syncBuffer
-	done   chan error
+	done   chan struct{} // closed once run has returned
+	err    error         // what run returned, once done is closed
 	stop   context.CancelFunc
 }
 
@@ -68,10 +69,14 @@ func startServer(t testing.TB, env map[string]string, args ...string) *server {
 	if _, ok := env["TROVE_BLOB_DIR"]; !ok && env != nil {
 		env["TROVE_BLOB_DIR"] = t.TempDir() // documents stay out of the source tree
 	}
+	if _, ok := env["TROVE_SANDBOX_DIR"]; !ok && env != nil {
+		env["TROVE_SANDBOX_DIR"] = t.TempDir() // so does the sandbox's state
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{stdout: &syncBuffer{}, done: make(chan error, 1), stop: cancel}
+	s := &server{stdout: &syncBuffer{}, done: make(chan struct{}), stop: cancel}
 	go func() {
-		s.done <- run(ctx, append([]string{"serve"}, args...), envFrom(env), s.stdout, io.Discard)
+		s.err = run(ctx, append([]string{"serve"}, args...), envFrom(env), s.stdout, io.Discard)
+		close(s.done)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -80,8 +85,8 @@ func startServer(t testing.TB, env map[string]string, args ...string) *server {
 			break
 		}
 		select {
-		case err := <-s.done:
-			t.Fatalf("run returned before listening: %v\n%s", err, s.stdout.String())
+		case <-s.done:
+			t.Fatalf("run returned before listening: %v\n%s", s.err, s.stdout.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -91,15 +96,30 @@ func startServer(t testing.TB, env map[string]string, args ...string) *server {
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-s.done:
-			if err != nil {
-				t.Errorf("run returned %v", err)
+		case <-s.done:
+			if s.err != nil {
+				t.Errorf("run returned %v", s.err)
 			}
 		case <-time.After(10 * time.Second):
 			t.Error("run did not return after its context was cancelled")
 		}
 	})
 	return s
+}
+
+// shutdown stops the server as SIGTERM does and waits until run has
+// returned: its workers are done and nothing of it writes any more.
+func (s *server) shutdown(t testing.TB) {
+	t.Helper()
+	s.stop()
+	select {
+	case <-s.done:
+		if s.err != nil {
+			t.Fatalf("run returned %v", s.err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after its context was cancelled")
+	}
 }
 
 func baseEnv(dsn string) map[string]string {

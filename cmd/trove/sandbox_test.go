@@ -27,8 +27,10 @@ func TestSandboxDemo(t *testing.T) {
 	if err := run(context.Background(), []string{"seed"}, envFrom(env), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	// Twice, as `make run` is run twice on the same data: the second start
-	// has a new, empty sandbox Shopify that knows none of the stored tokens.
+	// Twice on the same data, the second time with the sandbox's state gone
+	// (TROVE_SANDBOX_DIR emptied): a new, empty sandbox Shopify that knows
+	// none of the stored tokens. The demo reconnects to it.
+	// TestSandboxRestart is the restart that keeps the state.
 	first := startServer(t, env, "--sandbox")
 	waitUntil(t, "the first start's catalog", func() bool { return len(storefront(t, first, "")) >= 6 })
 	first.stop()
@@ -38,6 +40,7 @@ func TestSandboxDemo(t *testing.T) {
 	})
 	addr = freeAddr(t)
 	env["TROVE_HTTP_ADDR"], env["TROVE_PUBLIC_URL"] = addr, "http://"+addr
+	env["TROVE_SANDBOX_DIR"] = t.TempDir()
 	s := startServer(t, env, "--sandbox")
 	deadline := time.Now().Add(30 * time.Second)
 	for {

@@ -84,37 +84,48 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 	if err != nil {
 		return err
 	}
+	var sbx *sandboxes
+	if opts.sandbox {
+		if sbx, err = openSandboxes(cfg, clk, log); err != nil {
+			return err
+		}
+		// Stopping: end the stand-ins' webhook retries at once, so that
+		// deliveries cut short stay pending in their state for the next start.
+		defer sbx.close()
+		defer context.AfterFunc(ctx, sbx.close)()
+	}
 	catalogStore := catalog.NewStore(conn, clk)
 	hooks := webhooks.NewStore(conn, clk, q)
-	shop, err := newShopifyParts(conn, clk, cfg, log, q, box, catalogStore, hooks, opts.sandbox)
+	shop, err := newShopifyParts(conn, clk, cfg, log, q, box, catalogStore, hooks)
 	if err != nil {
 		return err
 	}
 	jobs.shopify = shop
-	pay, err := newPaymentParts(conn, clk, cfg, log, q, catalogStore, hooks, opts.sandbox)
+	pay, err := newPaymentParts(conn, clk, cfg, log, q, catalogStore, hooks)
 	if err != nil {
 		return err
 	}
 	jobs.payments = pay
 	vendorStore := vendors.NewStore(conn, clk)
 
-	var localMail *mail.Local
 	jobs.auth = authSvc
 	jobs.post = mail.Postman{From: cfg.MailFrom, Brand: mail.Brand{Name: "Trove", URL: cfg.PublicURL.String()}}
-	if cfg.MailDriver == "smtp" {
+	switch {
+	case cfg.MailDriver == "smtp":
 		if jobs.post.Sender, err = mail.NewSMTP(cfg.SMTP); err != nil {
 			return err
 		}
-	} else {
-		localMail = mail.NewLocal()
-		jobs.post.Sender = localMail
+	case sbx != nil:
+		jobs.post.Sender = sbx.mail // kept for the sandbox inbox, across restarts
+	default:
+		jobs.post.Sender = mail.NewLocal()
 	}
 	ful, err := newFulfilmentParts(ctx, conn, clk, cfg, log, q, catalogStore, shop, pay, jobs.post, authSvc)
 	if err != nil {
 		return err
 	}
 	jobs.fulfilment = ful.service
-	pout, err := newPayoutParts(conn, clk, cfg, log, q, box, pay, vendorStore, opts.sandbox)
+	pout, err := newPayoutParts(conn, clk, cfg, log, q, box, pay, vendorStore)
 	if err != nil {
 		return err
 	}
@@ -135,8 +146,7 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 		pay:             pay,
 		hooks:           hooks,
 		proxies:         cfg.TrustedProxies,
-		sandbox:         opts.sandbox,
-		mailbox:         localMail,
+		sandboxes:       sbx,
 		readyChecks: []health.Check{
 			// A query, not a ping: a ping on a pooled connection succeeds even
 			// when the schema the app works in has been dropped.
@@ -188,23 +198,16 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 
 	// Workers and the scheduler run beside the server and stop with it: they
 	// stop taking jobs at once and get the same grace as in-flight requests.
-	// With --sandbox, the demo stores are (re)connected first: the sandbox
-	// Shopify lives in memory, so after a restart it knows none of the tokens
-	// stored by the last run, and a sweep started before the reconnect would
-	// only mark them broken.
+	// With --sandbox, the stand-ins first send the webhooks they still owed
+	// when the last run stopped, and the demo is connected to them where it
+	// is not already (a sweep started before that would mark a store whose
+	// grant the stand-in no longer knows broken).
 	var workers sync.WaitGroup
 	defer workers.Wait()
 	workers.Go(func() {
-		if opts.sandbox {
-			if err := connectDemoStores(ctx, shop, vendorStore, authSvc); err != nil && ctx.Err() == nil {
-				log.Error("connecting the demo stores to the sandbox Shopify failed", "err", err.Error())
-			}
-			if err := connectDemoXero(ctx, pout, authSvc, cfg.SeedAdminEmail); err != nil && ctx.Err() == nil {
-				log.Error("connecting the sandbox Xero failed", "err", err.Error())
-			}
-			if err := onboardDemoVendors(ctx, pout, vendorStore); err != nil && ctx.Err() == nil {
-				log.Error("onboarding the demo vendors to the sandbox Stripe Connect failed", "err", err.Error())
-			}
+		if sbx != nil {
+			sbx.resumeDeliveries()
+			sbx.connectDemo(ctx, log, cfg, shop, pout, vendorStore, authSvc)
 		}
 		var jobs sync.WaitGroup
 		jobs.Go(func() { q.Run(ctx, cfg.ShutdownTimeout) })

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbshopify "github.com/trove-platform/trove/internal/sandbox/shopify"
 )
 
 // TestShopifyWebhookForgery: a Shopify webhook's body is signed with the
@@ -29,14 +29,14 @@ func TestShopifyWebhookForgery(t *testing.T) {
 	p := seedPeople(t, dsn)
 	const secret = "test-shopify-secret" // baseEnv's TROVE_SHOPIFY_API_SECRET
 	const shopA, shopB = "vendor-a.myshopify.com", "vendor-b.myshopify.com"
-	sb := sandbox.NewShopify(sandbox.ShopifyConfig{APIKey: "test-shopify-key", APISecret: secret,
+	sb := sbshopify.New(sbshopify.Config{APIKey: "test-shopify-key", APISecret: secret,
 		HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	sb.AddShop(shopA, "Vendor A", "USD")
 	sb.AddShop(shopB, "Vendor B", "USD")
-	sb.UpsertProductQuietly(shopA, sandbox.SandboxProduct{Title: "Anchor Mug", Status: "ACTIVE",
-		Variants: []sandbox.SandboxVariant{{SKU: "A-1", Title: "Blue", Price: "12.50", Available: 5}}})
-	trayID := sb.UpsertProductQuietly(shopB, sandbox.SandboxProduct{Title: "Birch Tray", Status: "ACTIVE",
-		Variants: []sandbox.SandboxVariant{{SKU: "B-1", Title: "Oak", Price: "30.00", Available: 4}}})
+	sb.UpsertProductQuietly(shopA, sbshopify.Product{Title: "Anchor Mug", Status: "ACTIVE",
+		Variants: []sbshopify.Variant{{SKU: "A-1", Title: "Blue", Price: "12.50", Available: 5}}})
+	trayID := sb.UpsertProductQuietly(shopB, sbshopify.Product{Title: "Birch Tray", Status: "ACTIVE",
+		Variants: []sbshopify.Variant{{SKU: "B-1", Title: "Oak", Price: "30.00", Available: 4}}})
 	sbSrv := httptest.NewServer(sb.Handler())
 	defer sbSrv.Close()
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbshopify "github.com/trove-platform/trove/internal/sandbox/shopify"
 )
 
 func freeAddr(t testing.TB) string {
@@ -47,7 +47,7 @@ func storefront(t *testing.T, s *server, query string) map[string]bool {
 }
 
 // variantOf returns the id of a sandbox product's first variant.
-func variantOf(t *testing.T, sb *sandbox.Shopify, shop, productID string) string {
+func variantOf(t *testing.T, sb *sbshopify.Shopify, shop, productID string) string {
 	t.Helper()
 	p, ok := sb.Product(shop, productID)
 	if !ok || len(p.Variants) == 0 {
@@ -111,13 +111,13 @@ func TestShopifyEndToEnd(t *testing.T) {
 	dsn := dbtest.NewDSN(t)
 	p := seedPeople(t, dsn)
 	const shop = "vendor-a.myshopify.com"
-	sb := sandbox.NewShopify(sandbox.ShopifyConfig{APIKey: "test-shopify-key", APISecret: "test-shopify-secret",
+	sb := sbshopify.New(sbshopify.Config{APIKey: "test-shopify-key", APISecret: "test-shopify-secret",
 		HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	sb.AddShop(shop, "Vendor A", "USD")
-	mugID := sb.UpsertProductQuietly(shop, sandbox.SandboxProduct{Title: "Mug", Status: "ACTIVE",
-		Variants: []sandbox.SandboxVariant{{SKU: "MUG-1", Title: "Blue", Price: "12.50", Available: 5}}})
-	teaID := sb.UpsertProductQuietly(shop, sandbox.SandboxProduct{Title: "Tea", Status: "ACTIVE",
-		Variants: []sandbox.SandboxVariant{{SKU: "TEA-1", Title: "Tin", Price: "8.00", Available: 9}}})
+	mugID := sb.UpsertProductQuietly(shop, sbshopify.Product{Title: "Mug", Status: "ACTIVE",
+		Variants: []sbshopify.Variant{{SKU: "MUG-1", Title: "Blue", Price: "12.50", Available: 5}}})
+	teaID := sb.UpsertProductQuietly(shop, sbshopify.Product{Title: "Tea", Status: "ACTIVE",
+		Variants: []sbshopify.Variant{{SKU: "TEA-1", Title: "Tin", Price: "8.00", Available: 9}}})
 	sbSrv := httptest.NewServer(sb.Handler())
 	defer sbSrv.Close()
 
@@ -184,8 +184,8 @@ func TestShopifyEndToEnd(t *testing.T) {
 		}
 	})
 	t.Run("signed webhooks update, restock and delete", func(t *testing.T) {
-		sb.UpsertProduct(shop, sandbox.SandboxProduct{ID: mugID, Title: "Mug (large)", Status: "ACTIVE",
-			Variants: []sandbox.SandboxVariant{{ID: variantOf(t, sb, shop, mugID), SKU: "MUG-1", Title: "Blue", Price: "14.00", Available: 5}}})
+		sb.UpsertProduct(shop, sbshopify.Product{ID: mugID, Title: "Mug (large)", Status: "ACTIVE",
+			Variants: []sbshopify.Variant{{ID: variantOf(t, sb, shop, mugID), SKU: "MUG-1", Title: "Blue", Price: "14.00", Available: 5}}})
 		waitUntil(t, "the title change", func() bool { _, ok := storefront(t, s, "")["Mug (large)"]; return ok })
 		sb.SetInventory(shop, variantOf(t, sb, shop, teaID), 0)
 		waitUntil(t, "tea out of stock", func() bool { inStock, ok := storefront(t, s, "")["Tea"]; return ok && !inStock })
@@ -199,7 +199,7 @@ func TestShopifyEndToEnd(t *testing.T) {
 	t.Run("the same webhooks again, five times each and shuffled, change nothing", func(t *testing.T) {
 		sb.WaitDeliveries()
 		deliveries := sb.Deliveries(shop)
-		var again []sandbox.Delivery
+		var again []sbshopify.Delivery
 		for _, d := range deliveries {
 			for range 5 {
 				again = append(again, d)
@@ -246,10 +246,10 @@ func TestShopifyEndToEnd(t *testing.T) {
 	})
 
 	t.Run("a re-sync repairs drift made behind the webhooks' back", func(t *testing.T) {
-		vase := sb.UpsertProductQuietly(shop, sandbox.SandboxProduct{Title: "Vase", Status: "ACTIVE",
-			Variants: []sandbox.SandboxVariant{{SKU: "VASE-1", Title: "Clay", Price: "30.00", Available: 2}}})
-		sb.UpsertProductQuietly(shop, sandbox.SandboxProduct{ID: mugID, Title: "Mug (XL)", Status: "ACTIVE",
-			Variants: []sandbox.SandboxVariant{{ID: variantOf(t, sb, shop, mugID), SKU: "MUG-1", Title: "Blue", Price: "14.00", Available: 5}}})
+		vase := sb.UpsertProductQuietly(shop, sbshopify.Product{Title: "Vase", Status: "ACTIVE",
+			Variants: []sbshopify.Variant{{SKU: "VASE-1", Title: "Clay", Price: "30.00", Available: 2}}})
+		sb.UpsertProductQuietly(shop, sbshopify.Product{ID: mugID, Title: "Mug (XL)", Status: "ACTIVE",
+			Variants: []sbshopify.Variant{{ID: variantOf(t, sb, shop, mugID), SKU: "MUG-1", Title: "Blue", Price: "14.00", Available: 5}}})
 		_ = vase
 		if res, body := call(t, s, owner, "POST", "/api/v1/vendor/catalog/resync", nil); res.StatusCode != 202 {
 			t.Fatalf("resync: %d %s", res.StatusCode, body)

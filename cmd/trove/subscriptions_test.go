@@ -17,7 +17,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/money"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 )
 
 // TestSubscriptionEndToEnd drives a corporate gifting plan over real HTTP
@@ -56,7 +56,7 @@ func TestSubscriptionEndToEnd(t *testing.T) {
 	}
 
 	addr := freeAddr(t)
-	sb := sandbox.NewStripe(sandbox.StripeConfig{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
+	sb := sbstripe.New(sbstripe.Config{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
 		WebhookURL: "http://" + addr + "/webhooks/stripe", HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	sbSrv := httptest.NewServer(sb.Handler())
 	defer sbSrv.Close()

@@ -64,6 +64,7 @@ TROVE_SECRET_KEY=$(head -c 32 /dev/urandom | base64)
 export TROVE_SECRET_KEY
 export TROVE_SEED_ADMIN_PASSWORD=e2e-test-password-0123
 export TROVE_BLOB_DIR=$work/blobs
+export TROVE_SANDBOX_DIR=$work/sandbox
 export TROVE_PAYOUT_HOLD=1s
 export TROVE_QUEUE_POLL_INTERVAL=100ms
 

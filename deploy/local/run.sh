@@ -38,6 +38,7 @@ cat <<MSG
     vendor admin   $TROVE_PUBLIC_URL/vendor/
     health         $TROVE_PUBLIC_URL/healthz  $TROVE_PUBLIC_URL/readyz
     metrics        $TROVE_PUBLIC_URL/metrics
+    sandbox mail   $TROVE_PUBLIC_URL/sandbox/mail   (the stand-ins keep their state in ${TROVE_SANDBOX_DIR:-.data/sandbox})
     demo accounts  admin@trove.local, owner@<vendor>.example; password: $TROVE_SEED_ADMIN_PASSWORD
 
 MSG

@@ -21,7 +21,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/platform/secrets"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbshopify "github.com/trove-platform/trove/internal/sandbox/shopify"
 	"github.com/trove-platform/trove/internal/shopify"
 	"github.com/trove-platform/trove/internal/vendors"
 	"github.com/trove-platform/trove/internal/webhooks"
@@ -44,7 +44,7 @@ func (payments) CancelPayment(_ context.Context, id, _ string) (orders.PaymentSt
 }
 
 type world struct {
-	sb     *sandbox.Shopify
+	sb     *sbshopify.Shopify
 	svc    *fulfilment.Service
 	orders *orders.Store
 	vo     string // a paid vendor order of acme
@@ -61,10 +61,10 @@ func newWorld(t *testing.T, timeout time.Duration) *world {
 	clk := clock.System{}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
-	sb := sandbox.NewShopify(sandbox.ShopifyConfig{APIKey: "key", APISecret: "secret"})
+	sb := sbshopify.New(sbshopify.Config{APIKey: "key", APISecret: "secret"})
 	sb.AddShop(shop, "Acme", "USD")
-	productID := sb.UpsertProductQuietly(shop, sandbox.SandboxProduct{Title: "Candle", Status: "ACTIVE",
-		Variants: []sandbox.SandboxVariant{{SKU: "CANDLE-1", Title: "Cedar", Price: "25.00", Available: 10}}})
+	productID := sb.UpsertProductQuietly(shop, sbshopify.Product{Title: "Candle", Status: "ACTIVE",
+		Variants: []sbshopify.Variant{{SKU: "CANDLE-1", Title: "Cedar", Price: "25.00", Available: 10}}})
 	prod, _ := sb.Product(shop, productID)
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)

@@ -18,7 +18,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/secrets"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbxero "github.com/trove-platform/trove/internal/sandbox/xero"
 	"github.com/trove-platform/trove/internal/xero"
 )
 
@@ -26,7 +26,7 @@ import (
 // own limiter and single-flight), sharing the database with the others.
 func process(t *testing.T, conn *sqlx.DB, box *secrets.Box, clk clock.Clock, base string) *invoicing.Service {
 	t.Helper()
-	xc, err := xero.New(xero.Config{ClientID: sandbox.XeroDefaultClientID, ClientSecret: sandbox.XeroDefaultClientSecret,
+	xc, err := xero.New(xero.Config{ClientID: sbxero.DefaultClientID, ClientSecret: sbxero.DefaultClientSecret,
 		APIBase: base, IdentityBase: base, LoginBase: base, Clock: clk, HTTPClient: &http.Client{Timeout: 10 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestTokenRefreshIsSingleFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := clock.NewFake(time.Now())
-	xsb := sandbox.NewXero(sandbox.XeroConfig{Clock: clk})
+	xsb := sbxero.New(sbxero.Config{Clock: clk})
 	tenant := xsb.AddTenant("Trove Ltd")
 	srv := httptest.NewServer(xsb.Handler())
 	t.Cleanup(srv.Close)
@@ -122,7 +122,7 @@ func TestRefusedRefreshBreaksTheConnection(t *testing.T) {
 	rand.Read(key)
 	box, _ := secrets.New(key)
 	clk := clock.NewFake(time.Now())
-	xsb := sandbox.NewXero(sandbox.XeroConfig{Clock: clk})
+	xsb := sbxero.New(sbxero.Config{Clock: clk})
 	tenant := xsb.AddTenant("Trove Ltd")
 	srv := httptest.NewServer(xsb.Handler())
 	t.Cleanup(srv.Close)

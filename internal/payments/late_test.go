@@ -36,7 +36,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/mail"
 	"github.com/trove-platform/trove/internal/platform/queue"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 	"github.com/trove-platform/trove/internal/stripe"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
@@ -48,7 +48,7 @@ type lateWorld struct {
 	ctx     context.Context
 	db      *sqlx.DB
 	clk     *clock.Fake
-	sb      *sandbox.Stripe
+	sb      *sbstripe.Stripe
 	sbURL   string
 	sc      *stripe.Client
 	cat     *catalog.Store
@@ -73,7 +73,7 @@ func newLateWorld(t *testing.T) *lateWorld {
 		webhooks.HandleStripe(hooks, verifier).ServeHTTP(rw, r)
 	}))
 	t.Cleanup(hookSrv.Close)
-	w.sb = sandbox.NewStripe(sandbox.StripeConfig{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
+	w.sb = sbstripe.New(sbstripe.Config{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
 		WebhookURL: hookSrv.URL, HTTPClient: &http.Client{Timeout: 5 * time.Second}, Log: log})
 	sbSrv := httptest.NewServer(w.sb.Handler())
 	t.Cleanup(sbSrv.Close)
@@ -352,7 +352,7 @@ func (w *lateWorld) redeliverAll() {
 	w.t.Helper()
 	w.sb.WaitDeliveries()
 	seen := map[string]bool{}
-	var all []sandbox.StripeDelivery
+	var all []sbstripe.Delivery
 	for _, d := range w.sb.Deliveries() {
 		if !seen[d.EventID] {
 			seen[d.EventID] = true

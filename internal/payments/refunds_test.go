@@ -35,7 +35,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/platform/queue"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 	"github.com/trove-platform/trove/internal/stripe"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
@@ -50,7 +50,7 @@ type harness struct {
 	t       *testing.T
 	ctx     context.Context
 	db      *sqlx.DB
-	sb      *sandbox.Stripe
+	sb      *sbstripe.Stripe
 	sbURL   string
 	sc      *stripe.Client
 	q       *queue.Queue
@@ -90,7 +90,7 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 		webhooks.HandleStripe(hooks, verifier).ServeHTTP(w, r)
 	}))
 	t.Cleanup(hookSrv.Close)
-	h.sb = sandbox.NewStripe(sandbox.StripeConfig{SecretKey: testSecretKey, PublishableKey: "pk_test_trove", WebhookSecret: testWebhook,
+	h.sb = sbstripe.New(sbstripe.Config{SecretKey: testSecretKey, PublishableKey: "pk_test_trove", WebhookSecret: testWebhook,
 		WebhookURL: hookSrv.URL, HTTPClient: &http.Client{Timeout: 5 * time.Second}, Log: log})
 	sbSrv := httptest.NewServer(h.sb.Handler())
 	t.Cleanup(sbSrv.Close)

@@ -21,7 +21,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/platform/queue"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 	"github.com/trove-platform/trove/internal/stripe"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
@@ -32,7 +32,7 @@ type subFixture struct {
 	t      *testing.T
 	ctx    context.Context
 	db     *sqlx.DB
-	sb     *sandbox.Stripe
+	sb     *sbstripe.Stripe
 	sc     *stripe.Client
 	subs   *payments.SubscriptionService
 	bundle string
@@ -56,7 +56,7 @@ func newSubFixture(t *testing.T) *subFixture {
 	// often and in whatever order it likes.
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
 	t.Cleanup(hook.Close)
-	sb := sandbox.NewStripe(sandbox.StripeConfig{SecretKey: "sk_test_trove", WebhookSecret: "whsec_trove", WebhookURL: hook.URL,
+	sb := sbstripe.New(sbstripe.Config{SecretKey: "sk_test_trove", WebhookSecret: "whsec_trove", WebhookURL: hook.URL,
 		Clock: clk, HTTPClient: &http.Client{Timeout: 5 * time.Second}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbshopify "github.com/trove-platform/trove/internal/sandbox/shopify"
 	"github.com/trove-platform/trove/internal/shopify"
 )
 
@@ -25,13 +25,13 @@ const (
 // sandboxShop runs the seeded Shopify sandbox over HTTP, installs the app on
 // shop through the real OAuth flow (authorize redirect, callback check, code
 // exchange) and returns the sandbox, a client pointed at it and the access token.
-func sandboxShop(t *testing.T, shop string, scopes ...string) (*sandbox.Shopify, *shopify.Client, string) {
+func sandboxShop(t *testing.T, shop string, scopes ...string) (*sbshopify.Shopify, *shopify.Client, string) {
 	t.Helper()
 	if len(scopes) == 0 {
 		scopes = []string{"read_products", "read_inventory", "write_orders", "read_orders"}
 	}
 	clk := clock.NewFake(time.Now())
-	sb := sandbox.NewShopify(sandbox.ShopifyConfig{APIKey: "sandbox-key", APISecret: "sandbox-secret", Clock: clk})
+	sb := sbshopify.New(sbshopify.Config{APIKey: "sandbox-key", APISecret: "sandbox-secret", Clock: clk})
 	sb.SeedDemo()
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/money"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 	"github.com/trove-platform/trove/internal/stripe"
 	"github.com/trove-platform/trove/internal/stripe/stripemocktest"
 )
@@ -163,7 +163,7 @@ func TestConnectSandbox(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer back.Close()
-	sb := sandbox.NewStripe(sandbox.StripeConfig{SecretKey: "sk_test_connect"})
+	sb := sbstripe.New(sbstripe.Config{SecretKey: "sk_test_connect"})
 	mux := http.NewServeMux()
 	mux.Handle("/sandbox/stripe/", http.StripPrefix("/sandbox/stripe", sb.Handler()))
 	srv := httptest.NewServer(mux)

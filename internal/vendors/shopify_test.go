@@ -19,13 +19,13 @@ import (
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/platform/secrets"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbshopify "github.com/trove-platform/trove/internal/sandbox/shopify"
 	"github.com/trove-platform/trove/internal/shopify"
 	"github.com/trove-platform/trove/internal/vendors"
 )
 
 type shopifyFixture struct {
-	sb        *sandbox.Shopify
+	sb        *sbshopify.Shopify
 	conns     *vendors.Connections
 	other     *vendors.Connections // a second process's store, on the same database
 	installer *vendors.Installer
@@ -41,7 +41,7 @@ func newShopifyFixture(t *testing.T, strict bool) *shopifyFixture {
 	conn := dbtest.New(t)
 	clk := clock.NewFake(time.Now().UTC())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sb := sandbox.NewShopify(sandbox.ShopifyConfig{APIKey: "k", APISecret: "s", Clock: clk, StrictRefreshRotation: strict, Log: log})
+	sb := sbshopify.New(sbshopify.Config{APIKey: "k", APISecret: "s", Clock: clk, StrictRefreshRotation: strict, Log: log})
 	sb.AddShop(shop, "Acme", "USD")
 	down := &atomic.Bool{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbxero "github.com/trove-platform/trove/internal/sandbox/xero"
 	"github.com/trove-platform/trove/internal/xero"
 )
 
@@ -40,7 +40,7 @@ func (r *refresher) AccessToken(ctx context.Context, tenantID string, force bool
 }
 
 type env struct {
-	sb      *sandbox.Xero
+	sb      *sbxero.Xero
 	c       *xero.Client
 	ts      *refresher
 	tenants []string
@@ -48,9 +48,9 @@ type env struct {
 
 // connect starts a sandbox with the tenants and runs the OAuth code flow
 // against it, as the /oauth/xero/callback handler will.
-func connect(t *testing.T, sbLimits sandbox.XeroLimits, limits xero.Limits, tenantNames ...string) *env {
+func connect(t *testing.T, sbLimits sbxero.Limits, limits xero.Limits, tenantNames ...string) *env {
 	t.Helper()
-	sb := sandbox.NewXero(sandbox.XeroConfig{Clock: clock.System{}, Limits: sbLimits})
+	sb := sbxero.New(sbxero.Config{Clock: clock.System{}, Limits: sbLimits})
 	var ids []string
 	for _, n := range tenantNames {
 		ids = append(ids, sb.AddTenant(n))
@@ -106,7 +106,7 @@ func connect(t *testing.T, sbLimits sandbox.XeroLimits, limits xero.Limits, tena
 }
 
 func TestSandboxBillPaidAndCredited(t *testing.T) {
-	e := connect(t, sandbox.XeroLimits{}, xero.Limits{}, "Trove Ltd")
+	e := connect(t, sbxero.Limits{}, xero.Limits{}, "Trove Ltd")
 	ctx := context.Background()
 	tenant := e.tenants[0]
 	tc := e.c.Tenant(tenant, e.ts)
@@ -232,7 +232,7 @@ func TestSandboxManyBillsStayInsideTheLimits(t *testing.T) {
 		bills  = 200
 		minute = 500 * time.Millisecond
 	)
-	e := connect(t, sandbox.XeroLimits{Minute: minute}, xero.Limits{Minute: minute}, "Trove Ltd")
+	e := connect(t, sbxero.Limits{Minute: minute}, xero.Limits{Minute: minute}, "Trove Ltd")
 	ctx := context.Background()
 	tenant := e.tenants[0]
 	tc := e.c.Tenant(tenant, e.ts)
@@ -286,7 +286,7 @@ func TestSandboxManyBillsStayInsideTheLimits(t *testing.T) {
 // the sandbox's at it: the sandbox throttles, the client waits and retries.
 func TestSandbox429sAreRetried(t *testing.T) {
 	const minute = 300 * time.Millisecond
-	e := connect(t, sandbox.XeroLimits{PerMinute: 8, Minute: minute}, xero.Limits{PerMinute: 1000, Minute: minute}, "Trove Ltd")
+	e := connect(t, sbxero.Limits{PerMinute: 8, Minute: minute}, xero.Limits{PerMinute: 1000, Minute: minute}, "Trove Ltd")
 	ctx := context.Background()
 	tenant := e.tenants[0]
 	tc := e.c.Tenant(tenant, e.ts)

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -23,20 +24,48 @@ type Sent struct {
 }
 
 // Local keeps sent mail in memory, newest LocalLimit messages, for the sandbox
-// inbox page and for tests. It checks messages as the SMTP driver does, so code
-// that works against it does not fail against a real server for a bad address.
-// Safe for concurrent use.
+// inbox page and for tests; with a LocalStore (OpenLocal), also across
+// restarts. It checks messages as the SMTP driver does, so code that works
+// against it does not fail against a real server for a bad address. Safe for
+// concurrent use.
 type Local struct {
 	clock clock.Clock
+	store LocalStore // nil: memory only
+	log   *slog.Logger
 
 	mu   sync.Mutex
 	sent []Sent // oldest first
 	keys map[string]struct{}
 }
 
+// LocalStore keeps Local's messages across restarts: the sandbox's state
+// file (sandbox.File) is one. Load reports false when nothing was saved yet.
+type LocalStore interface {
+	Load(v any) (bool, error)
+	Save(v any) error
+}
+
 // NewLocal returns an empty Local.
 func NewLocal() *Local {
 	return &Local{clock: clock.System{}, keys: make(map[string]struct{})}
+}
+
+// OpenLocal returns a Local holding the messages store kept, which it saves
+// to after every message it takes (a failure to save is logged: the message
+// has been taken, and the next save writes it).
+func OpenLocal(store LocalStore, log *slog.Logger) (*Local, error) {
+	l := NewLocal()
+	l.store, l.log = store, log
+	if _, err := store.Load(&l.sent); err != nil {
+		return nil, err
+	}
+	if len(l.sent) > LocalLimit {
+		l.sent = l.sent[len(l.sent)-LocalLimit:]
+	}
+	for _, s := range l.sent {
+		l.keys[s.IdempotencyKey] = struct{}{}
+	}
+	return l, nil
 }
 
 // Send keeps m. A second send with a key Local still holds keeps the first
@@ -64,6 +93,11 @@ func (l *Local) Send(ctx context.Context, from string, m Message, idempotencyKey
 	}
 	l.sent = append(l.sent, s)
 	l.keys[e.key] = struct{}{}
+	if l.store != nil {
+		if err := l.store.Save(l.sent); err != nil && l.log != nil {
+			l.log.Error("mail: the local mailbox was not saved", "err", err.Error())
+		}
+	}
 	return nil
 }
 

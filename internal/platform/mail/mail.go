@@ -1,6 +1,6 @@
 // Package mail sends email. Two drivers implement Sender: SMTP, for a real
-// relay (and mailpit in tests), and Local, which keeps mail in memory for the
-// sandbox inbox page and for tests.
+// relay (and mailpit in tests), and Local, which keeps mail for the sandbox
+// inbox page (across restarts, with a LocalStore) and for tests.
 //
 // Mail goes out from jobs, and a job may run again after the server accepted
 // its message but before the job was marked done: SMTP has no idempotency of

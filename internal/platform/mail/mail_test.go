@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -448,6 +449,29 @@ func TestLocal(t *testing.T) {
 		}
 	})
 
+	t.Run("kept across a restart with a store", func(t *testing.T) {
+		store := &jsonStore{}
+		l, err := OpenLocal(store, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(t, l, "job_1:a", "first")
+		send(t, l, "job_2:a", "second")
+		again, err := OpenLocal(store, nil) // the restart
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(t, again, "job_1:a", "a retry of a job sent before the restart")
+		got := again.Messages()
+		if len(got) != 2 || got[0].Subject != "second" || got[1].Subject != "first" || got[1].MessageID != MessageID("job_1:a") ||
+			!slices.Equal(got[1].To, []string{"ann@buyer.example"}) || got[1].SentAt.IsZero() {
+			t.Fatalf("after the restart: %+v", got)
+		}
+		if _, err := OpenLocal(&jsonStore{data: []byte("{")}, nil); err == nil {
+			t.Fatal("a broken store: want an error")
+		}
+	})
+
 	t.Run("copies recipients in and out", func(t *testing.T) {
 		l := NewLocal()
 		m := validMessage()
@@ -835,4 +859,28 @@ func TestSMTPMessageRefused(t *testing.T) {
 	if !errors.Is(err, ErrRejected) || !errors.As(err, &te) || te.Code != 552 {
 		t.Fatalf("Send: %v; want ErrRejected with the server's 552", err)
 	}
+}
+
+// jsonStore is a LocalStore in memory that, like a file, keeps only the
+// JSON of what was saved.
+type jsonStore struct {
+	mu   sync.Mutex
+	data []byte
+}
+
+func (j *jsonStore) Load(v any) (bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.data == nil {
+		return false, nil
+	}
+	return true, json.Unmarshal(j.data, v)
+}
+
+func (j *jsonStore) Save(v any) error {
+	b, err := json.Marshal(v)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.data = b
+	return err
 }

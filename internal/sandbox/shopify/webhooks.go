@@ -1,8 +1,6 @@
-package sandbox
+package shopify
 
 import (
-	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,11 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/trove-platform/trove/internal/sandbox"
 )
 
 // Deliveries are retried this many times in all, quickly (Shopify retries 8
@@ -32,8 +31,8 @@ func (s *Shopify) Deliveries(shop string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.mustShop(shop)
-	out := make([]Delivery, 0, len(sh.deliveries))
-	for _, d := range sh.deliveries {
+	out := make([]Delivery, 0, len(sh.Deliveries))
+	for _, d := range sh.Deliveries {
 		c := *d
 		c.Payload = append([]byte(nil), d.Payload...)
 		out = append(out, c)
@@ -43,7 +42,7 @@ func (s *Shopify) Deliveries(shop string) []Delivery {
 
 // WaitDeliveries blocks until every delivery under way (retries included)
 // has finished.
-func (s *Shopify) WaitDeliveries() { s.sender.wait() }
+func (s *Shopify) WaitDeliveries() { s.sender.Wait() }
 
 // Redeliver sends the same event again to the same address, now and once:
 // same payload, X-Shopify-Event-Id, X-Shopify-Webhook-Id and
@@ -54,16 +53,17 @@ func (s *Shopify) Redeliver(d Delivery) (int, error) {
 	}
 	rec := d
 	rec.Payload = append([]byte(nil), d.Payload...)
-	rec.StatusCode, rec.Attempts, rec.Err = 0, 0, ""
+	rec.StatusCode, rec.Attempts, rec.Err, rec.Pending = 0, 0, "", false
 	s.mu.Lock()
 	sh := s.mustShop(d.Shop)
-	sh.deliveries = append(sh.deliveries, &rec)
+	sh.Deliveries = append(sh.Deliveries, &rec)
+	s.save()
 	s.mu.Unlock()
 	return s.attempt(&rec)
 }
 
 // SendCompliance sends a mandatory compliance webhook (customers/data_request,
-// customers/redact or shop/redact) now, once, to ShopifyConfig.ComplianceURL
+// customers/redact or shop/redact) now, once, to Config.ComplianceURL
 // or else the shop's last webhook subscription address. A nil payload sends
 // a typical one for the shop; otherwise payload is marshalled as JSON
 // ([]byte and json.RawMessage are sent as they are).
@@ -77,7 +77,7 @@ func (s *Shopify) SendCompliance(shop, topic string, payload any) (int, error) {
 	sh := s.mustShop(shop)
 	target := s.cfg.ComplianceURL
 	if target == "" {
-		target = sh.lastWebhookURI
+		target = sh.LastWebhookURI
 	}
 	if payload == nil {
 		payload = sh.compliancePayload(topic)
@@ -100,14 +100,15 @@ func (s *Shopify) SendCompliance(shop, topic string, payload any) (int, error) {
 	}
 	s.mu.Lock()
 	rec := &Delivery{Shop: shop, Topic: topic, EventID: shopifyUUID(), WebhookID: shopifyUUID(), URL: target,
-		APIVersion: sh.lastWebhookVersion, TriggeredAt: s.clock.Now(), Payload: body}
-	sh.deliveries = append(sh.deliveries, rec)
+		APIVersion: sh.LastWebhookVersion, TriggeredAt: s.clock.Now(), Payload: body}
+	sh.Deliveries = append(sh.Deliveries, rec)
+	s.save()
 	s.mu.Unlock()
 	return s.attempt(rec)
 }
 
 func (sh *shopifyShop) compliancePayload(topic string) map[string]any {
-	p := map[string]any{"shop_id": sh.id, "shop_domain": sh.domain}
+	p := map[string]any{"shop_id": sh.ID, "shop_domain": sh.Domain}
 	customer := map[string]any{"id": 191167, "email": "john@example.com", "phone": "555-625-1199"}
 	switch topic {
 	case "customers/redact":
@@ -125,7 +126,7 @@ func (sh *shopifyShop) compliancePayload(topic string) map[string]any {
 func (s *Shopify) emitProduct(shop, topic string, id int64) {
 	s.mu.Lock()
 	sh := s.mustShop(shop)
-	p, ok := sh.products[id]
+	p, ok := sh.Products[id]
 	if !ok {
 		s.mu.Unlock()
 		return
@@ -145,7 +146,7 @@ func (s *Shopify) emit(shop, topic string, payload any) {
 
 // emitTo sends one event (one X-Shopify-Event-Id) to each subscription, in
 // the background, retrying a few times on a failure.
-func (s *Shopify) emitTo(shop, topic string, payload any, subs []ShopifySubscription) {
+func (s *Shopify) emitTo(shop, topic string, payload any, subs []Subscription) {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		panic(fmt.Sprintf("sandbox shopify: %s payload: %v", topic, err))
@@ -160,15 +161,27 @@ func (s *Shopify) emitTo(shop, topic string, payload any, subs []ShopifySubscrip
 	var recs []*Delivery
 	for _, sub := range subs {
 		rec := &Delivery{Shop: shop, Topic: topic, EventID: eventID, WebhookID: shopifyUUID(), URL: sub.URI,
-			APIVersion: sub.APIVersion, TriggeredAt: at, Payload: body}
-		sh.deliveries = append(sh.deliveries, rec)
+			APIVersion: sub.APIVersion, TriggeredAt: at, Payload: body, Pending: true}
+		sh.Deliveries = append(sh.Deliveries, rec)
 		recs = append(recs, rec)
 	}
+	s.save()
 	s.mu.Unlock()
 	for _, rec := range recs {
-		s.sender.send([]any{"provider", "shopify", "shop", shop, "topic", topic, "url", rec.URL},
-			func() (int, error) { return s.attempt(rec) })
+		s.send(rec)
 	}
+}
+
+// send runs a delivery's attempts in the background.
+func (s *Shopify) send(rec *Delivery) {
+	s.sender.Send([]any{"provider", "shopify", "shop", rec.Shop, "topic", rec.Topic, "url", rec.URL},
+		func() (int, error) { return s.attempt(rec) },
+		func(bool) {
+			s.mu.Lock()
+			rec.Pending = false
+			s.save()
+			s.mu.Unlock()
+		})
 }
 
 // attempt POSTs a delivery once, signed with the current secret, and records
@@ -179,16 +192,9 @@ func (s *Shopify) attempt(rec *Delivery) (int, error) {
 	eventID, webhookID, at := rec.EventID, rec.WebhookID, rec.TriggeredAt
 	s.mu.Unlock()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		s.record(rec, 0, err)
-		return 0, err
-	}
 	mac := hmac.New(sha256.New, []byte(s.cfg.APISecret))
 	mac.Write(body)
-	h := req.Header
+	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", "Shopify-Captain-Hook")
 	h.Set("X-Shopify-Topic", topic)
@@ -198,16 +204,12 @@ func (s *Shopify) attempt(rec *Delivery) (int, error) {
 	h.Set("X-Shopify-Webhook-Id", webhookID)
 	h.Set("X-Shopify-Event-Id", eventID)
 	h.Set("X-Shopify-Triggered-At", at.UTC().Format(shopifyTriggeredAtLayout))
-	res, err := s.hc.Do(req)
-	if err != nil {
-		s.record(rec, 0, err)
-		return 0, err
+	status, err := sandbox.Post(s.hc, url, h, body)
+	s.record(rec, status, err)
+	if err == nil {
+		s.log.Debug("sandbox shopify: webhook delivered", "shop", shop, "topic", topic, "event_id", eventID, "status", status)
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
-	res.Body.Close()
-	s.record(rec, res.StatusCode, nil)
-	s.log.Debug("sandbox shopify: webhook delivered", "shop", shop, "topic", topic, "event_id", eventID, "status", res.StatusCode)
-	return res.StatusCode, nil
+	return status, err
 }
 
 func (s *Shopify) record(rec *Delivery, status int, err error) {
@@ -287,33 +289,33 @@ func shopifyRESTTime(t time.Time) string {
 
 func (sh *shopifyShop) restProduct(p *shopifyProduct) shopifyRESTProduct {
 	out := shopifyRESTProduct{
-		ID: p.id, Title: p.title, Vendor: sh.name,
-		CreatedAt: shopifyRESTTime(p.createdAt), UpdatedAt: shopifyRESTTime(p.updatedAt),
-		Handle: shopifyHandle(p.title), PublishedScope: "web", Tags: strings.Join(p.tags, ", "),
-		Status: strings.ToLower(p.status), AdminGraphQLAPIID: shopifyGID("Product", p.id),
+		ID: p.ID, Title: p.Title, Vendor: sh.Name,
+		CreatedAt: shopifyRESTTime(p.CreatedAt), UpdatedAt: shopifyRESTTime(p.UpdatedAt),
+		Handle: shopifyHandle(p.Title), PublishedScope: "web", Tags: strings.Join(p.Tags, ", "),
+		Status: strings.ToLower(p.Status), AdminGraphQLAPIID: shopifyGID("Product", p.ID),
 		Variants: []shopifyRESTVariant{}, Options: []shopifyRESTOption{}, Images: []shopifyRESTImage{},
 	}
-	if p.description != "" {
-		out.BodyHTML = "<p>" + html.EscapeString(p.description) + "</p>"
+	if p.Description != "" {
+		out.BodyHTML = "<p>" + html.EscapeString(p.Description) + "</p>"
 	}
-	if p.status == "ACTIVE" {
-		published := shopifyRESTTime(p.createdAt)
+	if p.Status == "ACTIVE" {
+		published := shopifyRESTTime(p.CreatedAt)
 		out.PublishedAt = &published
 	}
-	opt := shopifyRESTOption{ID: p.id*10 + 1, ProductID: p.id, Name: "Title", Position: 1, Values: []string{}}
-	for i, v := range p.variants {
+	opt := shopifyRESTOption{ID: p.ID*10 + 1, ProductID: p.ID, Name: "Title", Position: 1, Values: []string{}}
+	for i, v := range p.Variants {
 		out.Variants = append(out.Variants, shopifyRESTVariant{
-			ID: v.id, ProductID: p.id, Title: v.title, Price: v.price, SKU: v.sku, Position: i + 1,
-			InventoryPolicy: "deny", Option1: v.title, CreatedAt: shopifyRESTTime(v.createdAt), UpdatedAt: shopifyRESTTime(v.updatedAt),
-			Taxable: true, InventoryItemID: v.itemID, InventoryQuantity: v.available, OldInventoryQuantity: v.available,
-			AdminGraphQLAPIID: shopifyGID("ProductVariant", v.id),
+			ID: v.ID, ProductID: p.ID, Title: v.Title, Price: v.Price, SKU: v.Sku, Position: i + 1,
+			InventoryPolicy: "deny", Option1: v.Title, CreatedAt: shopifyRESTTime(v.CreatedAt), UpdatedAt: shopifyRESTTime(v.UpdatedAt),
+			Taxable: true, InventoryItemID: v.ItemID, InventoryQuantity: v.Available, OldInventoryQuantity: v.Available,
+			AdminGraphQLAPIID: shopifyGID("ProductVariant", v.ID),
 		})
-		opt.Values = append(opt.Values, v.title)
+		opt.Values = append(opt.Values, v.Title)
 	}
 	out.Options = append(out.Options, opt)
-	if p.imageURL != "" {
-		img := shopifyRESTImage{ID: p.id*10 + 2, ProductID: p.id, Position: 1, Src: p.imageURL,
-			AdminGraphQLAPIID: shopifyGID("ProductImage", p.id*10+2)}
+	if p.ImageURL != "" {
+		img := shopifyRESTImage{ID: p.ID*10 + 2, ProductID: p.ID, Position: 1, Src: p.ImageURL,
+			AdminGraphQLAPIID: shopifyGID("ProductImage", p.ID*10+2)}
 		out.Images = append(out.Images, img)
 		out.Image = &img
 	}
@@ -322,12 +324,12 @@ func (sh *shopifyShop) restProduct(p *shopifyProduct) shopifyRESTProduct {
 
 func (sh *shopifyShop) restShop() map[string]any {
 	return map[string]any{
-		"id":               sh.id,
-		"name":             sh.name,
-		"email":            "owner@" + sh.domain,
-		"domain":           sh.domain,
-		"myshopify_domain": sh.domain,
-		"currency":         sh.currency,
+		"id":               sh.ID,
+		"name":             sh.Name,
+		"email":            "owner@" + sh.Domain,
+		"domain":           sh.Domain,
+		"myshopify_domain": sh.Domain,
+		"currency":         sh.Currency,
 		"plan_name":        "basic",
 	}
 }

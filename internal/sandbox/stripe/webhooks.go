@@ -1,31 +1,30 @@
-package sandbox
+package stripe
 
 import (
-	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/trove-platform/trove/internal/sandbox"
 )
 
 // Failed deliveries are retried this many times in all, quickly (Stripe
 // retries for up to three days; the stand-in does not make tests wait).
 var stripeRetryDelays = []time.Duration{0, 50 * time.Millisecond, 150 * time.Millisecond, 400 * time.Millisecond}
 
-// StripeDelivery is one event sent (with its retries) to the webhook URL.
-type StripeDelivery struct {
+// Delivery is one event sent (with its retries) to the webhook URL.
+type Delivery struct {
 	EventID    string // evt_…: the same on every delivery of one event
 	Type       string // payment_intent.succeeded, …
 	URL        string
-	Payload    []byte // the event as sent: the same bytes on every delivery
-	StatusCode int    // of the last attempt; 0 while none has answered
+	Payload    json.RawMessage // the event as sent: the same bytes on every delivery
+	StatusCode int             // of the last attempt; 0 while none has answered
 	Attempts   int
 	Err        string // the last attempt's transport error, if any
 	Redelivery bool   // made by Redeliver
@@ -33,15 +32,21 @@ type StripeDelivery struct {
 	// (DropDeliveries). Redeliver sends it, as Stripe's retries would once
 	// the endpoint answers again.
 	Dropped bool
+	// Pending: being sent or waiting for its next attempt. A stand-in
+	// stopped meanwhile sends it again when it starts (ResumeDeliveries).
+	Pending bool
 }
 
 type stripeEvent struct {
-	id, typ string
-	body    []byte
+	ID, Type string
+	Body     json.RawMessage
+	Created  time.Time
 }
 
-// emit records an event about obj (rendered now) and queues it for delivery
-// once s.mu is released (flush). Callers hold s.mu.
+// emit records an event about obj (rendered now) and its delivery, which is
+// sent once s.mu is released (flush). Callers hold s.mu, and save the state
+// before they release it: the delivery is then kept, pending, with the
+// change that caused it.
 func (s *Stripe) emit(typ string, obj map[string]any, previous map[string]any) {
 	data := map[string]any{"object": obj}
 	if previous != nil {
@@ -51,9 +56,9 @@ func (s *Stripe) emit(typ string, obj map[string]any, previous map[string]any) {
 	if s.webhookURL != "" {
 		pending = 1
 	}
-	ev := &stripeEvent{id: stripeID("evt"), typ: typ}
+	ev := &stripeEvent{ID: stripeID("evt"), Type: typ, Created: s.clock.Now()}
 	body, err := json.Marshal(map[string]any{
-		"id": ev.id, "object": "event", "api_version": stripeAPIVersion, "created": s.clock.Now().Unix(),
+		"id": ev.ID, "object": "event", "api_version": stripeAPIVersion, "created": s.clock.Now().Unix(),
 		"data": data, "livemode": false, "pending_webhooks": pending,
 		"request": map[string]any{"id": stripeNullable(s.cause.requestID), "idempotency_key": stripeNullable(s.cause.idemKey)},
 		"type":    typ,
@@ -61,37 +66,41 @@ func (s *Stripe) emit(typ string, obj map[string]any, previous map[string]any) {
 	if err != nil {
 		panic(fmt.Sprintf("sandbox stripe: %s event: %v", typ, err))
 	}
-	ev.body = body
-	s.events[ev.id] = ev
-	s.outbox = append(s.outbox, ev)
-}
-
-// flush sends the events made so far, each in the background and retried a
-// few times on failure. Callers do not hold s.mu.
-func (s *Stripe) flush() {
-	s.mu.Lock()
-	evs, url := s.outbox, s.webhookURL
-	s.outbox = nil
-	if url == "" {
-		s.mu.Unlock()
-		for _, ev := range evs {
-			s.log.Debug("sandbox stripe: event with no webhook URL", "event_id", ev.id, "type", ev.typ)
-		}
+	ev.Body = body
+	s.Events[ev.ID] = ev
+	if s.webhookURL == "" {
+		s.log.Debug("sandbox stripe: event with no webhook URL", "event_id", ev.ID, "type", ev.Type)
 		return
 	}
-	recs := make([]*StripeDelivery, 0, len(evs))
-	for _, ev := range evs {
-		rec := &StripeDelivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body, Dropped: s.dropping}
-		s.deliveries = append(s.deliveries, rec)
-		if !s.dropping {
-			recs = append(recs, rec)
-		}
+	rec := &Delivery{EventID: ev.ID, Type: ev.Type, URL: s.webhookURL, Payload: ev.Body, Dropped: s.dropping, Pending: !s.dropping}
+	s.DeliveryLog = append(s.DeliveryLog, rec)
+	if !s.dropping {
+		s.outbox = append(s.outbox, rec)
 	}
+}
+
+// flush sends the deliveries made so far, each in the background and
+// retried a few times on failure. Callers do not hold s.mu.
+func (s *Stripe) flush() {
+	s.mu.Lock()
+	recs := s.outbox
+	s.outbox = nil
 	s.mu.Unlock()
 	for _, rec := range recs {
-		s.sender.send([]any{"provider", "stripe", "event_id", rec.EventID, "type", rec.Type, "url", rec.URL},
-			func() (int, error) { return s.attempt(rec) })
+		s.send(rec)
 	}
+}
+
+// send runs a delivery's attempts in the background.
+func (s *Stripe) send(rec *Delivery) {
+	s.sender.Send([]any{"provider", "stripe", "event_id", rec.EventID, "type", rec.Type, "url", rec.URL},
+		func() (int, error) { return s.attempt(rec) },
+		func(bool) {
+			s.mu.Lock()
+			rec.Pending = false
+			s.save()
+			s.mu.Unlock()
+		})
 }
 
 // DropDeliveries starts (true) or stops (false) dropping webhook deliveries:
@@ -107,11 +116,11 @@ func (s *Stripe) DropDeliveries(on bool) {
 
 // Deliveries returns every delivery so far, oldest first: one per event
 // (with its attempts) and one per Redeliver.
-func (s *Stripe) Deliveries() []StripeDelivery {
+func (s *Stripe) Deliveries() []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]StripeDelivery, 0, len(s.deliveries))
-	for _, d := range s.deliveries {
+	out := make([]Delivery, 0, len(s.DeliveryLog))
+	for _, d := range s.DeliveryLog {
 		c := *d
 		c.Payload = append([]byte(nil), d.Payload...)
 		out = append(out, c)
@@ -121,14 +130,14 @@ func (s *Stripe) Deliveries() []StripeDelivery {
 
 // WaitDeliveries blocks until every delivery under way (retries included)
 // has finished.
-func (s *Stripe) WaitDeliveries() { s.sender.wait() }
+func (s *Stripe) WaitDeliveries() { s.sender.Wait() }
 
 // Redeliver sends the delivery's event again, now and once, as Stripe's
 // "resend" does: the same payload and event id, a fresh signature. It
 // returns the answer's status.
-func (s *Stripe) Redeliver(d StripeDelivery) (int, error) {
+func (s *Stripe) Redeliver(d Delivery) (int, error) {
 	s.mu.Lock()
-	ev, ok := s.events[d.EventID]
+	ev, ok := s.Events[d.EventID]
 	url := d.URL
 	if url == "" {
 		url = s.webhookURL
@@ -137,8 +146,9 @@ func (s *Stripe) Redeliver(d StripeDelivery) (int, error) {
 		s.mu.Unlock()
 		return 0, errors.New("sandbox stripe: redeliver needs a delivery from Deliveries")
 	}
-	rec := &StripeDelivery{EventID: ev.id, Type: ev.typ, URL: url, Payload: ev.body, Redelivery: true}
-	s.deliveries = append(s.deliveries, rec)
+	rec := &Delivery{EventID: ev.ID, Type: ev.Type, URL: url, Payload: ev.Body, Redelivery: true}
+	s.DeliveryLog = append(s.DeliveryLog, rec)
+	s.save()
 	s.mu.Unlock()
 	return s.attempt(rec)
 }
@@ -156,34 +166,24 @@ func (s *Stripe) SignPayload(body []byte, at time.Time) string {
 }
 
 // attempt POSTs a delivery once, signed now, and records the outcome on it.
-func (s *Stripe) attempt(rec *StripeDelivery) (int, error) {
+func (s *Stripe) attempt(rec *Delivery) (int, error) {
 	s.mu.Lock()
 	url, body, id, typ := rec.URL, rec.Payload, rec.EventID, rec.Type
 	s.mu.Unlock()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		s.record(rec, 0, err)
-		return 0, err
+	h := http.Header{}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+	h.Set("Stripe-Signature", s.SignPayload(body, s.clock.Now()))
+	status, err := sandbox.Post(s.hc, url, h, body)
+	s.record(rec, status, err)
+	if err == nil {
+		s.log.Debug("sandbox stripe: webhook delivered", "event_id", id, "type", typ, "status", status)
 	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
-	req.Header.Set("Stripe-Signature", s.SignPayload(body, s.clock.Now()))
-	res, err := s.hc.Do(req)
-	if err != nil {
-		s.record(rec, 0, err)
-		return 0, err
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
-	res.Body.Close()
-	s.record(rec, res.StatusCode, nil)
-	s.log.Debug("sandbox stripe: webhook delivered", "event_id", id, "type", typ, "status", res.StatusCode)
-	return res.StatusCode, nil
+	return status, err
 }
 
-func (s *Stripe) record(rec *StripeDelivery, status int, err error) {
+func (s *Stripe) record(rec *Delivery, status int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec.Attempts++

@@ -1,4 +1,4 @@
-package sandbox
+package stripe
 
 import (
 	"fmt"
@@ -22,49 +22,49 @@ import (
 const stripeLinkTTL = 5 * time.Minute
 
 type stripeConnect struct {
-	accounts  map[string]*stripeAccount
-	transfers map[string]*stripeTransfer
-	links     map[string]*stripeLink // by the token in the onboarding URL
-	seq       int                    // creation order of transfers, for lists
+	Accounts  map[string]*stripeAccount
+	Transfers map[string]*stripeTransfer
+	Links     map[string]*stripeLink // by the token in the onboarding URL
+	Seq       int                    // creation order of transfers, for lists
 }
 
 func newStripeConnect() stripeConnect {
-	return stripeConnect{accounts: map[string]*stripeAccount{}, transfers: map[string]*stripeTransfer{},
-		links: map[string]*stripeLink{}}
+	return stripeConnect{Accounts: map[string]*stripeAccount{}, Transfers: map[string]*stripeTransfer{},
+		Links: map[string]*stripeLink{}}
 }
 
 type stripeAccount struct {
-	id, email, country, currency, businessType, agreement string
-	detailsSubmitted, chargesEnabled, payoutsEnabled      bool
-	transfers, cardPayments                               string // capability status; "" when not requested
-	metadata                                              map[string]string
-	created                                               time.Time
+	ID, Email, Country, Currency, BusinessType, Agreement string
+	DetailsSubmitted, ChargesEnabled, PayoutsEnabled      bool
+	Transfers, CardPayments                               string // capability status; "" when not requested
+	Metadata                                              map[string]string
+	Created                                               time.Time
 }
 
 type stripeLink struct {
-	token, account, refreshURL, returnURL string
-	expires                               time.Time
-	used                                  bool
+	Token, Account, RefreshURL, ReturnURL string
+	Expires                               time.Time
+	Used                                  bool
 }
 
 type stripeTransfer struct {
-	id, currency, destination, transferGroup, sourceTx, description, balanceTx, destPayment string
-	amount, amountReversed                                                                  int64
-	metadata                                                                                map[string]string
-	reversals                                                                               []*stripeReversal
-	created                                                                                 time.Time
-	seq                                                                                     int
+	ID, Currency, Destination, TransferGroup, SourceTx, Description, BalanceTx, DestPayment string
+	Amount, AmountReversed                                                                  int64
+	Metadata                                                                                map[string]string
+	Reversals                                                                               []*stripeReversal
+	Created                                                                                 time.Time
+	Seq                                                                                     int
 }
 
 type stripeReversal struct {
-	id, transfer, currency, balanceTx, destRefund string
-	amount                                        int64
-	metadata                                      map[string]string
-	created                                       time.Time
+	ID, Transfer, Currency, BalanceTx, DestRefund string
+	Amount                                        int64
+	Metadata                                      map[string]string
+	Created                                       time.Time
 }
 
-// SandboxAccount is a connected account as the stand-in holds it.
-type SandboxAccount struct {
+// Account is a connected account as the stand-in holds it.
+type Account struct {
 	ID, Email, Country, DefaultCurrency string
 	DetailsSubmitted                    bool
 	ChargesEnabled                      bool
@@ -76,18 +76,18 @@ type SandboxAccount struct {
 	Created                 time.Time
 }
 
-// SandboxTransfer is a transfer to a connected account, with its reversals.
-type SandboxTransfer struct {
+// Transfer is a transfer to a connected account, with its reversals.
+type Transfer struct {
 	ID, Currency, Destination, TransferGroup, SourceTransaction, Description string
 	Amount, AmountReversed                                                   int64 // in Stripe's minor units
 	Reversed                                                                 bool
 	Metadata                                                                 map[string]string
-	Reversals                                                                []SandboxReversal
+	Reversals                                                                []Reversal
 	Created                                                                  time.Time
 }
 
-// SandboxReversal is a (partial) reversal of a transfer.
-type SandboxReversal struct {
+// Reversal is a (partial) reversal of a transfer.
+type Reversal struct {
 	ID       string
 	Amount   int64
 	Metadata map[string]string
@@ -95,32 +95,32 @@ type SandboxReversal struct {
 }
 
 // Accounts returns the connected accounts, oldest first.
-func (s *Stripe) Accounts() []SandboxAccount {
+func (s *Stripe) Accounts() []Account {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]SandboxAccount, 0, len(s.connect.accounts))
-	for _, a := range s.connect.accounts {
-		out = append(out, SandboxAccount{ID: a.id, Email: a.email, Country: a.country, DefaultCurrency: a.currency,
-			DetailsSubmitted: a.detailsSubmitted, ChargesEnabled: a.chargesEnabled, PayoutsEnabled: a.payoutsEnabled,
-			Transfers: a.transfers, CardPayments: a.cardPayments, Metadata: stripeCopy(a.metadata), Created: a.created})
+	out := make([]Account, 0, len(s.Connect.Accounts))
+	for _, a := range s.Connect.Accounts {
+		out = append(out, Account{ID: a.ID, Email: a.Email, Country: a.Country, DefaultCurrency: a.Currency,
+			DetailsSubmitted: a.DetailsSubmitted, ChargesEnabled: a.ChargesEnabled, PayoutsEnabled: a.PayoutsEnabled,
+			Transfers: a.Transfers, CardPayments: a.CardPayments, Metadata: stripeCopy(a.Metadata), Created: a.Created})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out
 }
 
 // Transfers returns every transfer, oldest first, with its reversals.
-func (s *Stripe) Transfers() []SandboxTransfer {
+func (s *Stripe) Transfers() []Transfer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	list := s.transferList()
-	out := make([]SandboxTransfer, 0, len(list))
+	out := make([]Transfer, 0, len(list))
 	for i := len(list) - 1; i >= 0; i-- {
 		t := list[i]
-		st := SandboxTransfer{ID: t.id, Currency: t.currency, Destination: t.destination, TransferGroup: t.transferGroup,
-			SourceTransaction: t.sourceTx, Description: t.description, Amount: t.amount, AmountReversed: t.amountReversed,
-			Reversed: t.amountReversed == t.amount, Metadata: stripeCopy(t.metadata), Created: t.created}
-		for _, r := range t.reversals {
-			st.Reversals = append(st.Reversals, SandboxReversal{ID: r.id, Amount: r.amount, Metadata: stripeCopy(r.metadata), Created: r.created})
+		st := Transfer{ID: t.ID, Currency: t.Currency, Destination: t.Destination, TransferGroup: t.TransferGroup,
+			SourceTransaction: t.SourceTx, Description: t.Description, Amount: t.Amount, AmountReversed: t.AmountReversed,
+			Reversed: t.AmountReversed == t.Amount, Metadata: stripeCopy(t.Metadata), Created: t.Created}
+		for _, r := range t.Reversals {
+			st.Reversals = append(st.Reversals, Reversal{ID: r.ID, Amount: r.Amount, Metadata: stripeCopy(r.Metadata), Created: r.Created})
 		}
 		out = append(out, st)
 	}
@@ -143,6 +143,7 @@ func (s *Stripe) CompleteOnboarding(accountID string) {
 	a := s.mustAccount(accountID)
 	s.cause = stripeCause{}
 	s.onboard(a)
+	s.save()
 	s.mu.Unlock()
 	s.flush()
 }
@@ -155,16 +156,17 @@ func (s *Stripe) DisablePayouts(accountID string) {
 	s.mu.Lock()
 	a := s.mustAccount(accountID)
 	s.cause = stripeCause{}
-	if a.payoutsEnabled {
-		a.payoutsEnabled = false
+	if a.PayoutsEnabled {
+		a.PayoutsEnabled = false
 		s.emit("account.updated", s.renderAccount(a), map[string]any{"payouts_enabled": true})
+		s.save()
 	}
 	s.mu.Unlock()
 	s.flush()
 }
 
 func (s *Stripe) mustAccount(id string) *stripeAccount {
-	a, ok := s.connect.accounts[id]
+	a, ok := s.Connect.Accounts[id]
 	if !ok {
 		s.mu.Unlock()
 		panic(fmt.Sprintf("sandbox stripe: no account %q", id))
@@ -177,29 +179,29 @@ func (s *Stripe) mustAccount(id string) *stripeAccount {
 // onboard completes the account's onboarding and sends account.updated.
 func (s *Stripe) onboard(a *stripeAccount) {
 	prev := map[string]any{}
-	if !a.detailsSubmitted {
+	if !a.DetailsSubmitted {
 		prev["details_submitted"] = false
 	}
-	if !a.payoutsEnabled {
+	if !a.PayoutsEnabled {
 		prev["payouts_enabled"] = false
 	}
 	caps := map[string]any{}
-	if a.transfers != "" && a.transfers != "active" {
-		caps["transfers"] = a.transfers
-		a.transfers = "active"
+	if a.Transfers != "" && a.Transfers != "active" {
+		caps["transfers"] = a.Transfers
+		a.Transfers = "active"
 	}
-	if a.cardPayments != "" && a.cardPayments != "active" {
-		caps["card_payments"] = a.cardPayments
-		a.cardPayments = "active"
+	if a.CardPayments != "" && a.CardPayments != "active" {
+		caps["card_payments"] = a.CardPayments
+		a.CardPayments = "active"
 	}
 	if len(caps) > 0 {
 		prev["capabilities"] = caps
 	}
-	charges := a.cardPayments == "active"
-	if charges != a.chargesEnabled {
-		prev["charges_enabled"] = a.chargesEnabled
+	charges := a.CardPayments == "active"
+	if charges != a.ChargesEnabled {
+		prev["charges_enabled"] = a.ChargesEnabled
 	}
-	a.detailsSubmitted, a.payoutsEnabled, a.chargesEnabled = true, true, charges
+	a.DetailsSubmitted, a.PayoutsEnabled, a.ChargesEnabled = true, true, charges
 	if len(prev) > 0 {
 		s.emit("account.updated", s.renderAccount(a), prev)
 	}
@@ -207,19 +209,19 @@ func (s *Stripe) onboard(a *stripeAccount) {
 
 func (s *Stripe) available(currency string) int64 {
 	var sum int64
-	for _, ch := range s.charges {
-		if ch.status == "succeeded" && ch.currency == currency {
-			sum += ch.amount
+	for _, ch := range s.Charges {
+		if ch.Status == "succeeded" && ch.Currency == currency {
+			sum += ch.Amount
 		}
 	}
-	for _, r := range s.refunds {
-		if r.status == "succeeded" && r.currency == currency {
-			sum -= r.amount
+	for _, r := range s.Refunds {
+		if r.Status == "succeeded" && r.Currency == currency {
+			sum -= r.Amount
 		}
 	}
-	for _, t := range s.connect.transfers {
-		if t.currency == currency {
-			sum -= t.amount - t.amountReversed
+	for _, t := range s.Connect.Transfers {
+		if t.Currency == currency {
+			sum -= t.Amount - t.AmountReversed
 		}
 	}
 	return sum
@@ -228,9 +230,9 @@ func (s *Stripe) available(currency string) int64 {
 // transferred is what has gone out of the charge in transfers, net of reversals.
 func (s *Stripe) transferred(chargeID string) int64 {
 	var sum int64
-	for _, t := range s.connect.transfers {
-		if t.sourceTx == chargeID {
-			sum += t.amount - t.amountReversed
+	for _, t := range s.Connect.Transfers {
+		if t.SourceTx == chargeID {
+			sum += t.Amount - t.AmountReversed
 		}
 	}
 	return sum
@@ -238,28 +240,28 @@ func (s *Stripe) transferred(chargeID string) int64 {
 
 // transferList is every transfer, newest first, as Stripe lists them.
 func (s *Stripe) transferList() []*stripeTransfer {
-	out := make([]*stripeTransfer, 0, len(s.connect.transfers))
-	for _, t := range s.connect.transfers {
+	out := make([]*stripeTransfer, 0, len(s.Connect.Transfers))
+	for _, t := range s.Connect.Transfers {
 		out = append(out, t)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].seq > out[j].seq })
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq > out[j].Seq })
 	return out
 }
 
 func (s *Stripe) lookupConnect(id string) (map[string]any, bool) {
 	switch p, _, _ := strings.Cut(id, "_"); p {
 	case "acct":
-		if a, ok := s.connect.accounts[id]; ok {
+		if a, ok := s.Connect.Accounts[id]; ok {
 			return s.renderAccount(a), true
 		}
 	case "tr":
-		if t, ok := s.connect.transfers[id]; ok {
+		if t, ok := s.Connect.Transfers[id]; ok {
 			return s.renderTransfer(t), true
 		}
 	case "trr":
-		for _, t := range s.connect.transfers {
-			for _, r := range t.reversals {
-				if r.id == id {
+		for _, t := range s.Connect.Transfers {
+			for _, r := range t.Reversals {
+				if r.ID == id {
 					return s.renderReversal(r), true
 				}
 			}
@@ -390,15 +392,15 @@ func (s *Stripe) createAccount(q *stripeReq) (any, *stripeError) {
 	case !requested["card_payments"] && country != "US" && agreement != "recipient":
 		return nil, stripeInvalid("capabilities", "Accounts in %s under the full service agreement must request the card_payments capability along with transfers (or use tos_acceptance[service_agreement]=recipient).", country)
 	}
-	a := &stripeAccount{id: stripeID("acct")[:21], email: email, country: country, currency: cur, metadata: md,
-		businessType: q.form.Get("business_type"), agreement: agreement, created: s.clock.Now()}
+	a := &stripeAccount{ID: stripeID("acct")[:21], Email: email, Country: country, Currency: cur, Metadata: md,
+		BusinessType: q.form.Get("business_type"), Agreement: agreement, Created: s.clock.Now()}
 	if requested["transfers"] {
-		a.transfers = "inactive"
+		a.Transfers = "inactive"
 	}
 	if requested["card_payments"] {
-		a.cardPayments = "inactive"
+		a.CardPayments = "inactive"
 	}
-	s.connect.accounts[a.id] = a
+	s.Connect.Accounts[a.ID] = a
 	return s.renderAccount(a), nil
 }
 
@@ -407,7 +409,7 @@ func (s *Stripe) createAccountLink(q *stripeReq) (any, *stripeError) {
 	if id == "" {
 		return nil, stripeMissingParam("account")
 	}
-	a, ok := s.connect.accounts[id]
+	a, ok := s.Connect.Accounts[id]
 	if !ok {
 		e := stripeMissing("account", id, "account")
 		e.status = 400
@@ -435,10 +437,10 @@ func (s *Stripe) createAccountLink(q *stripeReq) (any, *stripeError) {
 		urls[i] = v
 	}
 	now := s.clock.Now()
-	l := &stripeLink{token: stripeRandom(32), account: a.id, refreshURL: urls[0], returnURL: urls[1], expires: now.Add(stripeLinkTTL)}
-	s.connect.links[l.token] = l
-	return map[string]any{"object": "account_link", "created": now.Unix(), "expires_at": l.expires.Unix(),
-		"url": stripeBaseURL(q.r) + "/connect/onboard/" + l.token}, nil
+	l := &stripeLink{Token: stripeRandom(32), Account: a.ID, RefreshURL: urls[0], ReturnURL: urls[1], Expires: now.Add(stripeLinkTTL)}
+	s.Connect.Links[l.Token] = l
+	return map[string]any{"object": "account_link", "created": now.Unix(), "expires_at": l.Expires.Unix(),
+		"url": stripeBaseURL(q.r) + "/connect/onboard/" + l.Token}, nil
 }
 
 // stripeBaseURL is where the stand-in is reachable, as the caller reached it
@@ -467,23 +469,24 @@ func stripeBaseURL(r *http.Request) string {
 // expired or used link redirects to its refresh_url, as Stripe does.
 func (s *Stripe) onboardPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	l, ok := s.connect.links[r.PathValue("token")]
+	l, ok := s.Connect.Links[r.PathValue("token")]
 	if !ok {
 		s.mu.Unlock()
 		http.Error(w, "This onboarding link is not known to the Stripe sandbox.", http.StatusNotFound)
 		return
 	}
-	if l.used || !s.clock.Now().Before(l.expires) {
+	if l.Used || !s.clock.Now().Before(l.Expires) {
 		s.mu.Unlock()
-		http.Redirect(w, r, l.refreshURL, http.StatusFound)
+		http.Redirect(w, r, l.RefreshURL, http.StatusFound)
 		return
 	}
-	l.used = true
+	l.Used = true
 	s.cause = stripeCause{}
-	s.onboard(s.connect.accounts[l.account])
+	s.onboard(s.Connect.Accounts[l.Account])
+	s.save()
 	s.mu.Unlock()
 	s.flush()
-	http.Redirect(w, r, l.returnURL, http.StatusFound)
+	http.Redirect(w, r, l.ReturnURL, http.StatusFound)
 }
 
 func (s *Stripe) createTransfer(q *stripeReq) (any, *stripeError) {
@@ -506,32 +509,32 @@ func (s *Stripe) createTransfer(q *stripeReq) (any, *stripeError) {
 	if e != nil {
 		return nil, e
 	}
-	a, ok := s.connect.accounts[dest]
+	a, ok := s.Connect.Accounts[dest]
 	if !ok {
 		return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "resource_missing", param: "destination",
 			message: fmt.Sprintf("No such destination: '%s'", dest), noSave: true}
 	}
-	if a.transfers != "active" {
+	if a.Transfers != "active" {
 		return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "insufficient_capabilities_for_transfer",
 			param: "destination", message: "Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments"}
 	}
-	if cur != a.currency {
-		return nil, stripeInvalid("currency", "The sandbox transfers only in the destination account's default currency: %s is in %s, not %s.", a.id, a.currency, cur)
+	if cur != a.Currency {
+		return nil, stripeInvalid("currency", "The sandbox transfers only in the destination account's default currency: %s is in %s, not %s.", a.ID, a.Currency, cur)
 	}
 	src := q.form.Get("source_transaction")
 	if src != "" {
-		ch, ok := s.charges[src]
+		ch, ok := s.Charges[src]
 		if !ok {
 			return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "resource_missing", param: "source_transaction",
 				message: fmt.Sprintf("No such charge: '%s'", src), noSave: true}
 		}
-		if ch.status != "succeeded" {
-			return nil, stripeInvalid("source_transaction", "The source_transaction %s has not succeeded (its status is %s); only a succeeded charge can fund a transfer.", src, ch.status)
+		if ch.Status != "succeeded" {
+			return nil, stripeInvalid("source_transaction", "The source_transaction %s has not succeeded (its status is %s); only a succeeded charge can fund a transfer.", src, ch.Status)
 		}
-		if ch.currency != cur {
-			return nil, stripeInvalid("currency", "The currency of source_transaction's balance transaction (%s) must be the same as the transfer currency (%s).", ch.currency, cur)
+		if ch.Currency != cur {
+			return nil, stripeInvalid("currency", "The currency of source_transaction's balance transaction (%s) must be the same as the transfer currency (%s).", ch.Currency, cur)
 		}
-		if left := ch.amount - ch.amountRefunded - s.transferred(ch.id); amount > left {
+		if left := ch.Amount - ch.AmountRefunded - s.transferred(ch.ID); amount > left {
 			return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "balance_insufficient", param: "amount",
 				message: fmt.Sprintf("Insufficient funds in source_transaction %s: the transfer amount (%s) is more than what is left of the charge after refunds and earlier transfers (%s).",
 					src, stripeFormatAmount(amount, cur), stripeFormatAmount(left, cur))}
@@ -540,25 +543,25 @@ func (s *Stripe) createTransfer(q *stripeReq) (any, *stripeError) {
 		return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "balance_insufficient",
 			message: "You have insufficient funds in your Stripe account. One likely reason you have insufficient funds is that your funds are automatically being paid out; try enabling manual payouts by going to https://dashboard.stripe.com/account/payouts."}
 	}
-	s.connect.seq++
-	t := &stripeTransfer{id: stripeID("tr"), currency: cur, destination: a.id, transferGroup: q.form.Get("transfer_group"),
-		sourceTx: src, description: q.form.Get("description"), balanceTx: stripeID("txn"), destPayment: stripeID("py"),
-		amount: amount, metadata: md, created: s.clock.Now(), seq: s.connect.seq}
-	s.connect.transfers[t.id] = t
+	s.Connect.Seq++
+	t := &stripeTransfer{ID: stripeID("tr"), Currency: cur, Destination: a.ID, TransferGroup: q.form.Get("transfer_group"),
+		SourceTx: src, Description: q.form.Get("description"), BalanceTx: stripeID("txn"), DestPayment: stripeID("py"),
+		Amount: amount, Metadata: md, Created: s.clock.Now(), Seq: s.Connect.Seq}
+	s.Connect.Transfers[t.ID] = t
 	s.emit("transfer.created", s.renderTransfer(t), nil)
 	return s.renderTransfer(t), nil
 }
 
 func (s *Stripe) updateTransfer(q *stripeReq) (any, *stripeError) {
-	t, ok := s.connect.transfers[q.id()]
+	t, ok := s.Connect.Transfers[q.id()]
 	if !ok {
 		return nil, stripeMissing("transfer", q.id(), "id")
 	}
 	prev := map[string]any{}
 	if q.form.Has("description") {
-		if d := q.form.Get("description"); d != t.description {
-			prev["description"] = stripeNullable(t.description)
-			t.description = d
+		if d := q.form.Get("description"); d != t.Description {
+			prev["description"] = stripeNullable(t.Description)
+			t.Description = d
 		}
 	}
 	md, e := q.metadata("metadata")
@@ -566,9 +569,9 @@ func (s *Stripe) updateTransfer(q *stripeReq) (any, *stripeError) {
 		return nil, e
 	}
 	if len(md) > 0 {
-		prev["metadata"] = stripeCopy(t.metadata)
+		prev["metadata"] = stripeCopy(t.Metadata)
 		for k, v := range md {
-			t.metadata[k] = v
+			t.Metadata[k] = v
 		}
 	}
 	if len(prev) > 0 {
@@ -578,7 +581,7 @@ func (s *Stripe) updateTransfer(q *stripeReq) (any, *stripeError) {
 }
 
 func (s *Stripe) createReversal(q *stripeReq) (any, *stripeError) {
-	t, ok := s.connect.transfers[q.id()]
+	t, ok := s.Connect.Transfers[q.id()]
 	if !ok {
 		return nil, stripeMissing("transfer", q.id(), "id")
 	}
@@ -586,23 +589,23 @@ func (s *Stripe) createReversal(q *stripeReq) (any, *stripeError) {
 	if e != nil {
 		return nil, e
 	}
-	left := t.amount - t.amountReversed
+	left := t.Amount - t.AmountReversed
 	if left == 0 {
-		return nil, stripeInvalid("", "Transfer %s has already been fully reversed.", t.id)
+		return nil, stripeInvalid("", "Transfer %s has already been fully reversed.", t.ID)
 	}
 	amount, e := q.amountUpTo(left, func(amount int64) string {
 		return fmt.Sprintf("Reversal amount (%s) is greater than the amount of transfer %s not yet reversed (%s).",
-			stripeFormatAmount(amount, t.currency), t.id, stripeFormatAmount(left, t.currency))
+			stripeFormatAmount(amount, t.Currency), t.ID, stripeFormatAmount(left, t.Currency))
 	})
 	if e != nil {
 		return nil, e
 	}
-	r := &stripeReversal{id: stripeID("trr"), transfer: t.id, currency: t.currency, balanceTx: stripeID("txn"),
-		destRefund: stripeID("pyr"), amount: amount, metadata: md, created: s.clock.Now()}
-	prev := map[string]any{"amount_reversed": t.amountReversed, "reversals": s.renderReversals(t)}
-	t.reversals = append(t.reversals, r)
-	t.amountReversed += amount
-	if t.amountReversed == t.amount {
+	r := &stripeReversal{ID: stripeID("trr"), Transfer: t.ID, Currency: t.Currency, BalanceTx: stripeID("txn"),
+		DestRefund: stripeID("pyr"), Amount: amount, Metadata: md, Created: s.clock.Now()}
+	prev := map[string]any{"amount_reversed": t.AmountReversed, "reversals": s.renderReversals(t)}
+	t.Reversals = append(t.Reversals, r)
+	t.AmountReversed += amount
+	if t.AmountReversed == t.Amount {
 		prev["reversed"] = false
 	}
 	// 2023-10-16 sends transfer.reversed for every reversal, partial ones too;
@@ -625,7 +628,7 @@ func (s *Stripe) listTransfers(q *stripeReq) (any, *stripeError) {
 	group, dest := q.form.Get("transfer_group"), q.form.Get("destination")
 	var match []*stripeTransfer
 	for _, t := range s.transferList() {
-		if (group == "" || t.transferGroup == group) && (dest == "" || t.destination == dest) {
+		if (group == "" || t.TransferGroup == group) && (dest == "" || t.Destination == dest) {
 			match = append(match, t)
 		}
 	}
@@ -637,7 +640,7 @@ func (s *Stripe) listTransfers(q *stripeReq) (any, *stripeError) {
 	if cursor != "" {
 		at := -1
 		for i, t := range match {
-			if t.id == cursor {
+			if t.ID == cursor {
 				at = i
 			}
 		}
@@ -672,18 +675,18 @@ func (s *Stripe) listTransfers(q *stripeReq) (any, *stripeError) {
 
 func (s *Stripe) renderAccount(a *stripeAccount) map[string]any {
 	caps := map[string]any{}
-	if a.transfers != "" {
-		caps["transfers"] = a.transfers
+	if a.Transfers != "" {
+		caps["transfers"] = a.Transfers
 	}
-	if a.cardPayments != "" {
-		caps["card_payments"] = a.cardPayments
+	if a.CardPayments != "" {
+		caps["card_payments"] = a.CardPayments
 	}
 	due := []string{}
 	var disabled any
-	if !a.detailsSubmitted {
+	if !a.DetailsSubmitted {
 		due = []string{"business_profile.url", "business_type", "external_account", "tos_acceptance.date", "tos_acceptance.ip"}
 		disabled = "requirements.past_due"
-	} else if !a.payoutsEnabled {
+	} else if !a.PayoutsEnabled {
 		due = []string{"individual.verification.document"}
 		disabled = "requirements.past_due"
 	}
@@ -692,26 +695,26 @@ func (s *Stripe) renderAccount(a *stripeAccount) map[string]any {
 	future := map[string]any{"alternatives": []any{}, "current_deadline": nil, "currently_due": []string{}, "disabled_reason": nil,
 		"errors": []any{}, "eventually_due": []string{}, "past_due": []string{}, "pending_verification": []string{}}
 	var tosDate any
-	if a.detailsSubmitted {
-		tosDate = a.created.Unix()
+	if a.DetailsSubmitted {
+		tosDate = a.Created.Unix()
 	}
 	extData := []any{}
-	if a.detailsSubmitted {
-		extData = append(extData, map[string]any{"id": "ba_" + strings.TrimPrefix(a.id, "acct_"), "object": "bank_account",
-			"account": a.id, "bank_name": "STRIPE TEST BANK", "country": a.country, "currency": a.currency,
+	if a.DetailsSubmitted {
+		extData = append(extData, map[string]any{"id": "ba_" + strings.TrimPrefix(a.ID, "acct_"), "object": "bank_account",
+			"account": a.ID, "bank_name": "STRIPE TEST BANK", "country": a.Country, "currency": a.Currency,
 			"default_for_currency": true, "last4": "6789", "status": "new", "metadata": map[string]string{}})
 	}
 	return map[string]any{
-		"id": a.id, "object": "account",
+		"id": a.ID, "object": "account",
 		"business_profile": map[string]any{"mcc": nil, "name": nil, "product_description": nil, "support_address": nil,
 			"support_email": nil, "support_phone": nil, "support_url": nil, "url": nil},
-		"business_type": stripeNullable(a.businessType), "capabilities": caps, "charges_enabled": a.chargesEnabled,
+		"business_type": stripeNullable(a.BusinessType), "capabilities": caps, "charges_enabled": a.ChargesEnabled,
 		"controller": map[string]any{"is_controller": true, "type": "application"},
-		"country":    a.country, "created": a.created.Unix(), "default_currency": a.currency,
-		"details_submitted": a.detailsSubmitted, "email": stripeNullable(a.email),
+		"country":    a.Country, "created": a.Created.Unix(), "default_currency": a.Currency,
+		"details_submitted": a.DetailsSubmitted, "email": stripeNullable(a.Email),
 		"external_accounts": map[string]any{"object": "list", "data": extData, "has_more": false, "total_count": len(extData),
-			"url": "/v1/accounts/" + a.id + "/external_accounts"},
-		"future_requirements": future, "metadata": stripeCopy(a.metadata), "payouts_enabled": a.payoutsEnabled,
+			"url": "/v1/accounts/" + a.ID + "/external_accounts"},
+		"future_requirements": future, "metadata": stripeCopy(a.Metadata), "payouts_enabled": a.PayoutsEnabled,
 		"requirements": reqs,
 		"settings": map[string]any{"payouts": map[string]any{"debit_negative_balances": true,
 			"schedule": map[string]any{"delay_days": 2, "interval": "daily"}, "statement_descriptor": nil}},
@@ -720,29 +723,29 @@ func (s *Stripe) renderAccount(a *stripeAccount) map[string]any {
 }
 
 func (s *Stripe) renderReversals(t *stripeTransfer) map[string]any {
-	data := make([]any, 0, len(t.reversals))
-	for i := len(t.reversals) - 1; i >= 0; i-- {
-		data = append(data, s.renderReversal(t.reversals[i]))
+	data := make([]any, 0, len(t.Reversals))
+	for i := len(t.Reversals) - 1; i >= 0; i-- {
+		data = append(data, s.renderReversal(t.Reversals[i]))
 	}
 	return map[string]any{"object": "list", "data": data, "has_more": false, "total_count": len(data),
-		"url": "/v1/transfers/" + t.id + "/reversals"}
+		"url": "/v1/transfers/" + t.ID + "/reversals"}
 }
 
 func (s *Stripe) renderTransfer(t *stripeTransfer) map[string]any {
 	return map[string]any{
-		"id": t.id, "object": "transfer", "amount": t.amount, "amount_reversed": t.amountReversed,
-		"balance_transaction": t.balanceTx, "created": t.created.Unix(), "currency": t.currency,
-		"description": stripeNullable(t.description), "destination": t.destination, "destination_payment": t.destPayment,
-		"livemode": false, "metadata": stripeCopy(t.metadata), "reversals": s.renderReversals(t),
-		"reversed": t.amountReversed == t.amount, "source_transaction": stripeNullable(t.sourceTx), "source_type": "card",
-		"transfer_group": stripeNullable(t.transferGroup),
+		"id": t.ID, "object": "transfer", "amount": t.Amount, "amount_reversed": t.AmountReversed,
+		"balance_transaction": t.BalanceTx, "created": t.Created.Unix(), "currency": t.Currency,
+		"description": stripeNullable(t.Description), "destination": t.Destination, "destination_payment": t.DestPayment,
+		"livemode": false, "metadata": stripeCopy(t.Metadata), "reversals": s.renderReversals(t),
+		"reversed": t.AmountReversed == t.Amount, "source_transaction": stripeNullable(t.SourceTx), "source_type": "card",
+		"transfer_group": stripeNullable(t.TransferGroup),
 	}
 }
 
 func (s *Stripe) renderReversal(r *stripeReversal) map[string]any {
 	return map[string]any{
-		"id": r.id, "object": "transfer_reversal", "amount": r.amount, "balance_transaction": r.balanceTx,
-		"created": r.created.Unix(), "currency": r.currency, "destination_payment_refund": r.destRefund,
-		"metadata": stripeCopy(r.metadata), "source_refund": nil, "transfer": r.transfer,
+		"id": r.ID, "object": "transfer_reversal", "amount": r.Amount, "balance_transaction": r.BalanceTx,
+		"created": r.Created.Unix(), "currency": r.Currency, "destination_payment_refund": r.DestRefund,
+		"metadata": stripeCopy(r.Metadata), "source_refund": nil, "transfer": r.Transfer,
 	}
 }

@@ -1,4 +1,4 @@
-package sandbox
+package xero
 
 import (
 	"encoding/json"
@@ -223,18 +223,18 @@ func xeroKeys(m map[string]string) []string {
 
 func (x *Xero) getOrganisation(q *xeroReq) (any, *xeroErr) {
 	return map[string]any{"Organisations": []any{map[string]any{
-		"OrganisationID": q.t.id, "Name": q.t.name, "LegalName": q.t.name, "BaseCurrency": "NZD", "CountryCode": "NZ",
+		"OrganisationID": q.t.ID, "Name": q.t.Name, "LegalName": q.t.Name, "BaseCurrency": "NZD", "CountryCode": "NZ",
 		"OrganisationType": "COMPANY", "OrganisationStatus": "ACTIVE", "IsDemoCompany": false, "Version": "NZ",
-		"CreatedDateUTC": xeroMSDate(q.t.created, false), "Timezone": "NEWZEALANDSTANDARDTIME",
+		"CreatedDateUTC": xeroMSDate(q.t.Created, false), "Timezone": "NEWZEALANDSTANDARDTIME",
 	}}}, nil
 }
 
 func (x *Xero) getAccounts(q *xeroReq) (any, *xeroErr) {
-	rows := q.t.accounts
+	rows := q.t.Accounts
 	if id := q.params["AccountID"]; id != "" {
 		rows = nil
-		for _, a := range q.t.accounts {
-			if strings.EqualFold(a.id, id) {
+		for _, a := range q.t.Accounts {
+			if strings.EqualFold(a.ID, id) {
 				rows = append(rows, a)
 			}
 		}
@@ -243,8 +243,8 @@ func (x *Xero) getAccounts(q *xeroReq) (any, *xeroErr) {
 		}
 	}
 	res, xerr := xeroFilter(q, rows, func(a *xeroAccount) map[string]string {
-		return map[string]string{"Code": a.code, "Name": a.name, "Type": a.typ, "Class": a.class, "Status": "ACTIVE",
-			"AccountID": strings.ToLower(a.id), "TaxType": a.taxType, "EnablePaymentsToAccount": strconv.FormatBool(a.enablePayments)}
+		return map[string]string{"Code": a.Code, "Name": a.Name, "Type": a.Typ, "Class": a.Class, "Status": "ACTIVE",
+			"AccountID": strings.ToLower(a.ID), "TaxType": a.TaxType, "EnablePaymentsToAccount": strconv.FormatBool(a.EnablePayments)}
 	}, nil, "Accounts")
 	if xerr != nil {
 		return nil, xerr
@@ -252,14 +252,14 @@ func (x *Xero) getAccounts(q *xeroReq) (any, *xeroErr) {
 	var out []any
 	for _, r := range res["Accounts"].([]any) {
 		a := r.(*xeroAccount)
-		m := map[string]any{"AccountID": a.id, "Code": a.code, "Name": a.name, "Type": a.typ, "Class": a.class,
-			"Status": "ACTIVE", "TaxType": a.taxType, "EnablePaymentsToAccount": a.enablePayments,
+		m := map[string]any{"AccountID": a.ID, "Code": a.Code, "Name": a.Name, "Type": a.Typ, "Class": a.Class,
+			"Status": "ACTIVE", "TaxType": a.TaxType, "EnablePaymentsToAccount": a.EnablePayments,
 			"ShowInExpenseClaims": false, "HasAttachments": false, "AddToWatchlist": false,
-			"UpdatedDateUTC": xeroMSDate(q.t.created, true)}
-		if a.typ == "BANK" {
+			"UpdatedDateUTC": xeroMSDate(q.t.Created, true)}
+		if a.Typ == "BANK" {
 			m["BankAccountType"] = "BANK"
 			m["CurrencyCode"] = "NZD"
-			m["BankAccountNumber"] = "0102030405060" + a.code[2:]
+			m["BankAccountNumber"] = "0102030405060" + a.Code[2:]
 		}
 		out = append(out, m)
 	}
@@ -279,8 +279,8 @@ func (x *Xero) getTaxRates(q *xeroReq) (any, *xeroErr) {
 }
 
 func (t *xeroTenant) account(code, id string) *xeroAccount {
-	for _, a := range t.accounts {
-		if (code != "" && strings.EqualFold(a.code, code)) || (id != "" && strings.EqualFold(a.id, id)) {
+	for _, a := range t.Accounts {
+		if (code != "" && strings.EqualFold(a.Code, code)) || (id != "" && strings.EqualFold(a.ID, id)) {
 			return a
 		}
 	}
@@ -289,8 +289,8 @@ func (t *xeroTenant) account(code, id string) *xeroAccount {
 
 // ---- Contacts ----
 
-func (t *xeroTenant) contact(id string) *XeroContact {
-	for _, c := range t.contacts {
+func (t *xeroTenant) contact(id string) *Contact {
+	for _, c := range t.Contacts {
 		if strings.EqualFold(c.ContactID, id) {
 			return c
 		}
@@ -298,8 +298,8 @@ func (t *xeroTenant) contact(id string) *XeroContact {
 	return nil
 }
 
-func (t *xeroTenant) contactBy(pred func(*XeroContact) bool) *XeroContact {
-	for _, c := range t.contacts {
+func (t *xeroTenant) contactBy(pred func(*Contact) bool) *Contact {
+	for _, c := range t.Contacts {
 		if pred(c) {
 			return c
 		}
@@ -308,16 +308,16 @@ func (t *xeroTenant) contactBy(pred func(*XeroContact) bool) *XeroContact {
 }
 
 func (x *Xero) getContacts(q *xeroReq) (any, *xeroErr) {
-	rows := q.t.contacts
+	rows := q.t.Contacts
 	if id := q.params["ContactID"]; id != "" {
 		c := q.t.contact(id)
 		if c == nil {
 			return nil, xeroNotFound()
 		}
-		rows = []*XeroContact{c}
+		rows = []*Contact{c}
 	}
 	if term := strings.ToLower(q.r.URL.Query().Get("searchTerm")); term != "" {
-		var kept []*XeroContact
+		var kept []*Contact
 		for _, c := range rows {
 			if strings.Contains(strings.ToLower(c.Name+" "+c.ContactNumber+" "+c.EmailAddress), term) {
 				kept = append(kept, c)
@@ -325,7 +325,7 @@ func (x *Xero) getContacts(q *xeroReq) (any, *xeroErr) {
 		}
 		rows = kept
 	}
-	res, xerr := xeroFilter(q, rows, func(c *XeroContact) map[string]string {
+	res, xerr := xeroFilter(q, rows, func(c *Contact) map[string]string {
 		return map[string]string{"ContactID": strings.ToLower(c.ContactID), "ContactNumber": c.ContactNumber, "Name": c.Name,
 			"EmailAddress": c.EmailAddress, "ContactStatus": c.Status, "IsSupplier": strconv.FormatBool(c.IsSupplier),
 			"IsCustomer": strconv.FormatBool(c.IsCustomer)}
@@ -335,13 +335,13 @@ func (x *Xero) getContacts(q *xeroReq) (any, *xeroErr) {
 	}
 	var out []any
 	for _, r := range res["Contacts"].([]any) {
-		out = append(out, xeroContactJSON(r.(*XeroContact)))
+		out = append(out, xeroContactJSON(r.(*Contact)))
 	}
 	res["Contacts"] = xeroNonNil(out)
 	return res, nil
 }
 
-func xeroContactJSON(c *XeroContact) map[string]any {
+func xeroContactJSON(c *Contact) map[string]any {
 	m := map[string]any{"ContactID": c.ContactID, "ContactStatus": c.Status, "Name": c.Name,
 		"IsSupplier": c.IsSupplier, "IsCustomer": c.IsCustomer, "UpdatedDateUTC": xeroMSDate(c.Updated, true),
 		"Addresses": []any{}, "Phones": []any{}, "ContactGroups": []any{}, "ContactPersons": []any{},
@@ -373,7 +373,7 @@ func (x *Xero) saveContacts(upsert bool) func(*xeroReq) (any, *xeroErr) {
 		names := map[string]bool{}
 		for _, c := range in {
 			var errs []string
-			var existing *XeroContact
+			var existing *Contact
 			if c.ContactID != "" {
 				existing = q.t.contact(c.ContactID)
 				if existing == nil || !upsert {
@@ -386,7 +386,7 @@ func (x *Xero) saveContacts(upsert bool) func(*xeroReq) (any, *xeroErr) {
 			}
 			if name != "" {
 				key := strings.ToLower(name)
-				dup := q.t.contactBy(func(o *XeroContact) bool { return strings.EqualFold(o.Name, name) && o != existing })
+				dup := q.t.contactBy(func(o *Contact) bool { return strings.EqualFold(o.Name, name) && o != existing })
 				if dup != nil || names[key] {
 					errs = append(errs, fmt.Sprintf("The contact name %s is already assigned to another contact. The contact name must be unique across all active contacts.", name))
 				}
@@ -408,12 +408,12 @@ func (x *Xero) saveContacts(upsert bool) func(*xeroReq) (any, *xeroErr) {
 		}
 		var out []any
 		for _, c := range in {
-			var ct *XeroContact
+			var ct *Contact
 			if c.ContactID != "" {
 				ct = q.t.contact(c.ContactID)
 			} else {
-				ct = &XeroContact{ContactID: xeroUUID(), Status: "ACTIVE"}
-				q.t.contacts = append(q.t.contacts, ct)
+				ct = &Contact{ContactID: xeroUUID(), Status: "ACTIVE"}
+				q.t.Contacts = append(q.t.Contacts, ct)
 			}
 			if n := strings.TrimSpace(c.Name); n != "" {
 				ct.Name = n
@@ -455,7 +455,7 @@ func xeroNonNil(v []any) []any {
 // ---- invoices and credit notes: shared lines and totals ----
 
 type xeroDocCalc struct {
-	lines                     []XeroLineItem
+	lines                     []LineItem
 	lat                       string
 	subTotal, totalTax, total float64
 }
@@ -474,7 +474,7 @@ func (t *xeroTenant) xeroLines(in []xeroInLine, lat string, errs *[]string) xero
 		*errs = append(*errs, "LineAmountTypes must be Exclusive, Inclusive or NoTax")
 	}
 	for n, l := range in {
-		li := XeroLineItem{LineItemID: xeroUUID(), Description: l.Description, AccountCode: l.AccountCode, TaxType: l.TaxType}
+		li := LineItem{LineItemID: xeroUUID(), Description: l.Description, AccountCode: l.AccountCode, TaxType: l.TaxType}
 		if strings.TrimSpace(l.Description) == "" {
 			*errs = append(*errs, fmt.Sprintf("Description is required for line item %d.", n+1))
 		}
@@ -483,7 +483,7 @@ func (t *xeroTenant) xeroLines(in []xeroInLine, lat string, errs *[]string) xero
 			if a == nil {
 				*errs = append(*errs, fmt.Sprintf("Account code '%s' is not a valid code for this document.", l.AccountCode))
 			} else if li.TaxType == "" {
-				li.TaxType = a.taxType
+				li.TaxType = a.TaxType
 			}
 		}
 		if li.TaxType == "" || lat == "NoTax" {
@@ -533,7 +533,7 @@ func (t *xeroTenant) xeroLines(in []xeroInLine, lat string, errs *[]string) xero
 // resolveContact finds the document's contact: by ContactID (must exist),
 // by ContactNumber, or by Name (an unknown name makes a new contact, as
 // Xero does). create is set when one would be made.
-func (t *xeroTenant) resolveContact(c *xeroInContact, errs *[]string) (ct *XeroContact, create string) {
+func (t *xeroTenant) resolveContact(c *xeroInContact, errs *[]string) (ct *Contact, create string) {
 	switch {
 	case c == nil:
 		*errs = append(*errs, "A Contact must be specified for this type of transaction")
@@ -542,7 +542,7 @@ func (t *xeroTenant) resolveContact(c *xeroInContact, errs *[]string) (ct *XeroC
 			*errs = append(*errs, "The contact with ContactID "+c.ContactID+" could not be found")
 		}
 	case c.ContactNumber != "":
-		ct = t.contactBy(func(o *XeroContact) bool { return o.ContactNumber == c.ContactNumber })
+		ct = t.contactBy(func(o *Contact) bool { return o.ContactNumber == c.ContactNumber })
 		if ct == nil && strings.TrimSpace(c.Name) == "" {
 			*errs = append(*errs, "The contact with ContactNumber "+c.ContactNumber+" could not be found")
 		}
@@ -555,23 +555,23 @@ func (t *xeroTenant) resolveContact(c *xeroInContact, errs *[]string) (ct *XeroC
 			}
 			return nil, ""
 		}
-		if ct = t.contactBy(func(o *XeroContact) bool { return strings.EqualFold(o.Name, name) }); ct == nil {
+		if ct = t.contactBy(func(o *Contact) bool { return strings.EqualFold(o.Name, name) }); ct == nil {
 			return nil, name
 		}
 	}
 	return ct, ""
 }
 
-func (t *xeroTenant) newContact(name string, now time.Time) *XeroContact {
-	ct := &XeroContact{ContactID: xeroUUID(), Name: name, Status: "ACTIVE", Updated: now}
-	t.contacts = append(t.contacts, ct)
+func (t *xeroTenant) newContact(name string, now time.Time) *Contact {
+	ct := &Contact{ContactID: xeroUUID(), Name: name, Status: "ACTIVE", Updated: now}
+	t.Contacts = append(t.Contacts, ct)
 	return ct
 }
 
 // ---- Invoices ----
 
-func (t *xeroTenant) invoice(idOrNumber string) *XeroInvoice {
-	for _, in := range t.invoices {
+func (t *xeroTenant) invoice(idOrNumber string) *Invoice {
+	for _, in := range t.Invoices {
 		if strings.EqualFold(in.InvoiceID, idOrNumber) || (in.InvoiceNumber != "" && in.InvoiceNumber == idOrNumber) {
 			return in
 		}
@@ -580,15 +580,15 @@ func (t *xeroTenant) invoice(idOrNumber string) *XeroInvoice {
 }
 
 func (x *Xero) getInvoices(q *xeroReq) (any, *xeroErr) {
-	rows := q.t.invoices
+	rows := q.t.Invoices
 	if id := q.params["InvoiceID"]; id != "" {
 		in := q.t.invoice(id)
 		if in == nil {
 			return nil, xeroNotFound()
 		}
-		rows = []*XeroInvoice{in}
+		rows = []*Invoice{in}
 	}
-	res, xerr := xeroFilter(q, rows, func(in *XeroInvoice) map[string]string {
+	res, xerr := xeroFilter(q, rows, func(in *Invoice) map[string]string {
 		c := q.t.contact(in.ContactID)
 		return map[string]string{"InvoiceID": strings.ToLower(in.InvoiceID), "InvoiceNumber": in.InvoiceNumber, "Type": in.Type,
 			"Status": in.Status, "Reference": in.Reference, "Contact.ContactID": strings.ToLower(in.ContactID),
@@ -599,7 +599,7 @@ func (x *Xero) getInvoices(q *xeroReq) (any, *xeroErr) {
 	}
 	var out []any
 	for _, r := range res["Invoices"].([]any) {
-		out = append(out, x.invoiceJSON(q.t, r.(*XeroInvoice)))
+		out = append(out, x.invoiceJSON(q.t, r.(*Invoice)))
 	}
 	res["Invoices"] = xeroNonNil(out)
 	return res, nil
@@ -613,7 +613,7 @@ func xeroDates(m map[string]any, key string, t time.Time) {
 	m[key+"String"] = t.Format("2006-01-02T15:04:05")
 }
 
-func xeroLinesJSON(lines []XeroLineItem) []any {
+func xeroLinesJSON(lines []LineItem) []any {
 	out := []any{}
 	for _, l := range lines {
 		m := map[string]any{"LineItemID": l.LineItemID, "Description": l.Description, "Quantity": l.Quantity,
@@ -627,7 +627,7 @@ func xeroLinesJSON(lines []XeroLineItem) []any {
 	return out
 }
 
-func xeroContactRef(c *XeroContact) map[string]any {
+func xeroContactRef(c *Contact) map[string]any {
 	m := map[string]any{"ContactID": c.ContactID, "Name": c.Name, "ContactStatus": c.Status,
 		"Addresses": []any{}, "Phones": []any{}, "ContactGroups": []any{}, "HasValidationErrors": false}
 	if c.ContactNumber != "" {
@@ -636,7 +636,7 @@ func xeroContactRef(c *XeroContact) map[string]any {
 	return m
 }
 
-func (x *Xero) invoiceJSON(t *xeroTenant, in *XeroInvoice) map[string]any {
+func (x *Xero) invoiceJSON(t *xeroTenant, in *Invoice) map[string]any {
 	m := map[string]any{"Type": in.Type, "InvoiceID": in.InvoiceID, "InvoiceNumber": in.InvoiceNumber,
 		"Reference": in.Reference, "Status": in.Status, "LineAmountTypes": in.LineAmountTypes,
 		"Contact": xeroContactRef(t.contact(in.ContactID)), "LineItems": xeroLinesJSON(in.LineItems),
@@ -651,7 +651,7 @@ func (x *Xero) invoiceJSON(t *xeroTenant, in *XeroInvoice) map[string]any {
 	}
 	pays := []any{}
 	for _, id := range in.PaymentIDs {
-		for _, p := range t.payments {
+		for _, p := range t.Payments {
 			if p.PaymentID == id {
 				pays = append(pays, map[string]any{"PaymentID": p.PaymentID, "Date": xeroMSDate(p.Date, true),
 					"Amount": p.Amount, "Reference": p.Reference, "CurrencyRate": 1.0, "HasAccount": false, "HasValidationErrors": false})
@@ -661,7 +661,7 @@ func (x *Xero) invoiceJSON(t *xeroTenant, in *XeroInvoice) map[string]any {
 	m["Payments"] = pays
 	credits := []any{}
 	for _, a := range in.Allocations {
-		for _, cn := range t.credits {
+		for _, cn := range t.Credits {
 			if cn.CreditNoteID == a.CreditNoteID {
 				credits = append(credits, map[string]any{"CreditNoteID": cn.CreditNoteID, "CreditNoteNumber": cn.CreditNoteNumber,
 					"AppliedAmount": a.Amount, "Total": cn.Total, "DateString": a.Date.Format("2006-01-02T15:04:05"),
@@ -693,8 +693,8 @@ func (x *Xero) saveInvoices(upsert bool) func(*xeroReq) (any, *xeroErr) {
 		}
 		type plan struct {
 			doc        xeroInDoc
-			existing   *XeroInvoice
-			contact    *XeroContact
+			existing   *Invoice
+			contact    *Contact
 			newContact string
 			calc       *xeroDocCalc
 			date, due  time.Time
@@ -729,15 +729,15 @@ func (x *Xero) saveInvoices(upsert bool) func(*xeroReq) (any, *xeroErr) {
 			d := p.doc
 			inv := p.existing
 			if inv == nil {
-				inv = &XeroInvoice{InvoiceID: xeroUUID(), Type: d.Type, Status: "DRAFT", CurrencyCode: "NZD"}
+				inv = &Invoice{InvoiceID: xeroUUID(), Type: d.Type, Status: "DRAFT", CurrencyCode: "NZD"}
 				if d.CurrencyCode != "" {
 					inv.CurrencyCode = d.CurrencyCode
 				}
 				if d.InvoiceNumber == "" && d.Type == "ACCREC" {
-					q.t.invSeq++
-					inv.InvoiceNumber = fmt.Sprintf("INV-%04d", q.t.invSeq)
+					q.t.InvSeq++
+					inv.InvoiceNumber = fmt.Sprintf("INV-%04d", q.t.InvSeq)
 				}
-				q.t.invoices = append(q.t.invoices, inv)
+				q.t.Invoices = append(q.t.Invoices, inv)
 			}
 			if p.newContact != "" {
 				p.contact = q.t.newContact(p.newContact, q.now)
@@ -784,7 +784,7 @@ type xeroDocOld struct {
 	contactID        string
 }
 
-func docOld(in *XeroInvoice) *xeroDocOld {
+func docOld(in *Invoice) *xeroDocOld {
 	if in == nil {
 		return nil
 	}
@@ -792,7 +792,7 @@ func docOld(in *XeroInvoice) *xeroDocOld {
 		paid: in.AmountPaid > 0 || in.AmountCredited > 0, hasLines: len(in.LineItems) > 0, contactID: in.ContactID}
 }
 
-func creditOld(cn *XeroCreditNote) *xeroDocOld {
+func creditOld(cn *CreditNote) *xeroDocOld {
 	if cn == nil {
 		return nil
 	}
@@ -802,7 +802,7 @@ func creditOld(cn *XeroCreditNote) *xeroDocOld {
 
 // checkDoc applies the rules shared by invoices and credit notes.
 func (x *Xero) checkDoc(q *xeroReq, errs *[]string, d xeroInDoc, isNew bool, old *xeroDocOld, payType, recType string,
-	contact **XeroContact, newContact *string, calc **xeroDocCalc, date, due *time.Time) {
+	contact **Contact, newContact *string, calc **xeroDocCalc, date, due *time.Time) {
 	typ := d.Type
 	if old != nil {
 		if typ != "" && typ != old.typ {
@@ -880,10 +880,10 @@ func (x *Xero) checkDoc(q *xeroReq, errs *[]string, d xeroInDoc, isNew bool, old
 // ---- Payments ----
 
 func (x *Xero) getPayments(q *xeroReq) (any, *xeroErr) {
-	rows := q.t.payments
+	rows := q.t.Payments
 	if id := q.params["PaymentID"]; id != "" {
 		rows = nil
-		for _, p := range q.t.payments {
+		for _, p := range q.t.Payments {
 			if strings.EqualFold(p.PaymentID, id) {
 				rows = append(rows, p)
 			}
@@ -892,7 +892,7 @@ func (x *Xero) getPayments(q *xeroReq) (any, *xeroErr) {
 			return nil, xeroNotFound()
 		}
 	}
-	res, xerr := xeroFilter(q, rows, func(p *XeroPayment) map[string]string {
+	res, xerr := xeroFilter(q, rows, func(p *Payment) map[string]string {
 		return map[string]string{"PaymentID": strings.ToLower(p.PaymentID), "Status": p.Status, "PaymentType": p.PaymentType,
 			"Reference": p.Reference, "Invoice.InvoiceID": strings.ToLower(p.InvoiceID), "CreditNote.CreditNoteID": strings.ToLower(p.CreditNoteID),
 			"Account.Code": p.AccountCode}
@@ -902,13 +902,13 @@ func (x *Xero) getPayments(q *xeroReq) (any, *xeroErr) {
 	}
 	var out []any
 	for _, r := range res["Payments"].([]any) {
-		out = append(out, x.paymentJSON(q.t, r.(*XeroPayment)))
+		out = append(out, x.paymentJSON(q.t, r.(*Payment)))
 	}
 	res["Payments"] = xeroNonNil(out)
 	return res, nil
 }
 
-func (x *Xero) paymentJSON(t *xeroTenant, p *XeroPayment) map[string]any {
+func (x *Xero) paymentJSON(t *xeroTenant, p *Payment) map[string]any {
 	m := map[string]any{"PaymentID": p.PaymentID, "Date": xeroMSDate(p.Date, true), "Amount": p.Amount, "BankAmount": p.Amount,
 		"Reference": p.Reference, "CurrencyRate": 1.0, "PaymentType": p.PaymentType, "Status": p.Status, "IsReconciled": false,
 		"HasAccount": true, "HasValidationErrors": false, "UpdatedDateUTC": xeroMSDate(p.Updated, true),
@@ -935,8 +935,8 @@ func (x *Xero) createPayments(q *xeroReq) (any, *xeroErr) {
 		return nil, xerr
 	}
 	type plan struct {
-		inv    *XeroInvoice
-		cn     *XeroCreditNote
+		inv    *Invoice
+		cn     *CreditNote
 		acct   *xeroAccount
 		amount float64
 		date   time.Time
@@ -988,7 +988,7 @@ func (x *Xero) createPayments(q *xeroReq) (any, *xeroErr) {
 			errs = append(errs, "You must specify an Account (Code or AccountID) for the payment")
 		} else if pl.acct = q.t.account(p.Account.Code, p.Account.AccountID); pl.acct == nil {
 			errs = append(errs, "Account could not be found")
-		} else if pl.acct.typ != "BANK" && !pl.acct.enablePayments {
+		} else if pl.acct.Typ != "BANK" && !pl.acct.EnablePayments {
 			errs = append(errs, "Account type is invalid for making a payment to/from")
 		}
 		if p.Amount == nil || xeroRound2(*p.Amount) <= 0 {
@@ -1026,7 +1026,7 @@ func (x *Xero) createPayments(q *xeroReq) (any, *xeroErr) {
 	}
 	var out []any
 	for _, pl := range plans {
-		pay := &XeroPayment{PaymentID: xeroUUID(), AccountID: pl.acct.id, AccountCode: pl.acct.code, Status: "AUTHORISED",
+		pay := &Payment{PaymentID: xeroUUID(), AccountID: pl.acct.ID, AccountCode: pl.acct.Code, Status: "AUTHORISED",
 			Reference: pl.ref, Amount: pl.amount, Date: pl.date, Updated: q.now}
 		if pl.inv != nil {
 			pay.InvoiceID = pl.inv.InvoiceID
@@ -1048,7 +1048,7 @@ func (x *Xero) createPayments(q *xeroReq) (any, *xeroErr) {
 			}
 			pl.cn.Updated = q.now
 		}
-		q.t.payments = append(q.t.payments, pay)
+		q.t.Payments = append(q.t.Payments, pay)
 		out = append(out, x.paymentJSON(q.t, pay))
 	}
 	return map[string]any{"Payments": out}, nil
@@ -1056,8 +1056,8 @@ func (x *Xero) createPayments(q *xeroReq) (any, *xeroErr) {
 
 // ---- Credit notes ----
 
-func (t *xeroTenant) credit(idOrNumber string) *XeroCreditNote {
-	for _, cn := range t.credits {
+func (t *xeroTenant) credit(idOrNumber string) *CreditNote {
+	for _, cn := range t.Credits {
 		if strings.EqualFold(cn.CreditNoteID, idOrNumber) || (cn.CreditNoteNumber != "" && cn.CreditNoteNumber == idOrNumber) {
 			return cn
 		}
@@ -1066,15 +1066,15 @@ func (t *xeroTenant) credit(idOrNumber string) *XeroCreditNote {
 }
 
 func (x *Xero) getCreditNotes(q *xeroReq) (any, *xeroErr) {
-	rows := q.t.credits
+	rows := q.t.Credits
 	if id := q.params["CreditNoteID"]; id != "" {
 		cn := q.t.credit(id)
 		if cn == nil {
 			return nil, xeroNotFound()
 		}
-		rows = []*XeroCreditNote{cn}
+		rows = []*CreditNote{cn}
 	}
-	res, xerr := xeroFilter(q, rows, func(cn *XeroCreditNote) map[string]string {
+	res, xerr := xeroFilter(q, rows, func(cn *CreditNote) map[string]string {
 		return map[string]string{"CreditNoteID": strings.ToLower(cn.CreditNoteID), "CreditNoteNumber": cn.CreditNoteNumber,
 			"Type": cn.Type, "Status": cn.Status, "Reference": cn.Reference, "Contact.ContactID": strings.ToLower(cn.ContactID)}
 	}, nil, "CreditNotes")
@@ -1083,13 +1083,13 @@ func (x *Xero) getCreditNotes(q *xeroReq) (any, *xeroErr) {
 	}
 	var out []any
 	for _, r := range res["CreditNotes"].([]any) {
-		out = append(out, x.creditJSON(q.t, r.(*XeroCreditNote)))
+		out = append(out, x.creditJSON(q.t, r.(*CreditNote)))
 	}
 	res["CreditNotes"] = xeroNonNil(out)
 	return res, nil
 }
 
-func (x *Xero) creditJSON(t *xeroTenant, cn *XeroCreditNote) map[string]any {
+func (x *Xero) creditJSON(t *xeroTenant, cn *CreditNote) map[string]any {
 	m := map[string]any{"Type": cn.Type, "CreditNoteID": cn.CreditNoteID, "CreditNoteNumber": cn.CreditNoteNumber,
 		"Reference": cn.Reference, "Status": cn.Status, "LineAmountTypes": cn.LineAmountTypes,
 		"Contact": xeroContactRef(t.contact(cn.ContactID)), "LineItems": xeroLinesJSON(cn.LineItems),
@@ -1127,8 +1127,8 @@ func (x *Xero) saveCreditNotes(upsert bool) func(*xeroReq) (any, *xeroErr) {
 		}
 		type plan struct {
 			doc        xeroInDoc
-			existing   *XeroCreditNote
-			contact    *XeroContact
+			existing   *CreditNote
+			contact    *Contact
 			newContact string
 			calc       *xeroDocCalc
 			date, due  time.Time
@@ -1164,15 +1164,15 @@ func (x *Xero) saveCreditNotes(upsert bool) func(*xeroReq) (any, *xeroErr) {
 			d := p.doc
 			cn := p.existing
 			if cn == nil {
-				cn = &XeroCreditNote{CreditNoteID: xeroUUID(), Type: d.Type, Status: "DRAFT", CurrencyCode: "NZD"}
+				cn = &CreditNote{CreditNoteID: xeroUUID(), Type: d.Type, Status: "DRAFT", CurrencyCode: "NZD"}
 				if d.CurrencyCode != "" {
 					cn.CurrencyCode = d.CurrencyCode
 				}
 				if d.CreditNoteNumber == "" && d.Type == "ACCRECCREDIT" {
-					q.t.cnSeq++
-					cn.CreditNoteNumber = fmt.Sprintf("CN-%04d", q.t.cnSeq)
+					q.t.CnSeq++
+					cn.CreditNoteNumber = fmt.Sprintf("CN-%04d", q.t.CnSeq)
 				}
-				q.t.credits = append(q.t.credits, cn)
+				q.t.Credits = append(q.t.Credits, cn)
 			}
 			if p.newContact != "" {
 				p.contact = q.t.newContact(p.newContact, q.now)
@@ -1198,7 +1198,7 @@ func (x *Xero) saveCreditNotes(upsert bool) func(*xeroReq) (any, *xeroErr) {
 			if cn.Status == "AUTHORISED" {
 				paid := 0.0
 				for _, pid := range cn.PaymentIDs {
-					for _, pay := range q.t.payments {
+					for _, pay := range q.t.Payments {
 						if pay.PaymentID == pid {
 							paid += pay.Amount
 						}
@@ -1226,7 +1226,7 @@ func (x *Xero) allocateCreditNote(q *xeroReq) (any, *xeroErr) {
 		return nil, xerr
 	}
 	type plan struct {
-		inv    *XeroInvoice
+		inv    *Invoice
 		amount float64
 		date   time.Time
 	}
@@ -1234,7 +1234,7 @@ func (x *Xero) allocateCreditNote(q *xeroReq) (any, *xeroErr) {
 	var elements []map[string]any
 	failed := false
 	remaining := cn.RemainingCredit
-	due := map[*XeroInvoice]float64{}
+	due := map[*Invoice]float64{}
 	for _, a := range in {
 		var errs []string
 		pl := plan{date: xeroDay(q.now)}
@@ -1302,7 +1302,7 @@ func (x *Xero) allocateCreditNote(q *xeroReq) (any, *xeroErr) {
 	}
 	var out []any
 	for _, pl := range plans {
-		al := XeroAllocation{AllocationID: xeroUUID(), CreditNoteID: cn.CreditNoteID, InvoiceID: pl.inv.InvoiceID, Amount: pl.amount, Date: pl.date}
+		al := Allocation{AllocationID: xeroUUID(), CreditNoteID: cn.CreditNoteID, InvoiceID: pl.inv.InvoiceID, Amount: pl.amount, Date: pl.date}
 		cn.Allocations = append(cn.Allocations, al)
 		cn.AppliedAmount = xeroRound2(cn.AppliedAmount + pl.amount)
 		cn.RemainingCredit = xeroRound2(cn.RemainingCredit - pl.amount)

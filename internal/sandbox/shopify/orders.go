@@ -1,4 +1,4 @@
-package sandbox
+package shopify
 
 import (
 	"encoding/json"
@@ -16,8 +16,8 @@ import (
 // fulfil, track and cancel orders as a merchant would, with the webhooks
 // Shopify sends for each.
 
-// SandboxOrder is an order as the stand-in holds it.
-type SandboxOrder struct {
+// Order is an order as the stand-in holds it.
+type Order struct {
 	ID                     int64
 	GID                    string // gid://shopify/Order/N
 	Name                   string // "#1001"
@@ -26,7 +26,7 @@ type SandboxOrder struct {
 	Tags                   []string
 	Note                   string
 	CustomAttributes       map[string]string
-	Lines                  []SandboxOrderLine
+	Lines                  []OrderLine
 	ShippingAddress        map[string]string // MailingAddressInput fields as sent: firstName, address1, countryCode...
 	FinancialStatus        string            // OrderCreateFinancialStatus as sent; PENDING when none
 	Email                  string            // "" unless sent
@@ -36,11 +36,11 @@ type SandboxOrder struct {
 	InventoryBehaviour     string // BYPASS (Shopify's default), DECREMENT_IGNORING_POLICY, DECREMENT_OBEYING_POLICY
 	CancelledAt            *time.Time
 	CreatedAt, UpdatedAt   time.Time
-	Fulfillments           []SandboxFulfillment
+	Fulfillments           []Fulfillment
 }
 
-// SandboxOrderLine is one line item.
-type SandboxOrderLine struct {
+// OrderLine is one line item.
+type OrderLine struct {
 	ID        int64
 	VariantID string // gid://shopify/ProductVariant/N
 	SKU       string
@@ -49,8 +49,8 @@ type SandboxOrderLine struct {
 	Quantity  int
 }
 
-// SandboxFulfillment is one fulfillment of an order.
-type SandboxFulfillment struct {
+// Fulfillment is one fulfillment of an order.
+type Fulfillment struct {
 	ID             int64
 	GID            string // gid://shopify/Fulfillment/N
 	Status         string // FulfillmentStatus: SUCCESS
@@ -64,7 +64,7 @@ type SandboxFulfillment struct {
 }
 
 // FulfillmentStatus is the order's displayFulfillmentStatus.
-func (o SandboxOrder) FulfillmentStatus() string {
+func (o Order) FulfillmentStatus() string {
 	for _, f := range o.Fulfillments {
 		if f.Status == "SUCCESS" {
 			return "FULFILLED"
@@ -74,12 +74,12 @@ func (o SandboxOrder) FulfillmentStatus() string {
 }
 
 // Orders returns copies of the shop's orders, oldest first.
-func (s *Shopify) Orders(shop string) []SandboxOrder {
+func (s *Shopify) Orders(shop string) []Order {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.mustShop(shop)
-	out := make([]SandboxOrder, 0, len(sh.orders))
-	for _, o := range sh.orders {
+	out := make([]Order, 0, len(sh.Orders))
+	for _, o := range sh.Orders {
 		out = append(out, o.clone())
 	}
 	return out
@@ -101,6 +101,7 @@ func (s *Shopify) SlowNextOrderCreate(shop string, d time.Duration) {
 func (s *Shopify) FulfillOrder(shop string, orderID int64, carrier, number, trackingURL string) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.save()
 	sh := s.mustShop(shop)
 	o := sh.order(orderID)
 	switch {
@@ -112,7 +113,7 @@ func (s *Shopify) FulfillOrder(shop string, orderID int64, carrier, number, trac
 		return 0, fmt.Errorf("sandbox shopify: order %s is already fulfilled", o.Name)
 	}
 	now := s.clock.Now()
-	f := SandboxFulfillment{ID: s.newID(), Status: "SUCCESS", DisplayStatus: "FULFILLED",
+	f := Fulfillment{ID: s.newID(), Status: "SUCCESS", DisplayStatus: "FULFILLED",
 		Carrier: carrier, TrackingNumber: number, TrackingURL: trackingURL, CreatedAt: now, UpdatedAt: now}
 	f.GID = shopifyGID("Fulfillment", f.ID)
 	o.Fulfillments = append(o.Fulfillments, f)
@@ -150,8 +151,9 @@ func (s *Shopify) SetShipmentStatus(shop string, fulfillmentID int64, status str
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.save()
 	sh := s.mustShop(shop)
-	for _, o := range sh.orders {
+	for _, o := range sh.Orders {
 		for i := range o.Fulfillments {
 			f := &o.Fulfillments[i]
 			if f.ID != fulfillmentID {
@@ -175,6 +177,7 @@ func (s *Shopify) SetShipmentStatus(shop string, fulfillmentID int64, status str
 func (s *Shopify) CancelOrder(shop string, orderID int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.save()
 	sh := s.mustShop(shop)
 	o := sh.order(orderID)
 	switch {
@@ -192,7 +195,7 @@ func (s *Shopify) CancelOrder(shop string, orderID int64) error {
 	return nil
 }
 
-func (o *SandboxOrder) clone() SandboxOrder {
+func (o *Order) clone() Order {
 	c := *o
 	c.Tags = slices.Clone(o.Tags)
 	c.Lines = slices.Clone(o.Lines)
@@ -213,8 +216,8 @@ func (o *SandboxOrder) clone() SandboxOrder {
 }
 
 // order finds an order by numeric id. Callers hold s.mu.
-func (sh *shopifyShop) order(id int64) *SandboxOrder {
-	for _, o := range sh.orders {
+func (sh *shopifyShop) order(id int64) *Order {
+	for _, o := range sh.Orders {
 		if o.ID == id {
 			return o
 		}
@@ -224,6 +227,7 @@ func (sh *shopifyShop) order(id int64) *SandboxOrder {
 
 // emitLocked is emit for callers that hold s.mu: the deliveries are recorded
 // at once, in call order, and sent in the background once the lock is free.
+// Callers save the state before they release it.
 func (s *Shopify) emitLocked(sh *shopifyShop, topic string, payload any) {
 	subs := sh.subsFor(topic)
 	if len(subs) == 0 {
@@ -235,11 +239,10 @@ func (s *Shopify) emitLocked(sh *shopifyShop, topic string, payload any) {
 	}
 	eventID, at := shopifyUUID(), s.clock.Now()
 	for _, sub := range subs {
-		rec := &Delivery{Shop: sh.domain, Topic: topic, EventID: eventID, WebhookID: shopifyUUID(), URL: sub.URI,
-			APIVersion: sub.APIVersion, TriggeredAt: at, Payload: body}
-		sh.deliveries = append(sh.deliveries, rec)
-		s.sender.send([]any{"provider", "shopify", "shop", sh.domain, "topic", topic, "url", rec.URL},
-			func() (int, error) { return s.attempt(rec) })
+		rec := &Delivery{Shop: sh.Domain, Topic: topic, EventID: eventID, WebhookID: shopifyUUID(), URL: sub.URI,
+			APIVersion: sub.APIVersion, TriggeredAt: at, Payload: body, Pending: true}
+		sh.Deliveries = append(sh.Deliveries, rec)
+		s.send(rec)
 	}
 }
 
@@ -289,7 +292,7 @@ func (s *Shopify) runOrderOperation(sh *shopifyShop, scope, op string, v shopify
 		}
 		nodes := []any{}
 		actual := 2
-		for _, o := range sh.orders { // oldest first: sortKey CREATED_AT
+		for _, o := range sh.Orders { // oldest first: sortKey CREATED_AT
 			if len(nodes) == 5 {
 				break
 			}
@@ -423,8 +426,8 @@ func (s *Shopify) orderCreate(sh *shopifyShop, v shopifyVariables) (any, int, st
 			fail(fmt.Sprintf("Variant %s does not exist", raw), "INVALID", "lineItems", idx, "variantId")
 			continue
 		}
-		if behaviour == "DECREMENT_OBEYING_POLICY" && variant.available < qty {
-			fail(fmt.Sprintf("Unable to reserve inventory for %s: %d available", raw, variant.available), "INVALID", "lineItems", idx, "quantity")
+		if behaviour == "DECREMENT_OBEYING_POLICY" && variant.Available < qty {
+			fail(fmt.Sprintf("Unable to reserve inventory for %s: %d available", raw, variant.Available), "INVALID", "lineItems", idx, "quantity")
 		}
 		lines = append(lines, want{variant, qty})
 	}
@@ -460,11 +463,11 @@ func (s *Shopify) orderCreate(sh *shopifyShop, v shopifyVariables) (any, int, st
 	}
 
 	now := s.clock.Now()
-	if sh.orderNumber == 0 {
-		sh.orderNumber = 1000
+	if sh.OrderNumber == 0 {
+		sh.OrderNumber = 1000
 	}
-	sh.orderNumber++
-	o := &SandboxOrder{ID: s.newID(), Number: sh.orderNumber, Note: order.str("note"), CustomAttributes: attrs,
+	sh.OrderNumber++
+	o := &Order{ID: s.newID(), Number: sh.OrderNumber, Note: order.str("note"), CustomAttributes: attrs,
 		ShippingAddress: address, FinancialStatus: financial, Email: order.str("email"),
 		HasCustomer:            in["customer"] != nil || in["customerId"] != nil,
 		SendReceipt:            options["sendReceipt"] == true,
@@ -482,21 +485,21 @@ func (s *Shopify) orderCreate(sh *shopifyShop, v shopifyVariables) (any, int, st
 	}
 	sort.Strings(o.Tags) // Shopify keeps tags sorted
 	for _, l := range lines {
-		o.Lines = append(o.Lines, SandboxOrderLine{ID: s.newID(), VariantID: shopifyGID("ProductVariant", l.v.id),
-			SKU: l.v.sku, Title: l.v.title, Price: l.v.price, Quantity: l.qty})
+		o.Lines = append(o.Lines, OrderLine{ID: s.newID(), VariantID: shopifyGID("ProductVariant", l.v.ID),
+			SKU: l.v.Sku, Title: l.v.Title, Price: l.v.Price, Quantity: l.qty})
 	}
-	sh.orders = append(sh.orders, o)
+	sh.Orders = append(sh.Orders, o)
 	s.emitLocked(sh, "orders/create", sh.restOrder(o))
 	if strings.HasPrefix(behaviour, "DECREMENT_") {
 		for _, l := range lines {
-			l.v.available -= l.qty
-			l.v.updatedAt = now
+			l.v.Available -= l.qty
+			l.v.UpdatedAt = now
 			s.emitLocked(sh, "inventory_levels/update", map[string]any{
-				"inventory_item_id":    l.v.itemID,
-				"location_id":          sh.locationID,
-				"available":            l.v.available,
+				"inventory_item_id":    l.v.ItemID,
+				"location_id":          sh.LocationID,
+				"available":            l.v.Available,
 				"updated_at":           shopifyRESTTime(now),
-				"admin_graphql_api_id": fmt.Sprintf("gid://shopify/InventoryLevel/%d?inventory_item_id=%d", sh.locationID, l.v.itemID),
+				"admin_graphql_api_id": fmt.Sprintf("gid://shopify/InventoryLevel/%d?inventory_item_id=%d", sh.LocationID, l.v.ItemID),
 			})
 		}
 	}
@@ -575,7 +578,7 @@ func shopifyHasTags(have, want []string) bool {
 func shopifyGQLTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
 
 // shopifyOrderNode renders an order as TroveOrderFields asks, with its cost.
-func shopifyOrderNode(o *SandboxOrder) (map[string]any, int) {
+func shopifyOrderNode(o *Order) (map[string]any, int) {
 	var cancelled any
 	if o.CancelledAt != nil {
 		cancelled = shopifyGQLTime(*o.CancelledAt)
@@ -630,7 +633,7 @@ func shopifyNullable(s string) any {
 
 // ---- REST-shaped webhook payloads ---------------------------------------
 
-func (sh *shopifyShop) restFulfillment(o *SandboxOrder, f *SandboxFulfillment) map[string]any {
+func (sh *shopifyShop) restFulfillment(o *Order, f *Fulfillment) map[string]any {
 	numbers, urls := []string{}, []string{}
 	if f.TrackingNumber != "" {
 		numbers = append(numbers, f.TrackingNumber)
@@ -656,7 +659,7 @@ func (sh *shopifyShop) restFulfillment(o *SandboxOrder, f *SandboxFulfillment) m
 		"status":               strings.ToLower(f.Status),
 		"shipment_status":      shopifyNullable(f.ShipmentStatus),
 		"service":              "manual",
-		"location_id":          sh.locationID,
+		"location_id":          sh.LocationID,
 		"tracking_company":     shopifyNullable(f.Carrier),
 		"tracking_number":      shopifyNullable(f.TrackingNumber),
 		"tracking_numbers":     numbers,
@@ -668,10 +671,10 @@ func (sh *shopifyShop) restFulfillment(o *SandboxOrder, f *SandboxFulfillment) m
 	}
 }
 
-func (sh *shopifyShop) restLine(l SandboxOrderLine) map[string]any {
+func (sh *shopifyShop) restLine(l OrderLine) map[string]any {
 	vid, _ := shopifyParseGID("ProductVariant", l.VariantID)
 	var product any
-	if pid, ok := sh.variantOf[vid]; ok {
+	if pid, ok := sh.VariantOf[vid]; ok {
 		product = pid
 	}
 	return map[string]any{
@@ -681,7 +684,7 @@ func (sh *shopifyShop) restLine(l SandboxOrderLine) map[string]any {
 	}
 }
 
-func (sh *shopifyShop) restOrder(o *SandboxOrder) map[string]any {
+func (sh *shopifyShop) restOrder(o *Order) map[string]any {
 	var cancelled, reason, fulfillment any
 	if o.CancelledAt != nil {
 		cancelled, reason = shopifyRESTTime(*o.CancelledAt), "other"
@@ -722,7 +725,7 @@ func (sh *shopifyShop) restOrder(o *SandboxOrder) map[string]any {
 		"name":                 o.Name,
 		"order_number":         o.Number,
 		"email":                email,
-		"currency":             sh.currency,
+		"currency":             sh.Currency,
 		"financial_status":     strings.ToLower(o.FinancialStatus),
 		"fulfillment_status":   fulfillment,
 		"cancelled_at":         cancelled,

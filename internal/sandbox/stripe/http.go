@@ -1,4 +1,4 @@
-package sandbox
+package stripe
 
 import (
 	"crypto/subtle"
@@ -39,10 +39,10 @@ func (e *stripeError) Error() string {
 }
 
 type stripeIdem struct {
-	fingerprint, requestID string
-	status                 int
-	body                   []byte
-	at                     time.Time
+	Fingerprint, RequestID string
+	Status                 int
+	Body                   json.RawMessage
+	At                     time.Time
 }
 
 // stripeIdemTTL is how long Stripe keeps an idempotency key.
@@ -171,16 +171,16 @@ func (s *Stripe) api(fn func(*stripeReq) (any, *stripeError), rt stripeRoute) ht
 		s.mu.Lock()
 		now := s.clock.Now()
 		if idemKey != "" {
-			if prior, ok := s.idem[slot]; ok && now.Sub(prior.at) < stripeIdemTTL {
+			if prior, ok := s.Idem[slot]; ok && now.Sub(prior.At) < stripeIdemTTL {
 				s.mu.Unlock()
-				if prior.fingerprint != fingerprint {
+				if prior.Fingerprint != fingerprint {
 					fail(&stripeError{status: 400, typ: "idempotency_error", message: fmt.Sprintf(
 						"Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '%s' if you meant to execute a different request.", idemKey)})
 					return
 				}
 				h.Set("Idempotent-Replayed", "true")
-				h.Set("Original-Request", prior.requestID)
-				stripeWrite(w, prior.status, prior.body)
+				h.Set("Original-Request", prior.RequestID)
+				stripeWrite(w, prior.Status, prior.Body)
 				return
 			}
 		}
@@ -205,9 +205,12 @@ func (s *Stripe) api(fn func(*stripeReq) (any, *stripeError), rt stripeRoute) ht
 			}
 		}
 		if idemKey != "" && (serr == nil || !serr.noSave) {
-			s.idem[slot] = &stripeIdem{fingerprint: fingerprint, requestID: reqID, status: status, body: body, at: now}
+			s.Idem[slot] = &stripeIdem{Fingerprint: fingerprint, RequestID: reqID, Status: status, Body: body, At: now}
 		}
 		s.cause = stripeCause{}
+		if r.Method != http.MethodGet {
+			s.save()
+		}
 		s.mu.Unlock()
 		s.flush()
 		s.log.Debug("sandbox stripe: request", "method", r.Method, "path", r.URL.Path, "status", status, "request_id", reqID)
@@ -544,7 +547,7 @@ func (s *Stripe) createIntent(q *stripeReq) (any, *stripeError) {
 			message: fmt.Sprintf("Amount must be no more than %s", stripeFormatAmount(99999999, cur))}
 	}
 	customer := q.form.Get("customer")
-	if customer != "" && s.customers[customer] == nil {
+	if customer != "" && s.Customers[customer] == nil {
 		return nil, stripeMissing("customer", customer, "customer")
 	}
 	md, e := q.metadata("metadata")
@@ -566,7 +569,7 @@ func (s *Stripe) createIntent(q *stripeReq) (any, *stripeError) {
 		}
 	}
 	pi := s.newIntent(amount, cur, customer, md)
-	pi.transferGroup, pi.description, pi.automatic = q.form.Get("transfer_group"), q.form.Get("description"), automatic
+	pi.TransferGroup, pi.Description, pi.Automatic = q.form.Get("transfer_group"), q.form.Get("description"), automatic
 	s.emit("payment_intent.created", s.renderIntent(pi), nil)
 	if confirm {
 		if e := s.confirm(pi, card); e != nil {
@@ -578,7 +581,7 @@ func (s *Stripe) createIntent(q *stripeReq) (any, *stripeError) {
 
 // intentFor finds the path's intent; a publishable key must bring its client secret.
 func (s *Stripe) intentFor(q *stripeReq) (*stripeIntent, *stripeError) {
-	pi, ok := s.intents[q.id()]
+	pi, ok := s.Intents[q.id()]
 	if !ok {
 		return nil, stripeMissing("payment_intent", q.id(), "intent")
 	}
@@ -589,7 +592,7 @@ func (s *Stripe) intentFor(q *stripeReq) (*stripeIntent, *stripeError) {
 			e.code = "parameter_missing"
 			return nil, e
 		}
-		if subtle.ConstantTimeCompare([]byte(cs), []byte(pi.clientSecret)) != 1 {
+		if subtle.ConstantTimeCompare([]byte(cs), []byte(pi.ClientSecret)) != 1 {
 			return nil, stripeInvalid("client_secret", "The client_secret provided does not match the client_secret associated with the PaymentIntent.")
 		}
 	}
@@ -646,7 +649,7 @@ func (s *Stripe) confirmIntent(q *stripeReq) (any, *stripeError) {
 }
 
 func (s *Stripe) cancelIntent(q *stripeReq) (any, *stripeError) {
-	pi, ok := s.intents[q.id()]
+	pi, ok := s.Intents[q.id()]
 	if !ok {
 		return nil, stripeMissing("payment_intent", q.id(), "intent")
 	}
@@ -656,17 +659,17 @@ func (s *Stripe) cancelIntent(q *stripeReq) (any, *stripeError) {
 	default:
 		return nil, stripeInvalid("cancellation_reason", "Invalid cancellation_reason: must be one of duplicate, fraudulent, requested_by_customer or abandoned")
 	}
-	if pi.invoice != "" {
+	if pi.Invoice != "" {
 		return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "payment_intent_unexpected_state", intent: pi,
 			message: "You cannot cancel this PaymentIntent because it was created by an invoice."}
 	}
-	switch pi.status {
+	switch pi.Status {
 	case "requires_payment_method", "requires_confirmation", "requires_action", "processing", "requires_capture":
 	default:
 		return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "payment_intent_unexpected_state", intent: pi,
-			message: fmt.Sprintf("You cannot cancel this PaymentIntent because it has a status of %s. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.", pi.status)}
+			message: fmt.Sprintf("You cannot cancel this PaymentIntent because it has a status of %s. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.", pi.Status)}
 	}
-	pi.status, pi.canceledAt, pi.cancellationReason = "canceled", s.clock.Now(), reason
+	pi.Status, pi.CanceledAt, pi.CancellationReason = "canceled", s.clock.Now(), reason
 	s.emit("payment_intent.canceled", s.renderIntent(pi), nil)
 	return s.renderIntent(pi), nil
 }
@@ -679,21 +682,21 @@ func (s *Stripe) createRefund(q *stripeReq) (any, *stripeError) {
 	case piID != "" && chID != "":
 		return nil, stripeInvalid("charge", "You can only specify one of these parameters: payment_intent, charge.")
 	case piID != "":
-		pi, ok := s.intents[piID]
+		pi, ok := s.Intents[piID]
 		if !ok {
 			return nil, stripeMissing("payment_intent", piID, "payment_intent")
 		}
-		if pi.status != "succeeded" {
+		if pi.Status != "succeeded" {
 			return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "payment_intent_unexpected_state", param: "payment_intent",
 				message: fmt.Sprintf("This PaymentIntent (%s) does not have a successful charge to refund.", piID), noSave: true}
 		}
-		ch = s.charges[pi.latestCharge]
+		ch = s.Charges[pi.LatestCharge]
 	default:
 		var ok bool
-		if ch, ok = s.charges[chID]; !ok {
+		if ch, ok = s.Charges[chID]; !ok {
 			return nil, stripeMissing("charge", chID, "charge")
 		}
-		if ch.status != "succeeded" {
+		if ch.Status != "succeeded" {
 			return nil, stripeInvalid("charge", "Charge %s has not succeeded and cannot be refunded.", chID)
 		}
 	}
@@ -707,28 +710,28 @@ func (s *Stripe) createRefund(q *stripeReq) (any, *stripeError) {
 	if e != nil {
 		return nil, e
 	}
-	if ch.disputed {
+	if ch.Disputed {
 		return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "charge_disputed",
-			message: fmt.Sprintf("Charge %s has been charged back; cannot issue a refund.", ch.id)}
+			message: fmt.Sprintf("Charge %s has been charged back; cannot issue a refund.", ch.ID)}
 	}
-	left := ch.amount - ch.amountRefunded
+	left := ch.Amount - ch.AmountRefunded
 	if left == 0 {
 		return nil, &stripeError{status: 400, typ: "invalid_request_error", code: "charge_already_refunded",
-			message: fmt.Sprintf("Charge %s has already been refunded.", ch.id)}
+			message: fmt.Sprintf("Charge %s has already been refunded.", ch.ID)}
 	}
 	amount, e := q.amountUpTo(left, func(amount int64) string {
 		return fmt.Sprintf("Refund amount (%s) is greater than unrefunded amount on charge (%s)",
-			stripeFormatAmount(amount, ch.currency), stripeFormatAmount(left, ch.currency))
+			stripeFormatAmount(amount, ch.Currency), stripeFormatAmount(left, ch.Currency))
 	})
 	if e != nil {
 		return nil, e
 	}
-	r := &stripeRefund{id: stripeID("re"), charge: ch.id, intent: ch.intent, currency: ch.currency, status: "succeeded",
-		reason: reason, amount: amount, metadata: md, balanceTx: stripeID("txn"), created: s.clock.Now()}
-	s.refunds[r.id] = r
-	prev := map[string]any{"amount_refunded": ch.amountRefunded, "refunded": ch.refunded}
-	ch.amountRefunded += amount
-	ch.refunded = ch.amountRefunded == ch.amount
+	r := &stripeRefund{ID: stripeID("re"), Charge: ch.ID, Intent: ch.Intent, Currency: ch.Currency, Status: "succeeded",
+		Reason: reason, Amount: amount, Metadata: md, BalanceTx: stripeID("txn"), Created: s.clock.Now()}
+	s.Refunds[r.ID] = r
+	prev := map[string]any{"amount_refunded": ch.AmountRefunded, "refunded": ch.Refunded}
+	ch.AmountRefunded += amount
+	ch.Refunded = ch.AmountRefunded == ch.Amount
 	s.emit("charge.refunded", s.renderCharge(ch), prev)
 	s.emit("refund.created", s.renderRefund(r), nil)
 	return s.renderRefund(r), nil
@@ -745,9 +748,9 @@ func (s *Stripe) createCustomer(q *stripeReq) (any, *stripeError) {
 	if e != nil {
 		return nil, e
 	}
-	c := &stripeCustomer{id: stripeID("cus"), email: email, name: q.form.Get("name"), description: q.form.Get("description"),
-		phone: q.form.Get("phone"), metadata: md, invoicePrefix: strings.ToUpper(stripeRandom(8)), created: s.clock.Now()}
-	s.customers[c.id] = c
+	c := &stripeCustomer{ID: stripeID("cus"), Email: email, Name: q.form.Get("name"), Description: q.form.Get("description"),
+		Phone: q.form.Get("phone"), Metadata: md, InvoicePrefix: strings.ToUpper(stripeRandom(8)), Created: s.clock.Now()}
+	s.Customers[c.ID] = c
 	s.emit("customer.created", s.renderCustomer(c), nil)
 	return s.renderCustomer(c), nil
 }
@@ -774,11 +777,11 @@ func (s *Stripe) createPrice(q *stripeReq) (any, *stripeError) {
 		return nil, stripeInvalid("product", "You must specify either `product` or `product_data` when creating a price.")
 	case product != "" && name != "":
 		return nil, stripeInvalid("product_data", "You may only specify one of these parameters: product, product_data.")
-	case product != "" && s.products[product] == nil:
+	case product != "" && s.Products[product] == nil:
 		return nil, stripeMissing("product", product, "product")
 	}
-	p := &stripePrice{id: stripeID("price"), product: product, currency: cur, unitAmount: unit, metadata: md,
-		nickname: q.form.Get("nickname"), created: s.clock.Now()}
+	p := &stripePrice{ID: stripeID("price"), Product: product, Currency: cur, UnitAmount: unit, Metadata: md,
+		Nickname: q.form.Get("nickname"), Created: s.clock.Now()}
 	if iv := q.form.Get("recurring[interval]"); iv != "" {
 		max := map[string]int64{"day": 365, "week": 52, "month": 12, "year": 1}
 		if max[iv] == 0 {
@@ -794,19 +797,19 @@ func (s *Stripe) createPrice(q *stripeReq) (any, *stripeError) {
 		if n < 1 || n > max[iv] {
 			return nil, stripeInvalid("recurring[interval_count]", "The maximum billing interval is one year (1 year, 12 months, 52 weeks or 365 days); interval_count must be between 1 and %d for %s.", max[iv], iv)
 		}
-		p.interval, p.intervalCount = iv, n
+		p.Interval, p.IntervalCount = iv, n
 	}
 	if name != "" {
 		pmd, e := q.metadata("product_data[metadata]")
 		if e != nil {
 			return nil, e
 		}
-		prod := &stripeProduct{id: stripeID("prod"), name: name, metadata: pmd, created: p.created}
-		s.products[prod.id] = prod
-		p.product = prod.id
+		prod := &stripeProduct{ID: stripeID("prod"), Name: name, Metadata: pmd, Created: p.Created}
+		s.Products[prod.ID] = prod
+		p.Product = prod.ID
 		s.emit("product.created", s.renderProduct(prod), nil)
 	}
-	s.prices[p.id] = p
+	s.Prices[p.ID] = p
 	s.emit("price.created", s.renderPrice(p), nil)
 	return s.renderPrice(p), nil
 }
@@ -818,7 +821,7 @@ func (s *Stripe) createSub(q *stripeReq) (any, *stripeError) {
 		e.code = "parameter_missing"
 		return nil, e
 	}
-	if s.customers[customer] == nil {
+	if s.Customers[customer] == nil {
 		return nil, stripeMissing("customer", customer, "customer")
 	}
 	for k := range q.form {
@@ -832,11 +835,11 @@ func (s *Stripe) createSub(q *stripeReq) (any, *stripeError) {
 		e.code = "parameter_missing"
 		return nil, e
 	}
-	pr, ok := s.prices[priceID]
+	pr, ok := s.Prices[priceID]
 	if !ok {
 		return nil, stripeMissing("price", priceID, "items[0][price]")
 	}
-	if pr.intervalCount == 0 {
+	if pr.IntervalCount == 0 {
 		return nil, stripeInvalid("items[0][price]", "The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.")
 	}
 	qty, given, e := q.int("items[0][quantity]", false)
@@ -860,10 +863,10 @@ func (s *Stripe) createSub(q *stripeReq) (any, *stripeError) {
 		return nil, stripeInvalid("payment_behavior", "Invalid payment_behavior: must be one of allow_incomplete, default_incomplete, error_if_incomplete, or pending_if_incomplete")
 	}
 	now := s.clock.Now()
-	sub := &stripeSub{id: stripeID("sub"), customer: customer, price: pr.id, itemID: stripeID("si"), status: "incomplete",
-		quantity: qty, metadata: md, created: now, anchor: now}
-	sub.periodStart, sub.periodEnd = s.period(sub)
-	s.subs[sub.id] = sub
+	sub := &stripeSub{ID: stripeID("sub"), Customer: customer, Price: pr.ID, ItemID: stripeID("si"), Status: "incomplete",
+		Quantity: qty, Metadata: md, Created: now, Anchor: now}
+	sub.PeriodStart, sub.PeriodEnd = s.period(sub)
+	s.Subs[sub.ID] = sub
 	// The sandbox's customers have a card on file that pays, unless the
 	// caller asks for default_incomplete: then the buyer pays the first
 	// invoice by confirming its payment intent.
@@ -879,14 +882,14 @@ func (s *Stripe) createSub(q *stripeReq) (any, *stripeError) {
 }
 
 func (s *Stripe) cancelSub(q *stripeReq) (any, *stripeError) {
-	sub, ok := s.subs[q.id()]
+	sub, ok := s.Subs[q.id()]
 	if !ok {
 		return nil, stripeMissing("subscription", q.id(), "id")
 	}
-	if sub.status == "canceled" {
-		return nil, stripeInvalid("", "This subscription is already canceled: %s.", sub.id)
+	if sub.Status == "canceled" {
+		return nil, stripeInvalid("", "This subscription is already canceled: %s.", sub.ID)
 	}
-	sub.status, sub.canceledAt, sub.cancelReason = "canceled", s.clock.Now(), "cancellation_requested"
+	sub.Status, sub.CanceledAt, sub.CancelReason = "canceled", s.clock.Now(), "cancellation_requested"
 	s.emit("customer.subscription.deleted", s.renderSub(sub), nil)
 	return s.renderSub(sub), nil
 }
@@ -904,9 +907,9 @@ func (s *Stripe) retrieve(prefix, name string) func(*stripeReq) (any, *stripeErr
 }
 
 func (s *Stripe) getEvent(q *stripeReq) (any, *stripeError) {
-	ev, ok := s.events[q.id()]
+	ev, ok := s.Events[q.id()]
 	if !ok {
 		return nil, stripeMissing("event", q.id(), "id")
 	}
-	return json.RawMessage(ev.body), nil
+	return json.RawMessage(ev.Body), nil
 }

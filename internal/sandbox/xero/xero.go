@@ -1,8 +1,13 @@
-package sandbox
+// Package xero is a local Xero, for tests and `trove serve --sandbox`: the
+// identity endpoints and the part of the Accounting API Trove's adapter
+// (internal/xero) uses, each request held against Xero's own OpenAPI
+// description (xerospec). Importers name it sbxero, beside the adapter.
+package xero
 
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,32 +17,33 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/sandbox"
 )
 
-// XeroConfig configures the Xero stand-in.
-type XeroConfig struct {
+// Config configures the Xero stand-in.
+type Config struct {
 	// ClientID and ClientSecret are the app's credentials: the only client
 	// the identity endpoints accept. Empty: "sandbox-client-id" and
 	// "sandbox-client-secret".
 	ClientID, ClientSecret string
 	Clock                  clock.Clock   // nil = clock.System{}
-	Limits                 XeroLimits    // zero fields = Xero's own limits
+	Limits                 Limits        // zero fields = Xero's own limits
 	AccessTokenTTL         time.Duration // 0 = 30 minutes, as Xero
 	Log                    *slog.Logger
 }
 
-// XeroLimits are the per-tenant API limits. A zero field takes Xero's value.
-type XeroLimits struct {
+// Limits are the per-tenant API limits. A zero field takes Xero's value.
+type Limits struct {
 	Concurrent int           // in-flight calls per tenant (Xero: 5)
 	PerMinute  int           // calls per tenant per Minute window (Xero: 60)
 	PerDay     int           // calls per tenant per rolling 24 hours (Xero: 5000)
 	Minute     time.Duration // the length of the "minute" window (Xero: 1m); tests shrink it
 }
 
-// Defaults for an empty XeroConfig field.
+// Defaults for an empty Config field.
 const (
-	XeroDefaultClientID     = "sandbox-client-id"
-	XeroDefaultClientSecret = "sandbox-client-secret"
+	DefaultClientID     = "sandbox-client-id"
+	DefaultClientSecret = "sandbox-client-secret"
 )
 
 // Xero's documented lifetimes (developer.xero.com/faq/oauth2).
@@ -88,69 +94,76 @@ const (
 //     400s); 401/403/429, outages and spec rejections are not, so a retry
 //     after one of those runs for real.
 type Xero struct {
-	cfg     XeroConfig
+	cfg     Config
 	clock   clock.Clock
 	log     *slog.Logger
-	limits  XeroLimits
+	limits  Limits
 	handler http.Handler
 
-	mu       sync.Mutex
-	tenants  map[string]*xeroTenant
-	order    []string // tenant ids in the order added
-	codes    map[string]*xeroCode
-	grants   map[string]*xeroGrant
-	access   map[string]*xeroAccess
-	refresh  map[string]*xeroRefresh
-	requests []XeroRequest
-	appLog   []time.Time
-	hold     chan struct{} // non-nil: admitted calls wait for it to close
+	mu    sync.Mutex
+	state               // everything a restart must keep
+	hold  chan struct{} // non-nil: admitted calls wait for it to close
+	file  *sandbox.File // nil: the state lives in memory only (Open)
+}
+
+// state is the stand-in's memory: the organisations with their books, the
+// grants and tokens it has issued, and what it has been asked.
+type state struct {
+	Tenants    map[string]*xeroTenant
+	Order      []string // tenant ids in the order added
+	Codes      map[string]*xeroCode
+	Grants     map[string]*xeroGrant
+	Access     map[string]*xeroAccess
+	Refresh    map[string]*xeroRefresh
+	RequestLog []Request
+	AppLog     []time.Time
 }
 
 type xeroCode struct {
-	clientID, redirectURI, scope string
-	tenants                      []string
-	expires                      time.Time
-	used                         bool
+	ClientID, RedirectURI, Scope string
+	Tenants                      []string
+	Expires                      time.Time
+	Used                         bool
 }
 
 type xeroGrant struct {
-	id, authEventID, scope string
-	tenants                []string
-	created                time.Time
+	ID, AuthEventID, Scope string
+	Tenants                []string
+	Created                time.Time
 }
 
 type xeroAccess struct {
-	grant   string
-	expires time.Time
+	Grant   string
+	Expires time.Time
 }
 
 type xeroRefresh struct {
-	grant          string
-	issued, usedAt time.Time
+	Grant          string
+	Issued, UsedAt time.Time
 }
 
 type xeroTenant struct {
-	id, name  string
-	created   time.Time
-	accounts  []*xeroAccount
-	contacts  []*XeroContact
-	invoices  []*XeroInvoice
-	payments  []*XeroPayment
-	credits   []*XeroCreditNote
-	idem      map[string]*xeroIdem
-	stats     XeroStats
+	ID, Name  string
+	Created   time.Time
+	Accounts  []*xeroAccount
+	Contacts  []*Contact
+	Invoices  []*Invoice
+	Payments  []*Payment
+	Credits   []*CreditNote
+	Idem      map[string]*xeroIdem
+	Stats     Stats
 	inFlight  int
-	minuteLog []time.Time // admitted calls in the current Minute window
-	dayLog    []time.Time // admitted calls in the last 24 hours
+	MinuteLog []time.Time // admitted calls in the current Minute window
+	DayLog    []time.Time // admitted calls in the last 24 hours
 	failN     int
 	failCode  int
-	invSeq    int
-	cnSeq     int
+	InvSeq    int
+	CnSeq     int
 }
 
 type xeroAccount struct {
-	id, code, name, typ, class, taxType string
-	enablePayments                      bool
+	ID, Code, Name, Typ, Class, TaxType string
+	EnablePayments                      bool
 }
 
 type xeroTaxRate struct {
@@ -175,13 +188,13 @@ func xeroTaxRateOf(code string) (xeroTaxRate, bool) {
 }
 
 type xeroIdem struct {
-	status int
-	body   []byte
-	at     time.Time
+	Status int
+	Body   json.RawMessage
+	At     time.Time
 }
 
-// XeroStats is what one tenant saw.
-type XeroStats struct {
+// Stats is what one tenant saw.
+type Stats struct {
 	Requests       int // accounting calls naming the tenant with a valid token (429s and outages included)
 	PeakConcurrent int // most calls in flight at once
 	MaxInWindow    int // most calls admitted within any one Minute window (rolling)
@@ -190,52 +203,52 @@ type XeroStats struct {
 	Rejected       int // 400s for bodies or parameters the spec refused
 }
 
-// XeroRequest is one API call as the stand-in saw it.
-type XeroRequest struct {
+// Request is one API call as the stand-in saw it.
+type Request struct {
 	Method, Path, TenantID, IdempotencyKey string
 	Status                                 int
 	At                                     time.Time
 }
 
-// XeroContact is a contact (a vendor, for Trove's bills).
-type XeroContact struct {
+// Contact is a contact (a vendor, for Trove's bills).
+type Contact struct {
 	ContactID, ContactNumber, Name, EmailAddress string
 	Status                                       string // ACTIVE
 	IsSupplier, IsCustomer                       bool
 	Updated                                      time.Time
 }
 
-// XeroLineItem is one line of an invoice or credit note.
-type XeroLineItem struct {
+// LineItem is one line of an invoice or credit note.
+type LineItem struct {
 	LineItemID, Description string
 	Quantity, UnitAmount    float64
 	AccountCode, TaxType    string
 	TaxAmount, LineAmount   float64
 }
 
-// XeroAllocation is part of a credit note set against an invoice.
-type XeroAllocation struct {
+// Allocation is part of a credit note set against an invoice.
+type Allocation struct {
 	AllocationID, CreditNoteID, InvoiceID string
 	Amount                                float64
 	Date                                  time.Time
 }
 
-// XeroInvoice is an invoice (ACCREC) or a bill (ACCPAY).
-type XeroInvoice struct {
+// Invoice is an invoice (ACCREC) or a bill (ACCPAY).
+type Invoice struct {
 	InvoiceID, InvoiceNumber, Type, Status, ContactID, Reference string
 	LineAmountTypes, CurrencyCode                                string
 	Date, DueDate                                                time.Time // DueDate zero: none
-	LineItems                                                    []XeroLineItem
+	LineItems                                                    []LineItem
 	SubTotal, TotalTax, Total                                    float64
 	AmountDue, AmountPaid, AmountCredited                        float64
 	FullyPaidOnDate                                              time.Time // zero until PAID
 	PaymentIDs                                                   []string
-	Allocations                                                  []XeroAllocation // credit notes set against it
+	Allocations                                                  []Allocation // credit notes set against it
 	Updated                                                      time.Time
 }
 
-// XeroPayment is money paid against an invoice (or refunded on a credit note).
-type XeroPayment struct {
+// Payment is money paid against an invoice (or refunded on a credit note).
+type Payment struct {
 	PaymentID, InvoiceID, CreditNoteID string
 	AccountID, AccountCode             string
 	PaymentType, Status, Reference     string // ACCPAYPAYMENT …, AUTHORISED
@@ -243,27 +256,27 @@ type XeroPayment struct {
 	Date, Updated                      time.Time
 }
 
-// XeroCreditNote is a credit note (ACCPAYCREDIT from a supplier, ACCRECCREDIT to a customer).
-type XeroCreditNote struct {
+// CreditNote is a credit note (ACCPAYCREDIT from a supplier, ACCRECCREDIT to a customer).
+type CreditNote struct {
 	CreditNoteID, CreditNoteNumber, Type, Status, ContactID, Reference string
 	LineAmountTypes, CurrencyCode                                      string
 	Date, DueDate                                                      time.Time
-	LineItems                                                          []XeroLineItem
+	LineItems                                                          []LineItem
 	SubTotal, TotalTax, Total                                          float64
 	RemainingCredit, AppliedAmount                                     float64
 	FullyPaidOnDate                                                    time.Time
-	Allocations                                                        []XeroAllocation
+	Allocations                                                        []Allocation
 	PaymentIDs                                                         []string
 	Updated                                                            time.Time
 }
 
-// NewXero returns a stand-in with no tenants: add them with AddTenant.
-func NewXero(cfg XeroConfig) *Xero {
+// New returns a stand-in with no tenants: add them with AddTenant.
+func New(cfg Config) *Xero {
 	if cfg.ClientID == "" {
-		cfg.ClientID = XeroDefaultClientID
+		cfg.ClientID = DefaultClientID
 	}
 	if cfg.ClientSecret == "" {
-		cfg.ClientSecret = XeroDefaultClientSecret
+		cfg.ClientSecret = DefaultClientSecret
 	}
 	if cfg.AccessTokenTTL <= 0 {
 		cfg.AccessTokenTTL = 30 * time.Minute
@@ -282,8 +295,8 @@ func NewXero(cfg XeroConfig) *Xero {
 		l.Minute = time.Minute
 	}
 	x := &Xero{cfg: cfg, clock: cfg.Clock, log: cfg.Log, limits: l,
-		tenants: map[string]*xeroTenant{}, codes: map[string]*xeroCode{}, grants: map[string]*xeroGrant{},
-		access: map[string]*xeroAccess{}, refresh: map[string]*xeroRefresh{}}
+		state: state{Tenants: map[string]*xeroTenant{}, Codes: map[string]*xeroCode{}, Grants: map[string]*xeroGrant{},
+			Access: map[string]*xeroAccess{}, Refresh: map[string]*xeroRefresh{}}}
 	if x.clock == nil {
 		x.clock = clock.System{}
 	}
@@ -310,30 +323,31 @@ func (x *Xero) ClientSecret() string { return x.cfg.ClientSecret }
 func (x *Xero) AddTenant(name string) string {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	t := &xeroTenant{id: xeroUUID(), name: name, created: x.clock.Now(), idem: map[string]*xeroIdem{}}
+	defer x.save()
+	t := &xeroTenant{ID: xeroUUID(), Name: name, Created: x.clock.Now(), Idem: map[string]*xeroIdem{}}
 	for _, a := range []xeroAccount{
-		{code: "090", name: "Business Bank Account", typ: "BANK", class: "ASSET", taxType: "NONE"},
-		{code: "091", name: "Stripe clearing", typ: "BANK", class: "ASSET", taxType: "NONE"},
-		{code: "200", name: "Sales", typ: "REVENUE", class: "REVENUE", taxType: "NONE"},
-		{code: "260", name: "Commission income", typ: "REVENUE", class: "REVENUE", taxType: "NONE"},
-		{code: "300", name: "Cost of goods sold / vendor payouts", typ: "DIRECTCOSTS", class: "EXPENSE", taxType: "INPUT"},
-		{code: "310", name: "Expenses", typ: "EXPENSE", class: "EXPENSE", taxType: "INPUT"},
+		{Code: "090", Name: "Business Bank Account", Typ: "BANK", Class: "ASSET", TaxType: "NONE"},
+		{Code: "091", Name: "Stripe clearing", Typ: "BANK", Class: "ASSET", TaxType: "NONE"},
+		{Code: "200", Name: "Sales", Typ: "REVENUE", Class: "REVENUE", TaxType: "NONE"},
+		{Code: "260", Name: "Commission income", Typ: "REVENUE", Class: "REVENUE", TaxType: "NONE"},
+		{Code: "300", Name: "Cost of goods sold / vendor payouts", Typ: "DIRECTCOSTS", Class: "EXPENSE", TaxType: "INPUT"},
+		{Code: "310", Name: "Expenses", Typ: "EXPENSE", Class: "EXPENSE", TaxType: "INPUT"},
 	} {
-		a.id = xeroUUID()
-		t.accounts = append(t.accounts, &a)
+		a.ID = xeroUUID()
+		t.Accounts = append(t.Accounts, &a)
 	}
-	x.tenants[t.id] = t
-	x.order = append(x.order, t.id)
-	return t.id
+	x.Tenants[t.ID] = t
+	x.Order = append(x.Order, t.ID)
+	return t.ID
 }
 
 // Contacts returns the tenant's contacts, oldest first.
-func (x *Xero) Contacts(tenantID string) []XeroContact {
+func (x *Xero) Contacts(tenantID string) []Contact {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var out []XeroContact
-	if t := x.tenants[tenantID]; t != nil {
-		for _, c := range t.contacts {
+	var out []Contact
+	if t := x.Tenants[tenantID]; t != nil {
+		for _, c := range t.Contacts {
 			out = append(out, *c)
 		}
 	}
@@ -341,12 +355,12 @@ func (x *Xero) Contacts(tenantID string) []XeroContact {
 }
 
 // Invoices returns the tenant's invoices and bills, oldest first.
-func (x *Xero) Invoices(tenantID string) []XeroInvoice {
+func (x *Xero) Invoices(tenantID string) []Invoice {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var out []XeroInvoice
-	if t := x.tenants[tenantID]; t != nil {
-		for _, in := range t.invoices {
+	var out []Invoice
+	if t := x.Tenants[tenantID]; t != nil {
+		for _, in := range t.Invoices {
 			out = append(out, in.clone())
 		}
 	}
@@ -354,12 +368,12 @@ func (x *Xero) Invoices(tenantID string) []XeroInvoice {
 }
 
 // Payments returns the tenant's payments, oldest first.
-func (x *Xero) Payments(tenantID string) []XeroPayment {
+func (x *Xero) Payments(tenantID string) []Payment {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var out []XeroPayment
-	if t := x.tenants[tenantID]; t != nil {
-		for _, p := range t.payments {
+	var out []Payment
+	if t := x.Tenants[tenantID]; t != nil {
+		for _, p := range t.Payments {
 			out = append(out, *p)
 		}
 	}
@@ -367,12 +381,12 @@ func (x *Xero) Payments(tenantID string) []XeroPayment {
 }
 
 // CreditNotes returns the tenant's credit notes, oldest first.
-func (x *Xero) CreditNotes(tenantID string) []XeroCreditNote {
+func (x *Xero) CreditNotes(tenantID string) []CreditNote {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var out []XeroCreditNote
-	if t := x.tenants[tenantID]; t != nil {
-		for _, c := range t.credits {
+	var out []CreditNote
+	if t := x.Tenants[tenantID]; t != nil {
+		for _, c := range t.Credits {
 			out = append(out, c.clone())
 		}
 	}
@@ -380,20 +394,20 @@ func (x *Xero) CreditNotes(tenantID string) []XeroCreditNote {
 }
 
 // Stats returns what the tenant has seen so far.
-func (x *Xero) Stats(tenantID string) XeroStats {
+func (x *Xero) Stats(tenantID string) Stats {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if t := x.tenants[tenantID]; t != nil {
-		return t.stats
+	if t := x.Tenants[tenantID]; t != nil {
+		return t.Stats
 	}
-	return XeroStats{}
+	return Stats{}
 }
 
 // Requests returns every API call (accounting and connections), oldest first.
-func (x *Xero) Requests() []XeroRequest {
+func (x *Xero) Requests() []Request {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return append([]XeroRequest(nil), x.requests...)
+	return append([]Request(nil), x.RequestLog...)
 }
 
 // ExpireAccessTokens expires every access token issued so far: the next
@@ -401,10 +415,11 @@ func (x *Xero) Requests() []XeroRequest {
 func (x *Xero) ExpireAccessTokens() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	defer x.save()
 	now := x.clock.Now()
-	for _, a := range x.access {
-		if a.expires.After(now) {
-			a.expires = now
+	for _, a := range x.Access {
+		if a.Expires.After(now) {
+			a.Expires = now
 		}
 	}
 }
@@ -415,7 +430,7 @@ func (x *Xero) ExpireAccessTokens() {
 func (x *Xero) FailNext(tenantID string, status, n int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	t := x.tenants[tenantID]
+	t := x.Tenants[tenantID]
 	if t == nil {
 		panic(fmt.Sprintf("sandbox xero: no tenant %q", tenantID))
 	}
@@ -443,24 +458,24 @@ func (x *Xero) Hold() (release func()) {
 	}
 }
 
-func (in *XeroInvoice) clone() XeroInvoice {
+func (in *Invoice) clone() Invoice {
 	c := *in
-	c.LineItems = append([]XeroLineItem(nil), in.LineItems...)
+	c.LineItems = append([]LineItem(nil), in.LineItems...)
 	c.PaymentIDs = append([]string(nil), in.PaymentIDs...)
-	c.Allocations = append([]XeroAllocation(nil), in.Allocations...)
+	c.Allocations = append([]Allocation(nil), in.Allocations...)
 	return c
 }
 
-func (cn *XeroCreditNote) clone() XeroCreditNote {
+func (cn *CreditNote) clone() CreditNote {
 	c := *cn
-	c.LineItems = append([]XeroLineItem(nil), cn.LineItems...)
+	c.LineItems = append([]LineItem(nil), cn.LineItems...)
 	c.PaymentIDs = append([]string(nil), cn.PaymentIDs...)
-	c.Allocations = append([]XeroAllocation(nil), cn.Allocations...)
+	c.Allocations = append([]Allocation(nil), cn.Allocations...)
 	return c
 }
 
 // tenantIDs returns the tenant ids in the order they were added.
-func (x *Xero) tenantIDs() []string { return append([]string(nil), x.order...) }
+func (x *Xero) tenantIDs() []string { return append([]string(nil), x.Order...) }
 
 func xeroUUID() string {
 	var b [16]byte

@@ -1,8 +1,8 @@
-// Package sandbox holds stateful local stand-ins for the providers Trove talks
-// to. They speak the providers' wire formats, signed webhooks included, so
-// tests run the real adapters over real HTTP and `trove serve --sandbox` works
-// without internet. They import no Trove domain package.
-package sandbox
+// Package shopify is a local Shopify, for tests and `trove serve --sandbox`:
+// shops with products, variants and stock, the OAuth install flow, the
+// GraphQL Admin API operations of Trove's adapter (internal/shopify), orders,
+// and signed webhooks. Importers name it sbshopify, beside the adapter.
+package shopify
 
 import (
 	"crypto/rand"
@@ -18,10 +18,11 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/sandbox"
 )
 
-// ShopifyConfig configures the Shopify stand-in.
-type ShopifyConfig struct {
+// Config configures the Shopify stand-in.
+type Config struct {
 	APIKey, APISecret string
 	// AccessTokenTTL is how long an expiring offline access token lives
 	// (default 60 minutes, as Shopify). RefreshTokenTTL is how long a refresh
@@ -47,32 +48,39 @@ type ShopifyConfig struct {
 // adapter uses, and webhook subscriptions that receive signed deliveries
 // when data changes. Safe for concurrent use.
 type Shopify struct {
-	cfg     ShopifyConfig
+	cfg     Config
 	clock   clock.Clock
 	log     *slog.Logger
 	hc      *http.Client
 	handler http.Handler
 
 	mu     sync.Mutex
-	shops  map[string]*shopifyShop
-	codes  map[string]*shopifyAuthCode
-	nextID int64
-	sender *webhookSender
+	state  // everything a restart must keep
+	sender *sandbox.Sender
+	file   *sandbox.File // nil: the state lives in memory only (Open)
 }
 
-// SandboxProduct is a product as tests and the demo seed describe it.
-type SandboxProduct struct {
+// state is the stand-in's memory: its shops with everything in them, the
+// authorization codes it has handed out, and its id counter.
+type state struct {
+	Shops  map[string]*shopifyShop
+	Codes  map[string]*shopifyAuthCode
+	NextID int64
+}
+
+// Product is a product as tests and the demo seed describe it.
+type Product struct {
 	ID          string // gid://shopify/Product/N; "" on create: one is assigned
 	Title       string
 	Description string // plain text
 	Status      string // ACTIVE (default), DRAFT, ARCHIVED
 	ImageURL    string
 	Tags        []string
-	Variants    []SandboxVariant
+	Variants    []Variant
 }
 
-// SandboxVariant is one variant of a SandboxProduct.
-type SandboxVariant struct {
+// Variant is one variant of a Product.
+type Variant struct {
 	ID              string // gid://shopify/ProductVariant/N; "" on create: one is assigned
 	SKU             string
 	Title           string
@@ -94,10 +102,13 @@ type Delivery struct {
 	StatusCode  int // of the last attempt; 0 while none has answered
 	Attempts    int
 	Err         string // the last attempt's transport error, if any
+	// Pending: being sent or waiting for its next attempt. A stand-in
+	// stopped meanwhile sends it again when it starts (ResumeDeliveries).
+	Pending bool
 }
 
-// ShopifySubscription is a webhook subscription made with webhookSubscriptionCreate.
-type ShopifySubscription struct {
+// Subscription is a webhook subscription made with webhookSubscriptionCreate.
+type Subscription struct {
 	ID         string // gid://shopify/WebhookSubscription/N
 	Topic      string // products/update
 	URI        string
@@ -105,68 +116,68 @@ type ShopifySubscription struct {
 }
 
 type shopifyShop struct {
-	domain, name, currency string
-	id, locationID         int64
-	installed              bool
-	scope                  string
+	Domain, Name, Currency string
+	ID, LocationID         int64
+	Installed              bool
+	Scope                  string
 
-	products  map[int64]*shopifyProduct
-	itemOf    map[int64]int64 // inventory item id -> variant id
-	variantOf map[int64]int64 // variant id -> product id
+	Products  map[int64]*shopifyProduct
+	ItemOf    map[int64]int64 // inventory item id -> variant id
+	VariantOf map[int64]int64 // variant id -> product id
 
-	access  map[string]*shopifyAccessToken
-	refresh map[string]*shopifyRefreshToken
+	Access  map[string]*shopifyAccessToken
+	Refresh map[string]*shopifyRefreshToken
 
-	subs               []*ShopifySubscription
-	lastWebhookURI     string // kept after uninstall, for shop/redact
-	lastWebhookVersion string
-	deliveries         []*Delivery
-	refreshCount       int
+	Subs               []*Subscription
+	LastWebhookURI     string // kept after uninstall, for shop/redact
+	LastWebhookVersion string
+	Deliveries         []*Delivery
+	RefreshCount       int
 	throttleNext       int
 
-	orders          []*SandboxOrder // oldest first; see shopify_orders.go
-	orderNumber     int             // the last order's number; the first is 1001
-	slowOrderCreate time.Duration   // SlowNextOrderCreate
-	answerDelay     time.Duration   // set by an operation: wait this long before answering
+	Orders          []*Order      // oldest first; see orders.go
+	OrderNumber     int           // the last order's number; the first is 1001
+	slowOrderCreate time.Duration // SlowNextOrderCreate
+	answerDelay     time.Duration // set by an operation: wait this long before answering
 }
 
 type shopifyProduct struct {
-	id                                   int64
-	title, description, status, imageURL string
-	tags                                 []string
-	createdAt, updatedAt                 time.Time
-	variants                             []*shopifyVariant
+	ID                                   int64
+	Title, Description, Status, ImageURL string
+	Tags                                 []string
+	CreatedAt, UpdatedAt                 time.Time
+	Variants                             []*shopifyVariant
 }
 
 type shopifyVariant struct {
-	id, itemID           int64
-	sku, title, price    string
-	available            int
-	createdAt, updatedAt time.Time
+	ID, ItemID           int64
+	Sku, Title, Price    string
+	Available            int
+	CreatedAt, UpdatedAt time.Time
 }
 
 type shopifyAuthCode struct {
-	shop, scope string
-	expires     time.Time
-	used        bool
+	Shop, Scope string
+	Expires     time.Time
+	Used        bool
 }
 
 type shopifyAccessToken struct {
-	scope   string
-	expires time.Time // zero: never
+	Scope   string
+	Expires time.Time // zero: never
 }
 
 type shopifyRefreshToken struct {
-	scope       string
-	expires     time.Time
-	firstUsed   time.Time
-	parent      string // the refresh token this one replaced
-	replacement string // the refresh token issued when this one was used
-	retired     bool
+	Scope       string
+	Expires     time.Time
+	FirstUsed   time.Time
+	Parent      string // the refresh token this one replaced
+	Replacement string // the refresh token issued when this one was used
+	Retired     bool
 }
 
-// NewShopify returns an empty stand-in; add shops with AddShop or SeedDemo.
-func NewShopify(cfg ShopifyConfig) *Shopify {
+// New returns an empty stand-in; add shops with AddShop or SeedDemo.
+func New(cfg Config) *Shopify {
 	if cfg.AccessTokenTTL <= 0 {
 		cfg.AccessTokenTTL = time.Hour
 	}
@@ -174,13 +185,11 @@ func NewShopify(cfg ShopifyConfig) *Shopify {
 		cfg.RefreshTokenTTL = 90 * 24 * time.Hour
 	}
 	s := &Shopify{
-		cfg:    cfg,
-		clock:  cfg.Clock,
-		log:    cfg.Log,
-		hc:     cfg.HTTPClient,
-		shops:  map[string]*shopifyShop{},
-		codes:  map[string]*shopifyAuthCode{},
-		nextID: 7_000_000_000,
+		cfg:   cfg,
+		clock: cfg.Clock,
+		log:   cfg.Log,
+		hc:    cfg.HTTPClient,
+		state: state{Shops: map[string]*shopifyShop{}, Codes: map[string]*shopifyAuthCode{}, NextID: 7_000_000_000},
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
@@ -188,7 +197,7 @@ func NewShopify(cfg ShopifyConfig) *Shopify {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s.sender = newWebhookSender(shopifyRetryDelays, s.log)
+	s.sender = sandbox.NewSender(shopifyRetryDelays, s.log)
 	if s.hc == nil {
 		s.hc = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -205,22 +214,23 @@ func (s *Shopify) Handler() http.Handler { return s.handler }
 func (s *Shopify) AddShop(domain, name, currency string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sh, ok := s.shops[domain]; ok {
-		sh.name, sh.currency = name, currency
+	defer s.save()
+	if sh, ok := s.Shops[domain]; ok {
+		sh.Name, sh.Currency = name, currency
 		return
 	}
-	s.shops[domain] = &shopifyShop{
-		domain: domain, name: name, currency: currency,
-		id: s.newID(), locationID: s.newID(),
-		products: map[int64]*shopifyProduct{}, itemOf: map[int64]int64{}, variantOf: map[int64]int64{},
-		access: map[string]*shopifyAccessToken{}, refresh: map[string]*shopifyRefreshToken{},
+	s.Shops[domain] = &shopifyShop{
+		Domain: domain, Name: name, Currency: currency,
+		ID: s.newID(), LocationID: s.newID(),
+		Products: map[int64]*shopifyProduct{}, ItemOf: map[int64]int64{}, VariantOf: map[int64]int64{},
+		Access: map[string]*shopifyAccessToken{}, Refresh: map[string]*shopifyRefreshToken{},
 	}
 }
 
 // UpsertProduct creates or replaces a product (variants missing from p are
 // removed) and sends products/create or products/update. It returns the
 // product's GID.
-func (s *Shopify) UpsertProduct(shop string, p SandboxProduct) string {
+func (s *Shopify) UpsertProduct(shop string, p Product) string {
 	id, created := s.upsert(shop, p)
 	topic := "products/update"
 	if created {
@@ -232,7 +242,7 @@ func (s *Shopify) UpsertProduct(shop string, p SandboxProduct) string {
 
 // UpsertProductQuietly is UpsertProduct without a webhook: a change made
 // behind the webhooks' back, for drift tests.
-func (s *Shopify) UpsertProductQuietly(shop string, p SandboxProduct) string {
+func (s *Shopify) UpsertProductQuietly(shop string, p Product) string {
 	id, _ := s.upsert(shop, p)
 	return shopifyGID("Product", id)
 }
@@ -260,13 +270,14 @@ func (s *Shopify) SetInventory(shop, variantID string, available int) {
 		panic(fmt.Sprintf("sandbox shopify: %s has no variant %s", shop, variantID))
 	}
 	now := s.clock.Now()
-	v.available, v.updatedAt = available, now
+	v.Available, v.UpdatedAt = available, now
+	s.save()
 	payload := map[string]any{
-		"inventory_item_id":    v.itemID,
-		"location_id":          sh.locationID,
+		"inventory_item_id":    v.ItemID,
+		"location_id":          sh.LocationID,
 		"available":            available,
 		"updated_at":           shopifyRESTTime(now),
-		"admin_graphql_api_id": fmt.Sprintf("gid://shopify/InventoryLevel/%d?inventory_item_id=%d", sh.locationID, v.itemID),
+		"admin_graphql_api_id": fmt.Sprintf("gid://shopify/InventoryLevel/%d?inventory_item_id=%d", sh.LocationID, v.ItemID),
 	}
 	s.mu.Unlock()
 	s.emit(shop, "inventory_levels/update", payload)
@@ -279,10 +290,11 @@ func (s *Shopify) Uninstall(shop string) {
 	sh := s.mustShop(shop)
 	payload := sh.restShop()
 	subs := sh.subsFor("app/uninstalled")
-	sh.installed = false
-	sh.access = map[string]*shopifyAccessToken{}
-	sh.refresh = map[string]*shopifyRefreshToken{}
-	sh.subs = nil
+	sh.Installed = false
+	sh.Access = map[string]*shopifyAccessToken{}
+	sh.Refresh = map[string]*shopifyRefreshToken{}
+	sh.Subs = nil
+	s.save()
 	s.mu.Unlock()
 	s.emitTo(shop, "app/uninstalled", payload, subs)
 }
@@ -291,7 +303,7 @@ func (s *Shopify) Uninstall(shop string) {
 func (s *Shopify) RefreshCount(shop string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mustShop(shop).refreshCount
+	return s.mustShop(shop).RefreshCount
 }
 
 // ThrottleNext makes the shop's next n GraphQL requests answer THROTTLED, with
@@ -306,42 +318,43 @@ func (s *Shopify) ThrottleNext(shop string, n int) {
 func (s *Shopify) Installed(shop string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mustShop(shop).installed
+	return s.mustShop(shop).Installed
 }
 
 // Product returns a product as the stand-in holds it (variant and inventory
 // item ids filled in).
-func (s *Shopify) Product(shop, productID string) (SandboxProduct, bool) {
+func (s *Shopify) Product(shop, productID string) (Product, bool) {
 	id := shopifyMustGID("Product", productID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.mustShop(shop).products[id]
+	p, ok := s.mustShop(shop).Products[id]
 	if !ok {
-		return SandboxProduct{}, false
+		return Product{}, false
 	}
-	out := SandboxProduct{ID: shopifyGID("Product", p.id), Title: p.title, Description: p.description,
-		Status: p.status, ImageURL: p.imageURL, Tags: append([]string(nil), p.tags...)}
-	for _, v := range p.variants {
-		out.Variants = append(out.Variants, SandboxVariant{ID: shopifyGID("ProductVariant", v.id), SKU: v.sku, Title: v.title,
-			Price: v.price, Available: v.available, InventoryItemID: shopifyGID("InventoryItem", v.itemID)})
+	out := Product{ID: shopifyGID("Product", p.ID), Title: p.Title, Description: p.Description,
+		Status: p.Status, ImageURL: p.ImageURL, Tags: append([]string(nil), p.Tags...)}
+	for _, v := range p.Variants {
+		out.Variants = append(out.Variants, Variant{ID: shopifyGID("ProductVariant", v.ID), SKU: v.Sku, Title: v.Title,
+			Price: v.Price, Available: v.Available, InventoryItemID: shopifyGID("InventoryItem", v.ItemID)})
 	}
 	return out, true
 }
 
 // Subscriptions lists the shop's webhook subscriptions.
-func (s *Shopify) Subscriptions(shop string) []ShopifySubscription {
+func (s *Shopify) Subscriptions(shop string) []Subscription {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []ShopifySubscription
-	for _, sub := range s.mustShop(shop).subs {
+	var out []Subscription
+	for _, sub := range s.mustShop(shop).Subs {
 		out = append(out, *sub)
 	}
 	return out
 }
 
-func (s *Shopify) upsert(shop string, in SandboxProduct) (id int64, created bool) {
+func (s *Shopify) upsert(shop string, in Product) (id int64, created bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.save()
 	sh := s.mustShop(shop)
 	now := s.clock.Now()
 	if in.ID != "" {
@@ -349,24 +362,24 @@ func (s *Shopify) upsert(shop string, in SandboxProduct) (id int64, created bool
 	} else {
 		id = s.newID()
 	}
-	p, exists := sh.products[id]
+	p, exists := sh.Products[id]
 	if !exists {
-		p = &shopifyProduct{id: id, createdAt: now}
-		sh.products[id] = p
+		p = &shopifyProduct{ID: id, CreatedAt: now}
+		sh.Products[id] = p
 	}
 	status := strings.ToUpper(in.Status)
 	if status == "" {
 		status = "ACTIVE"
 	}
-	p.title, p.description, p.status, p.imageURL = in.Title, in.Description, status, in.ImageURL
-	p.tags = append([]string(nil), in.Tags...)
-	p.updatedAt = now
+	p.Title, p.Description, p.Status, p.ImageURL = in.Title, in.Description, status, in.ImageURL
+	p.Tags = append([]string(nil), in.Tags...)
+	p.UpdatedAt = now
 
 	old := map[int64]*shopifyVariant{}
-	for _, v := range p.variants {
-		old[v.id] = v
+	for _, v := range p.Variants {
+		old[v.ID] = v
 	}
-	p.variants = nil
+	p.Variants = nil
 	for _, iv := range in.Variants {
 		price, err := shopifyNormalizePrice(iv.Price)
 		if err != nil {
@@ -376,30 +389,30 @@ func (s *Shopify) upsert(shop string, in SandboxProduct) (id int64, created bool
 		if iv.ID != "" {
 			vid := shopifyMustGID("ProductVariant", iv.ID)
 			if v = old[vid]; v == nil {
-				if other, taken := sh.variantOf[vid]; taken && other != id {
+				if other, taken := sh.VariantOf[vid]; taken && other != id {
 					panic(fmt.Sprintf("sandbox shopify: variant %s belongs to another product", iv.ID))
 				}
-				v = &shopifyVariant{id: vid, createdAt: now}
+				v = &shopifyVariant{ID: vid, CreatedAt: now}
 			}
 		} else {
-			v = &shopifyVariant{id: s.newID(), createdAt: now}
+			v = &shopifyVariant{ID: s.newID(), CreatedAt: now}
 		}
-		if v.itemID == 0 {
+		if v.ItemID == 0 {
 			if iv.InventoryItemID != "" {
-				v.itemID = shopifyMustGID("InventoryItem", iv.InventoryItemID)
+				v.ItemID = shopifyMustGID("InventoryItem", iv.InventoryItemID)
 			} else {
-				v.itemID = s.newID()
+				v.ItemID = s.newID()
 			}
 		}
-		delete(old, v.id)
-		v.sku, v.title, v.price, v.available, v.updatedAt = iv.SKU, iv.Title, price, iv.Available, now
-		p.variants = append(p.variants, v)
-		sh.variantOf[v.id] = id
-		sh.itemOf[v.itemID] = v.id
+		delete(old, v.ID)
+		v.Sku, v.Title, v.Price, v.Available, v.UpdatedAt = iv.SKU, iv.Title, price, iv.Available, now
+		p.Variants = append(p.Variants, v)
+		sh.VariantOf[v.ID] = id
+		sh.ItemOf[v.ItemID] = v.ID
 	}
 	for _, gone := range old {
-		delete(sh.variantOf, gone.id)
-		delete(sh.itemOf, gone.itemID)
+		delete(sh.VariantOf, gone.ID)
+		delete(sh.ItemOf, gone.ItemID)
 	}
 	return id, !exists
 }
@@ -409,23 +422,24 @@ func (s *Shopify) deleteProduct(shop, productID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.mustShop(shop)
-	p, ok := sh.products[id]
+	p, ok := sh.Products[id]
 	if !ok {
 		s.log.Warn("sandbox shopify: delete of an unknown product", "shop", shop, "product", productID)
 		return false
 	}
-	for _, v := range p.variants {
-		delete(sh.variantOf, v.id)
-		delete(sh.itemOf, v.itemID)
+	for _, v := range p.Variants {
+		delete(sh.VariantOf, v.ID)
+		delete(sh.ItemOf, v.ItemID)
 	}
-	delete(sh.products, id)
+	delete(sh.Products, id)
+	s.save()
 	return true
 }
 
 // mustShop returns the shop; a test naming an unknown shop is a bug in the test.
 // Callers hold s.mu.
 func (s *Shopify) mustShop(domain string) *shopifyShop {
-	sh, ok := s.shops[domain]
+	sh, ok := s.Shops[domain]
 	if !ok {
 		panic(fmt.Sprintf("sandbox shopify: no shop %q (AddShop it first)", domain))
 	}
@@ -434,17 +448,17 @@ func (s *Shopify) mustShop(domain string) *shopifyShop {
 
 // newID returns a fresh numeric id, far above the demo data's. Callers hold s.mu.
 func (s *Shopify) newID() int64 {
-	s.nextID++
-	return s.nextID
+	s.NextID++
+	return s.NextID
 }
 
 func (sh *shopifyShop) variant(id int64) *shopifyVariant {
-	p := sh.products[sh.variantOf[id]]
+	p := sh.Products[sh.VariantOf[id]]
 	if p == nil {
 		return nil
 	}
-	for _, v := range p.variants {
-		if v.id == id {
+	for _, v := range p.Variants {
+		if v.ID == id {
 			return v
 		}
 	}
@@ -453,17 +467,17 @@ func (sh *shopifyShop) variant(id int64) *shopifyVariant {
 
 // sortedProducts returns the products in id order (Shopify's sortKey: ID).
 func (sh *shopifyShop) sortedProducts() []*shopifyProduct {
-	out := make([]*shopifyProduct, 0, len(sh.products))
-	for _, p := range sh.products {
+	out := make([]*shopifyProduct, 0, len(sh.Products))
+	for _, p := range sh.Products {
 		out = append(out, p)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
-func (sh *shopifyShop) subsFor(topic string) []ShopifySubscription {
-	var out []ShopifySubscription
-	for _, sub := range sh.subs {
+func (sh *shopifyShop) subsFor(topic string) []Subscription {
+	var out []Subscription
+	for _, sub := range sh.Subs {
 		if sub.Topic == topic {
 			out = append(out, *sub)
 		}

@@ -1,4 +1,4 @@
-package sandbox_test
+package shopify_test
 
 import (
 	"context"
@@ -8,12 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbshopify "github.com/trove-platform/trove/internal/sandbox/shopify"
 	"github.com/trove-platform/trove/internal/shopify"
 )
 
 func TestShopifyOrderWebhooks(t *testing.T) {
-	r := newRig(t, "", sandbox.ShopifyConfig{})
+	r := newRig(t, "", sbshopify.Config{})
 	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: "2025-10",
 		Scopes: []string{"read_products", "write_orders"}, Endpoint: r.srv.URL, Clock: r.clock})
 	if err != nil {
@@ -162,7 +162,7 @@ func TestShopifyOrderWebhooks(t *testing.T) {
 }
 
 func TestShopifyOrderCreateChecks(t *testing.T) {
-	r := newRig(t, "", sandbox.ShopifyConfig{})
+	r := newRig(t, "", sbshopify.Config{})
 	tok := r.install(t, fern) // read_products, read_inventory: no order scopes
 	post := func(body string) map[string]any {
 		t.Helper()

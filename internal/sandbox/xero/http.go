@@ -1,4 +1,4 @@
-package sandbox
+package xero
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
-	"github.com/trove-platform/trove/internal/sandbox/xerospec"
+	"github.com/trove-platform/trove/internal/sandbox/xero/xerospec"
 )
 
 const xeroAPI = xerospec.BasePath // "/api.xro/2.0"
@@ -114,8 +114,9 @@ func (x *Xero) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := xeroToken(24)
 	x.mu.Lock()
-	x.codes[code] = &xeroCode{clientID: q.Get("client_id"), redirectURI: q.Get("redirect_uri"), scope: strings.Join(scopes, " "),
-		tenants: x.tenantIDs(), expires: x.clock.Now().Add(xeroCodeTTL)}
+	x.Codes[code] = &xeroCode{ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"), Scope: strings.Join(scopes, " "),
+		Tenants: x.tenantIDs(), Expires: x.clock.Now().Add(xeroCodeTTL)}
+	x.save()
 	x.mu.Unlock()
 	back := *redirect
 	v := back.Query()
@@ -149,27 +150,27 @@ func (x *Xero) token(w http.ResponseWriter, r *http.Request) {
 	var g *xeroGrant
 	switch r.PostForm.Get("grant_type") {
 	case "authorization_code":
-		c := x.codes[r.PostForm.Get("code")]
-		if c == nil || c.used || !now.Before(c.expires) || c.clientID != id || c.redirectURI != r.PostForm.Get("redirect_uri") {
+		c := x.Codes[r.PostForm.Get("code")]
+		if c == nil || c.Used || !now.Before(c.Expires) || c.ClientID != id || c.RedirectURI != r.PostForm.Get("redirect_uri") {
 			oauthErr(400, "invalid_grant")
 			return
 		}
-		c.used = true
-		g = &xeroGrant{id: xeroUUID(), authEventID: xeroUUID(), scope: c.scope, tenants: c.tenants, created: now}
-		x.grants[g.id] = g
+		c.Used = true
+		g = &xeroGrant{ID: xeroUUID(), AuthEventID: xeroUUID(), Scope: c.Scope, Tenants: c.Tenants, Created: now}
+		x.Grants[g.ID] = g
 	case "refresh_token":
-		rt := x.refresh[r.PostForm.Get("refresh_token")]
-		if rt == nil || !now.Before(rt.issued.Add(xeroRefreshTTL)) || (!rt.usedAt.IsZero() && !now.Before(rt.usedAt.Add(xeroRefreshGrace))) {
+		rt := x.Refresh[r.PostForm.Get("refresh_token")]
+		if rt == nil || !now.Before(rt.Issued.Add(xeroRefreshTTL)) || (!rt.UsedAt.IsZero() && !now.Before(rt.UsedAt.Add(xeroRefreshGrace))) {
 			oauthErr(400, "invalid_grant")
 			return
 		}
-		if rt.usedAt.IsZero() {
-			rt.usedAt = now
+		if rt.UsedAt.IsZero() {
+			rt.UsedAt = now
 		}
-		g = x.grants[rt.grant]
-		for _, tid := range g.tenants {
-			if t := x.tenants[tid]; t != nil {
-				t.stats.Refreshes++
+		g = x.Grants[rt.Grant]
+		for _, tid := range g.Tenants {
+			if t := x.Tenants[tid]; t != nil {
+				t.Stats.Refreshes++
 			}
 		}
 	default:
@@ -177,12 +178,13 @@ func (x *Xero) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	access, refresh := xeroToken(32), xeroToken(32)
-	x.access[access] = &xeroAccess{grant: g.id, expires: now.Add(x.cfg.AccessTokenTTL)}
-	x.refresh[refresh] = &xeroRefresh{grant: g.id, issued: now}
+	x.Access[access] = &xeroAccess{Grant: g.ID, Expires: now.Add(x.cfg.AccessTokenTTL)}
+	x.Refresh[refresh] = &xeroRefresh{Grant: g.ID, Issued: now}
+	x.save()
 	w.Header().Set("Cache-Control", "no-store")
 	xeroWriteJSON(w, 200, map[string]any{
 		"access_token": access, "expires_in": int(x.cfg.AccessTokenTTL / time.Second), "token_type": "Bearer",
-		"refresh_token": refresh, "scope": g.scope,
+		"refresh_token": refresh, "scope": g.Scope,
 	})
 }
 
@@ -194,14 +196,14 @@ func (x *Xero) bearer(r *http.Request, now time.Time) (g *xeroGrant, msg string)
 	if !ok || tok == "" {
 		return nil, "AuthenticationUnsuccessful"
 	}
-	a := x.access[strings.TrimSpace(tok)]
+	a := x.Access[strings.TrimSpace(tok)]
 	if a == nil {
 		return nil, "AuthenticationUnsuccessful"
 	}
-	if !now.Before(a.expires) {
-		return nil, "TokenExpired: token expired at " + a.expires.Format("01/02/2006 15:04:05")
+	if !now.Before(a.Expires) {
+		return nil, "TokenExpired: token expired at " + a.Expires.Format("01/02/2006 15:04:05")
 	}
-	return x.grants[a.grant], ""
+	return x.Grants[a.Grant], ""
 }
 
 func (x *Xero) connections(w http.ResponseWriter, r *http.Request) {
@@ -213,12 +215,12 @@ func (x *Xero) connections(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := []map[string]any{}
-	for _, tid := range g.tenants {
-		t := x.tenants[tid]
+	for _, tid := range g.Tenants {
+		t := x.Tenants[tid]
 		out = append(out, map[string]any{
-			"id": xeroConnID(g.id, tid), "authEventId": g.authEventID, "tenantId": t.id, "tenantType": "ORGANISATION",
-			"tenantName": t.name, "createdDateUtc": g.created.Format("2006-01-02T15:04:05.0000000"),
-			"updatedDateUtc": g.created.Format("2006-01-02T15:04:05.0000000"),
+			"id": xeroConnID(g.ID, tid), "authEventId": g.AuthEventID, "tenantId": t.ID, "tenantType": "ORGANISATION",
+			"tenantName": t.Name, "createdDateUtc": g.Created.Format("2006-01-02T15:04:05.0000000"),
+			"updatedDateUtc": g.Created.Format("2006-01-02T15:04:05.0000000"),
 		})
 	}
 	xeroWriteJSON(w, 200, out)
@@ -249,8 +251,9 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 		}
 		defer func() {
 			x.mu.Lock()
-			x.requests = append(x.requests, XeroRequest{Method: r.Method, Path: r.URL.Path, TenantID: tenantID,
+			x.RequestLog = append(x.RequestLog, Request{Method: r.Method, Path: r.URL.Path, TenantID: tenantID,
 				IdempotencyKey: idem, Status: rec.status, At: x.clock.Now()})
+			x.save()
 			x.mu.Unlock()
 			x.log.Debug("sandbox xero", "method", r.Method, "path", r.URL.Path, "tenant", tenantID, "status", rec.status)
 		}()
@@ -263,14 +266,14 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 			xeroUnauthorized(rec, msg)
 			return
 		}
-		t := x.tenants[tenantID]
-		if t == nil || !xeroContains(g.tenants, tenantID) {
+		t := x.Tenants[tenantID]
+		if t == nil || !xeroContains(g.Tenants, tenantID) {
 			x.mu.Unlock()
 			xeroWriteJSON(rec, 403, map[string]any{"Type": nil, "Title": "Forbidden", "Status": 403,
 				"Detail": "AuthenticationUnsuccessful", "Instance": xeroUUID(), "Extensions": map[string]any{}})
 			return
 		}
-		t.stats.Requests++
+		t.Stats.Requests++
 		if t.failN > 0 {
 			t.failN--
 			code := t.failCode
@@ -280,7 +283,7 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 			return
 		}
 		if problem, wait := x.admit(t, now); problem != "" {
-			t.stats.Throttled++
+			t.Stats.Throttled++
 			x.rateHeaders(rec, t, now)
 			x.mu.Unlock()
 			secs := int(math.Ceil(wait.Seconds()))
@@ -330,10 +333,10 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 		now = x.clock.Now()
 		slot := idem
 		if idem != "" {
-			if prior, ok := t.idem[slot]; ok && now.Sub(prior.at) < xeroIdemTTL {
+			if prior, ok := t.Idem[slot]; ok && now.Sub(prior.At) < xeroIdemTTL {
 				rec.Header().Set("Content-Type", "application/json; charset=utf-8")
-				rec.WriteHeader(prior.status)
-				rec.Write(prior.body)
+				rec.WriteHeader(prior.Status)
+				rec.Write(prior.Body)
 				return
 			}
 		}
@@ -346,7 +349,10 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 		}
 		b, _ := json.Marshal(out)
 		if idem != "" {
-			t.idem[slot] = &xeroIdem{status: status, body: b, at: now}
+			t.Idem[slot] = &xeroIdem{Status: status, Body: b, At: now}
+		}
+		if r.Method != http.MethodGet {
+			x.save() // before the answer: what it says has been kept
 		}
 		rec.Header().Set("Content-Type", "application/json; charset=utf-8")
 		rec.WriteHeader(status)
@@ -356,7 +362,7 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 
 func (x *Xero) reject(w http.ResponseWriter, t *xeroTenant, msg string) {
 	x.mu.Lock()
-	t.stats.Rejected++
+	t.Stats.Rejected++
 	x.mu.Unlock()
 	xeroWriteJSON(w, 400, xeroValidation(nil, msg))
 }
@@ -365,23 +371,23 @@ func (x *Xero) reject(w http.ResponseWriter, t *xeroTenant, msg string) {
 // ("concurrent", "minute", "daily") and how long until a call would be
 // admitted, or "" and counts the call in.
 func (x *Xero) admit(t *xeroTenant, now time.Time) (string, time.Duration) {
-	t.minuteLog = xeroTrim(t.minuteLog, now.Add(-x.limits.Minute))
-	t.dayLog = xeroTrim(t.dayLog, now.Add(-24*time.Hour))
-	x.appLog = xeroTrim(x.appLog, now.Add(-time.Minute))
+	t.MinuteLog = xeroTrim(t.MinuteLog, now.Add(-x.limits.Minute))
+	t.DayLog = xeroTrim(t.DayLog, now.Add(-24*time.Hour))
+	x.AppLog = xeroTrim(x.AppLog, now.Add(-time.Minute))
 	switch {
 	case t.inFlight >= x.limits.Concurrent:
 		return "concurrent", 100 * time.Millisecond // no precise wait: one in flight must finish
-	case len(t.dayLog) >= x.limits.PerDay:
-		return "daily", t.dayLog[len(t.dayLog)-x.limits.PerDay].Add(24 * time.Hour).Sub(now)
-	case len(t.minuteLog) >= x.limits.PerMinute:
-		return "minute", t.minuteLog[len(t.minuteLog)-x.limits.PerMinute].Add(x.limits.Minute).Sub(now)
+	case len(t.DayLog) >= x.limits.PerDay:
+		return "daily", t.DayLog[len(t.DayLog)-x.limits.PerDay].Add(24 * time.Hour).Sub(now)
+	case len(t.MinuteLog) >= x.limits.PerMinute:
+		return "minute", t.MinuteLog[len(t.MinuteLog)-x.limits.PerMinute].Add(x.limits.Minute).Sub(now)
 	}
 	t.inFlight++
-	t.minuteLog = append(t.minuteLog, now)
-	t.dayLog = append(t.dayLog, now)
-	x.appLog = append(x.appLog, now)
-	t.stats.PeakConcurrent = max(t.stats.PeakConcurrent, t.inFlight)
-	t.stats.MaxInWindow = max(t.stats.MaxInWindow, len(t.minuteLog))
+	t.MinuteLog = append(t.MinuteLog, now)
+	t.DayLog = append(t.DayLog, now)
+	x.AppLog = append(x.AppLog, now)
+	t.Stats.PeakConcurrent = max(t.Stats.PeakConcurrent, t.inFlight)
+	t.Stats.MaxInWindow = max(t.Stats.MaxInWindow, len(t.MinuteLog))
 	return "", 0
 }
 
@@ -399,9 +405,9 @@ func xeroTrim(log []time.Time, cutoff time.Time) []time.Time {
 
 func (x *Xero) rateHeaders(w http.ResponseWriter, t *xeroTenant, now time.Time) {
 	h := w.Header()
-	h.Set("X-MinLimit-Remaining", strconv.Itoa(max(0, x.limits.PerMinute-len(t.minuteLog))))
-	h.Set("X-DayLimit-Remaining", strconv.Itoa(max(0, x.limits.PerDay-len(t.dayLog))))
-	h.Set("X-AppMinLimit-Remaining", strconv.Itoa(max(0, xeroAppPerMinute-len(x.appLog))))
+	h.Set("X-MinLimit-Remaining", strconv.Itoa(max(0, x.limits.PerMinute-len(t.MinuteLog))))
+	h.Set("X-DayLimit-Remaining", strconv.Itoa(max(0, x.limits.PerDay-len(t.DayLog))))
+	h.Set("X-AppMinLimit-Remaining", strconv.Itoa(max(0, xeroAppPerMinute-len(x.AppLog))))
 }
 
 // xeroValidateSpec holds the request against Xero's OpenAPI description.

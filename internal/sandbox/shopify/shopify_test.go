@@ -1,4 +1,4 @@
-package sandbox_test
+package shopify_test
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/money"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbshopify "github.com/trove-platform/trove/internal/sandbox/shopify"
 	"github.com/trove-platform/trove/internal/shopify"
 )
 
@@ -28,7 +28,7 @@ const (
 )
 
 type rig struct {
-	sb     *sandbox.Shopify
+	sb     *sbshopify.Shopify
 	client *shopify.Client
 	clock  *clock.Fake
 	srv    *httptest.Server
@@ -36,11 +36,11 @@ type rig struct {
 
 // newRig runs the seeded sandbox on a real HTTP server (under prefix, when
 // given, as `trove serve --sandbox` mounts it) and an adapter pointed at it.
-func newRig(t *testing.T, prefix string, cfg sandbox.ShopifyConfig) *rig {
+func newRig(t *testing.T, prefix string, cfg sbshopify.Config) *rig {
 	t.Helper()
 	clk := clock.NewFake(time.Now())
 	cfg.APIKey, cfg.APISecret, cfg.Clock = "sandbox-key", "sandbox-secret", clk
-	sb := sandbox.NewShopify(cfg)
+	sb := sbshopify.New(cfg)
 	sb.SeedDemo()
 	var h http.Handler = sb.Handler()
 	if prefix != "" {
@@ -105,7 +105,7 @@ func (r *rig) install(t *testing.T, shop string) shopify.Token {
 func TestShopifyInstall(t *testing.T) {
 	for _, prefix := range []string{"", "/sandbox/shopify"} {
 		t.Run("mounted at "+prefix+"/", func(t *testing.T) {
-			r := newRig(t, prefix, sandbox.ShopifyConfig{})
+			r := newRig(t, prefix, sbshopify.Config{})
 			ctx := context.Background()
 			now := r.clock.Now()
 
@@ -160,7 +160,7 @@ func TestShopifyInstall(t *testing.T) {
 }
 
 func TestShopifyCallbackChecks(t *testing.T) {
-	r := newRig(t, "", sandbox.ShopifyConfig{})
+	r := newRig(t, "", sbshopify.Config{})
 	q := r.authorize(t, fern, "nonce")
 	r.clock.Advance(61 * time.Minute)
 	if err := r.client.VerifyCallback(q); !errors.Is(err, shopify.ErrInvalidCallback) {
@@ -183,7 +183,7 @@ func TestShopifyCallbackChecks(t *testing.T) {
 func TestShopifyRefreshRotation(t *testing.T) {
 	ctx := context.Background()
 	t.Run("rotates; a token whose replacement was used is refused", func(t *testing.T) {
-		r := newRig(t, "", sandbox.ShopifyConfig{})
+		r := newRig(t, "", sbshopify.Config{})
 		t0 := r.install(t, copper)
 		t1, err := r.client.Refresh(ctx, copper, t0.RefreshToken)
 		if err != nil {
@@ -213,7 +213,7 @@ func TestShopifyRefreshRotation(t *testing.T) {
 		}
 	})
 	t.Run("a lost response can be recovered until the replacement is used", func(t *testing.T) {
-		r := newRig(t, "", sandbox.ShopifyConfig{})
+		r := newRig(t, "", sbshopify.Config{})
 		t0 := r.install(t, copper)
 		lost, err := r.client.Refresh(ctx, copper, t0.RefreshToken)
 		if err != nil {
@@ -234,7 +234,7 @@ func TestShopifyRefreshRotation(t *testing.T) {
 		}
 	})
 	t.Run("strict rotation refuses any reuse", func(t *testing.T) {
-		r := newRig(t, "", sandbox.ShopifyConfig{StrictRefreshRotation: true})
+		r := newRig(t, "", sbshopify.Config{StrictRefreshRotation: true})
 		t0 := r.install(t, copper)
 		if _, err := r.client.Refresh(ctx, copper, t0.RefreshToken); err != nil {
 			t.Fatal(err)
@@ -247,7 +247,7 @@ func TestShopifyRefreshRotation(t *testing.T) {
 		}
 	})
 	t.Run("expired access token is ErrUnauthorized; refresh mends it", func(t *testing.T) {
-		r := newRig(t, "", sandbox.ShopifyConfig{})
+		r := newRig(t, "", sbshopify.Config{})
 		tok := r.install(t, copper)
 		r.clock.Advance(time.Hour)
 		if _, err := r.client.Shop(ctx, copper, tok.AccessToken); !errors.Is(err, shopify.ErrUnauthorized) {
@@ -268,20 +268,20 @@ func TestShopifyRefreshRotation(t *testing.T) {
 }
 
 func TestShopifyProducts(t *testing.T) {
-	r := newRig(t, "", sandbox.ShopifyConfig{})
+	r := newRig(t, "", sbshopify.Config{})
 	ctx := context.Background()
 	const shop = "big-shop.myshopify.com"
 	r.sb.AddShop(shop, "Big Shop", "USD")
-	want := map[string]sandbox.SandboxProduct{}
+	want := map[string]sbshopify.Product{}
 	for i := range 123 {
-		p := sandbox.SandboxProduct{Title: fmt.Sprintf("Product %03d", i), Description: "Plain text.", Tags: []string{"gift"},
+		p := sbshopify.Product{Title: fmt.Sprintf("Product %03d", i), Description: "Plain text.", Tags: []string{"gift"},
 			Status: []string{"ACTIVE", "DRAFT", "ARCHIVED"}[i%3]}
 		if i%10 == 0 {
 			p.ImageURL = fmt.Sprintf("https://cdn.example/%d.jpg", i)
 		}
 		variants := 1 + i%8 // up to 8: more than a page of five for some
 		for j := range variants {
-			p.Variants = append(p.Variants, sandbox.SandboxVariant{SKU: fmt.Sprintf("P%03d-%d", i, j), Title: fmt.Sprintf("V%d", j),
+			p.Variants = append(p.Variants, sbshopify.Variant{SKU: fmt.Sprintf("P%03d-%d", i, j), Title: fmt.Sprintf("V%d", j),
 				Price: fmt.Sprintf("%d.%02d", i, j), Available: i + j})
 		}
 		id := r.sb.UpsertProductQuietly(shop, p)
@@ -343,7 +343,7 @@ func TestShopifyProducts(t *testing.T) {
 }
 
 func TestShopifyLookups(t *testing.T) {
-	r := newRig(t, "", sandbox.ShopifyConfig{})
+	r := newRig(t, "", sbshopify.Config{})
 	ctx := context.Background()
 	tok := r.install(t, fern)
 
@@ -419,7 +419,7 @@ func (rc *receiver) take() []received {
 }
 
 func TestShopifyWebhooks(t *testing.T) {
-	r := newRig(t, "", sandbox.ShopifyConfig{})
+	r := newRig(t, "", sbshopify.Config{})
 	ctx := context.Background()
 	rc := &receiver{}
 	hook := httptest.NewServer(rc)
@@ -462,7 +462,7 @@ func TestShopifyWebhooks(t *testing.T) {
 	}
 
 	t.Run("products/create and update", func(t *testing.T) {
-		id := r.sb.UpsertProduct(northwind, sandbox.SandboxProduct{Title: "Fig Candle", Variants: []sandbox.SandboxVariant{{SKU: "NWC-FIG", Title: "8 oz", Price: "30", Available: 5}}})
+		id := r.sb.UpsertProduct(northwind, sbshopify.Product{Title: "Fig Candle", Variants: []sbshopify.Variant{{SKU: "NWC-FIG", Title: "8 oz", Price: "30", Available: 5}}})
 		h, body := deliver(t, shopify.TopicProductsCreate)
 		obj, err := shopify.ParseWebhookObject(h.Topic, body)
 		if err != nil || obj.ProductID != id || obj.UpdatedAt.IsZero() {
@@ -570,7 +570,7 @@ func TestShopifyWebhooks(t *testing.T) {
 		if _, err := r.client.Refresh(ctx, northwind, tok.RefreshToken); !errors.Is(err, shopify.ErrInvalidGrant) {
 			t.Errorf("refresh after uninstall: want ErrInvalidGrant, got %v", err)
 		}
-		r.sb.UpsertProduct(northwind, sandbox.SandboxProduct{Title: "After", Variants: []sandbox.SandboxVariant{{Price: "1"}}})
+		r.sb.UpsertProduct(northwind, sbshopify.Product{Title: "After", Variants: []sbshopify.Variant{{Price: "1"}}})
 		r.sb.WaitDeliveries()
 		if got := rc.take(); len(got) != 0 {
 			t.Errorf("%d webhooks after uninstall", len(got))
@@ -597,7 +597,7 @@ func TestShopifyWebhooks(t *testing.T) {
 }
 
 func TestShopifyMaxCost(t *testing.T) {
-	r := newRig(t, "", sandbox.ShopifyConfig{})
+	r := newRig(t, "", sbshopify.Config{})
 	tok := r.install(t, copper)
 	body := `{"query":"query TroveProductsPage { x }","operationName":"TroveProductsPage","variables":{"first":250,"variantsFirst":100}}`
 	req, _ := http.NewRequest(http.MethodPost, r.srv.URL+"/admin/api/2025-10/graphql.json", strings.NewReader(body))
@@ -616,14 +616,14 @@ func TestShopifyMaxCost(t *testing.T) {
 }
 
 func TestShopifySeedDemo(t *testing.T) {
-	r := newRig(t, "", sandbox.ShopifyConfig{})
+	r := newRig(t, "", sbshopify.Config{})
 	ctx := context.Background()
 	want := map[string]map[string]int64{ // shop -> SKU -> cents
 		northwind: {"NWC-CEDAR-8": 2800, "NWC-CEDAR-16": 4400, "NWC-TRIO": 3600},
 		copper:    {"CKC-SAMPLER-WB": 3900, "CKC-SAMPLER-GR": 3900, "CKC-POUR-SET": 6500},
 		fern:      {"FF-THANKS-12": 2400, "FF-NOTE-SAGE": 3200, "FF-NOTE-INK": 3200},
 	}
-	if got := sandbox.ShopifyDemoShops(); len(got) != 3 {
+	if got := sbshopify.DemoShops(); len(got) != 3 {
 		t.Fatalf("demo shops = %v", got)
 	}
 	for shop, skus := range want {
@@ -645,7 +645,7 @@ func TestShopifySeedDemo(t *testing.T) {
 // TestShopifyWire pokes the stand-in's endpoints directly: what another client
 // than the adapter would meet.
 func TestShopifyWire(t *testing.T) {
-	r := newRig(t, "", sandbox.ShopifyConfig{})
+	r := newRig(t, "", sbshopify.Config{})
 	post := func(t *testing.T, path, host, contentType, token, body string) (int, map[string]any) {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, r.srv.URL+path, strings.NewReader(body))

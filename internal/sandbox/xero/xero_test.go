@@ -1,4 +1,4 @@
-package sandbox_test
+package xero_test
 
 import (
 	"bytes"
@@ -13,12 +13,12 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbxero "github.com/trove-platform/trove/internal/sandbox/xero"
 )
 
 // xeroEnv is a sandbox Xero on a test server, with one tenant connected.
 type xeroEnv struct {
-	x       *sandbox.Xero
+	x       *sbxero.Xero
 	srv     *httptest.Server
 	clk     *clock.Fake
 	tenant  string
@@ -26,10 +26,10 @@ type xeroEnv struct {
 	refresh string
 }
 
-func newXeroEnv(t *testing.T, limits sandbox.XeroLimits) *xeroEnv {
+func newXeroEnv(t *testing.T, limits sbxero.Limits) *xeroEnv {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC))
-	x := sandbox.NewXero(sandbox.XeroConfig{ClientID: "cid", ClientSecret: "csecret", Clock: clk, Limits: limits})
+	x := sbxero.New(sbxero.Config{ClientID: "cid", ClientSecret: "csecret", Clock: clk, Limits: limits})
 	srv := httptest.NewServer(x.Handler())
 	t.Cleanup(srv.Close)
 	e := &xeroEnv{x: x, srv: srv, clk: clk, tenant: x.AddTenant("Trove Ltd")}
@@ -140,7 +140,7 @@ func xeroBill(contact map[string]any, status, due string) map[string]any {
 }
 
 func TestXeroOAuthAndConnections(t *testing.T) {
-	e := newXeroEnv(t, sandbox.XeroLimits{})
+	e := newXeroEnv(t, sbxero.Limits{})
 	req, _ := http.NewRequest("GET", e.srv.URL+"/connections", nil)
 	req.Header.Set("Authorization", "Bearer "+e.access)
 	res, err := http.DefaultClient.Do(req)
@@ -207,7 +207,7 @@ func TestXeroOAuthAndConnections(t *testing.T) {
 }
 
 func TestXeroBillPaidInFull(t *testing.T) {
-	e := newXeroEnv(t, sandbox.XeroLimits{})
+	e := newXeroEnv(t, sbxero.Limits{})
 	r := e.call(t, "PUT", "/Contacts", map[string]any{"Contacts": []any{map[string]any{"Name": "Acme Ceramics", "ContactNumber": "V-1"}}})
 	if r.status != 200 || r.body["Status"] != "OK" {
 		t.Fatalf("contact: %d %s", r.status, r.raw)
@@ -270,7 +270,7 @@ func TestXeroBillPaidInFull(t *testing.T) {
 }
 
 func TestXeroCreditNoteAllocation(t *testing.T) {
-	e := newXeroEnv(t, sandbox.XeroLimits{})
+	e := newXeroEnv(t, sbxero.Limits{})
 	r := e.call(t, "PUT", "/Invoices", xeroBill(map[string]any{"Name": "New Vendor"}, "AUTHORISED", "2025-03-24"))
 	if r.status != 200 {
 		t.Fatalf("bill: %d %s", r.status, r.raw)
@@ -297,7 +297,7 @@ func TestXeroCreditNoteAllocation(t *testing.T) {
 }
 
 func TestXeroInvalidBodies(t *testing.T) {
-	e := newXeroEnv(t, sandbox.XeroLimits{})
+	e := newXeroEnv(t, sbxero.Limits{})
 	for _, tc := range []struct {
 		name   string
 		body   any
@@ -337,7 +337,7 @@ func TestXeroInvalidBodies(t *testing.T) {
 }
 
 func TestXeroIdempotencyReplay(t *testing.T) {
-	e := newXeroEnv(t, sandbox.XeroLimits{})
+	e := newXeroEnv(t, sbxero.Limits{})
 	body := xeroBill(map[string]any{"Name": "Acme"}, "AUTHORISED", "2025-03-20")
 	a := e.call(t, "PUT", "/Invoices", body, "Idempotency-Key", "job-1")
 	b := e.call(t, "PUT", "/Invoices", body, "Idempotency-Key", "job-1")
@@ -363,7 +363,7 @@ func TestXeroIdempotencyReplay(t *testing.T) {
 }
 
 func TestXeroConcurrentLimit(t *testing.T) {
-	e := newXeroEnv(t, sandbox.XeroLimits{})
+	e := newXeroEnv(t, sbxero.Limits{})
 	release := e.x.Hold()
 	defer release()
 	results := make(chan xeroResp, 6)
@@ -387,7 +387,7 @@ func TestXeroConcurrentLimit(t *testing.T) {
 }
 
 func TestXeroMinuteLimit(t *testing.T) {
-	e := newXeroEnv(t, sandbox.XeroLimits{PerMinute: 3, Minute: time.Second})
+	e := newXeroEnv(t, sbxero.Limits{PerMinute: 3, Minute: time.Second})
 	for i := range 3 {
 		r := e.call(t, "GET", "/Accounts", nil)
 		if r.status != 200 || r.header.Get("X-MinLimit-Remaining") != string(rune('2'-i)) {
@@ -410,7 +410,7 @@ func TestXeroMinuteLimit(t *testing.T) {
 }
 
 func TestXeroDayLimit(t *testing.T) {
-	e := newXeroEnv(t, sandbox.XeroLimits{PerDay: 2})
+	e := newXeroEnv(t, sbxero.Limits{PerDay: 2})
 	e.call(t, "GET", "/Accounts", nil)
 	e.call(t, "GET", "/Accounts", nil)
 	e.clk.Advance(2 * time.Minute)
@@ -420,7 +420,7 @@ func TestXeroDayLimit(t *testing.T) {
 }
 
 func TestXeroAuthAndOutage(t *testing.T) {
-	e := newXeroEnv(t, sandbox.XeroLimits{})
+	e := newXeroEnv(t, sbxero.Limits{})
 	t.Run("wrong tenant", func(t *testing.T) {
 		other := e.x.AddTenant("Not connected") // added after consent: not in the grant
 		if r := e.call(t, "GET", "/Accounts", nil, "Xero-Tenant-Id", other); r.status != 403 {

@@ -1,4 +1,4 @@
-package sandbox_test
+package stripe_test
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/money"
-	"github.com/trove-platform/trove/internal/sandbox"
+	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 	"github.com/trove-platform/trove/internal/stripe"
 )
 
@@ -92,7 +92,7 @@ func (rc *stripeReceiver) wait(t *testing.T, typ string, n int) stripe.Event {
 }
 
 type stripeRig struct {
-	sb     *sandbox.Stripe
+	sb     *sbstripe.Stripe
 	client *stripe.Client
 	clock  *clock.Fake
 	base   string // the sandbox's API base URL, as the adapter's APIBase
@@ -108,7 +108,7 @@ func newStripeRig(t *testing.T, prefix string) *stripeRig {
 	recv := &stripeReceiver{}
 	recv.srv = httptest.NewServer(recv)
 	t.Cleanup(recv.srv.Close)
-	sb := sandbox.NewStripe(sandbox.StripeConfig{
+	sb := sbstripe.New(sbstripe.Config{
 		SecretKey: stripeTestKey, PublishableKey: stripeTestPK, WebhookSecret: stripeTestWhsec,
 		WebhookURL: recv.srv.URL + "/webhooks/stripe", Clock: clk,
 	})
@@ -746,7 +746,7 @@ func TestStripeDeliveries(t *testing.T) {
 		pi := r.paid(t, usdStripe(1200), "ord_H1")
 		first := r.recv.wait(t, stripe.EventPaymentIntentSucceeded, 1)
 		r.sb.WaitDeliveries()
-		var d sandbox.StripeDelivery
+		var d sbstripe.Delivery
 		for _, x := range r.sb.Deliveries() {
 			if x.EventID == first.ID {
 				d = x
@@ -791,7 +791,7 @@ func TestStripeDeliveries(t *testing.T) {
 		if got, err := r.client.GetPaymentIntent(context.Background(), pi.ID); err != nil || got.Status != stripe.StatusSucceeded {
 			t.Fatalf("re-read: %+v %v", got, err)
 		}
-		var dropped []sandbox.StripeDelivery
+		var dropped []sbstripe.Delivery
 		for _, d := range r.sb.Deliveries() {
 			if !d.Dropped || d.Attempts != 0 || d.StatusCode != 0 {
 				t.Fatalf("delivery %+v while dropping", d)
@@ -868,7 +868,7 @@ func TestStripeSignatures(t *testing.T) {
 		}
 	}
 	now := r.clock.Now()
-	other := sandbox.NewStripe(sandbox.StripeConfig{WebhookSecret: "whsec_not_ours"})
+	other := sbstripe.New(sbstripe.Config{WebhookSecret: "whsec_not_ours"})
 	otherVersion := bytes.Replace(body, []byte(`"api_version":"2023-10-16"`), []byte(`"api_version":"2024-06-20"`), 1)
 	if bytes.Equal(otherVersion, body) {
 		t.Fatal("no api_version in the event")

@@ -1,4 +1,4 @@
-package sandbox_test
+package stripe_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package sandbox
+package shopify
 
 import (
 	"bytes"
@@ -35,10 +35,10 @@ func (s *Shopify) shopFor(r *http.Request) (*shopifyShop, bool) {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	if sh, ok := s.shops[strings.ToLower(host)]; ok {
+	if sh, ok := s.Shops[strings.ToLower(host)]; ok {
 		return sh, true
 	}
-	sh, ok := s.shops[strings.ToLower(r.URL.Query().Get("shop"))]
+	sh, ok := s.Shops[strings.ToLower(r.URL.Query().Get("shop"))]
 	return sh, ok
 }
 
@@ -60,7 +60,7 @@ func (s *Shopify) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "There is no store for this domain (pass ?shop=name.myshopify.com).", http.StatusNotFound)
 		return
 	}
-	domain := sh.domain
+	domain := sh.Domain
 	if subtle.ConstantTimeCompare([]byte(q.Get("client_id")), []byte(s.cfg.APIKey)) != 1 {
 		s.mu.Unlock()
 		http.Error(w, "Oauth error invalid_request: The client_id is not valid.", http.StatusBadRequest)
@@ -74,7 +74,8 @@ func (s *Shopify) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := shopifyRandomHex(16)
 	now := s.clock.Now()
-	s.codes[code] = &shopifyAuthCode{shop: domain, scope: q.Get("scope"), expires: now.Add(10 * time.Minute)}
+	s.Codes[code] = &shopifyAuthCode{Shop: domain, Scope: q.Get("scope"), Expires: now.Add(10 * time.Minute)}
+	s.save()
 	s.mu.Unlock()
 
 	params := redirect.Query()
@@ -134,24 +135,27 @@ func (s *Shopify) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.Now()
 	switch grant := form.Get("grant_type"); grant {
 	case "", "authorization_code":
-		c, ok := s.codes[form.Get("code")]
-		if !ok || c.used || c.shop != sh.domain || now.After(c.expires) {
+		c, ok := s.Codes[form.Get("code")]
+		if !ok || c.Used || c.Shop != sh.Domain || now.After(c.Expires) {
 			shopifyJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request",
 				"error_description": "The authorization code was not found or was already used"})
 			return
 		}
-		c.used = true
-		sh.installed, sh.scope = true, c.scope
+		c.Used = true
+		sh.Installed, sh.Scope = true, c.Scope
 		if form.Get("expiring") == "1" {
-			shopifyJSON(w, http.StatusOK, s.issuePair(sh, now, ""))
+			pair := s.issuePair(sh, now, "")
+			s.save()
+			shopifyJSON(w, http.StatusOK, pair)
 			return
 		}
 		token := "shpat_" + shopifyRandomHex(16)
-		sh.access[token] = &shopifyAccessToken{scope: sh.scope}
-		shopifyJSON(w, http.StatusOK, map[string]any{"access_token": token, "scope": sh.scope})
+		sh.Access[token] = &shopifyAccessToken{Scope: sh.Scope}
+		s.save()
+		shopifyJSON(w, http.StatusOK, map[string]any{"access_token": token, "scope": sh.Scope})
 	case "refresh_token":
 		old := form.Get("refresh_token")
-		t, ok := sh.refresh[old]
+		t, ok := sh.Refresh[old]
 		refuse := func(why string) {
 			shopifyJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": why})
 		}
@@ -159,33 +163,34 @@ func (s *Shopify) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 		case !ok:
 			refuse("The refresh token is not valid.")
 			return
-		case t.retired:
+		case t.Retired:
 			refuse("The refresh token has already been used.")
 			return
-		case !now.Before(t.expires):
+		case !now.Before(t.Expires):
 			refuse("The refresh token has expired.")
 			return
-		case t.replacement != "" && (s.cfg.StrictRefreshRotation || now.Sub(t.firstUsed) > 30*24*time.Hour):
+		case t.Replacement != "" && (s.cfg.StrictRefreshRotation || now.Sub(t.FirstUsed) > 30*24*time.Hour):
 			refuse("The refresh token has already been used.")
 			return
 		}
-		if t.replacement != "" {
+		if t.Replacement != "" {
 			// A retry after a lost response: the pair issued then was never
 			// used, and the new one takes its place.
-			if lost, ok := sh.refresh[t.replacement]; ok {
-				lost.retired = true
+			if lost, ok := sh.Refresh[t.Replacement]; ok {
+				lost.Retired = true
 			}
 		}
-		if t.firstUsed.IsZero() {
-			t.firstUsed = now
+		if t.FirstUsed.IsZero() {
+			t.FirstUsed = now
 		}
 		// Using this token retires the one it replaced.
-		if p, ok := sh.refresh[t.parent]; ok {
-			p.retired = true
+		if p, ok := sh.Refresh[t.Parent]; ok {
+			p.Retired = true
 		}
 		pair := s.issuePair(sh, now, old)
-		t.replacement = pair["refresh_token"].(string)
-		sh.refreshCount++
+		t.Replacement = pair["refresh_token"].(string)
+		sh.RefreshCount++
+		s.save()
 		shopifyJSON(w, http.StatusOK, pair)
 	default:
 		shopifyJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type",
@@ -197,14 +202,14 @@ func (s *Shopify) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 func (s *Shopify) issuePair(sh *shopifyShop, now time.Time, parent string) map[string]any {
 	access := "shpat_" + shopifyRandomHex(16)
 	refresh := "shprt_" + shopifyRandomHex(16)
-	sh.access[access] = &shopifyAccessToken{scope: sh.scope, expires: now.Add(s.cfg.AccessTokenTTL)}
-	sh.refresh[refresh] = &shopifyRefreshToken{scope: sh.scope, expires: now.Add(s.cfg.RefreshTokenTTL), parent: parent}
+	sh.Access[access] = &shopifyAccessToken{Scope: sh.Scope, Expires: now.Add(s.cfg.AccessTokenTTL)}
+	sh.Refresh[refresh] = &shopifyRefreshToken{Scope: sh.Scope, Expires: now.Add(s.cfg.RefreshTokenTTL), Parent: parent}
 	return map[string]any{
 		"access_token":             access,
 		"expires_in":               int64(s.cfg.AccessTokenTTL / time.Second),
 		"refresh_token":            refresh,
 		"refresh_token_expires_in": int64(s.cfg.RefreshTokenTTL / time.Second),
-		"scope":                    sh.scope,
+		"scope":                    sh.Scope,
 	}
 }
 
@@ -277,8 +282,8 @@ func (s *Shopify) handleGraphQL(w http.ResponseWriter, r *http.Request) {
 		shopifyJSON(w, http.StatusNotFound, map[string]string{"errors": "Not Found"})
 		return
 	}
-	tok, ok := sh.access[r.Header.Get("X-Shopify-Access-Token")]
-	if !ok || !sh.installed || (!tok.expires.IsZero() && !s.clock.Now().Before(tok.expires)) {
+	tok, ok := sh.Access[r.Header.Get("X-Shopify-Access-Token")]
+	if !ok || !sh.Installed || (!tok.Expires.IsZero() && !s.clock.Now().Before(tok.Expires)) {
 		shopifyJSON(w, http.StatusUnauthorized, map[string]string{"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})
 		return
 	}
@@ -311,7 +316,8 @@ func (s *Shopify) handleGraphQL(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	data, actual, gqlErr := s.runOperation(sh, version, tok.scope, op, vars)
+	data, actual, gqlErr := s.runOperation(sh, version, tok.Scope, op, vars)
+	s.save()
 	if d := sh.answerDelay; d > 0 { // the work is done; the answer is late
 		sh.answerDelay = 0
 		s.mu.Unlock()
@@ -408,7 +414,7 @@ func shopifyRequestedCost(op string, v shopifyVariables) int {
 func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v shopifyVariables) (any, int, string) {
 	switch op {
 	case "TroveShop":
-		return map[string]any{"shop": map[string]any{"name": sh.name, "currencyCode": sh.currency, "myshopifyDomain": sh.domain}}, 1, ""
+		return map[string]any{"shop": map[string]any{"name": sh.Name, "currencyCode": sh.Currency, "myshopifyDomain": sh.Domain}}, 1, ""
 
 	case "TroveProductsPage":
 		first, vf := v.num("first", 0), v.num("variantsFirst", 0)
@@ -427,7 +433,7 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v sho
 		var last int64
 		more := false
 		for _, p := range sh.sortedProducts() {
-			if p.id <= after {
+			if p.ID <= after {
 				continue
 			}
 			if len(nodes) == first {
@@ -437,13 +443,13 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v sho
 			node, cost, _ := sh.gqlProduct(p, vf, 0)
 			nodes = append(nodes, node)
 			actual += cost
-			last = p.id
+			last = p.ID
 		}
 		if nodes == nil {
 			nodes = []any{}
 		}
 		return map[string]any{
-			"shop":     map[string]any{"currencyCode": sh.currency},
+			"shop":     map[string]any{"currencyCode": sh.Currency},
 			"products": map[string]any{"pageInfo": shopifyPageInfo(more, last), "nodes": nodes},
 		}, actual, ""
 
@@ -452,12 +458,12 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v sho
 		if vf < 1 || vf > 250 {
 			return nil, 1, "variantsFirst must be between 1 and 250"
 		}
-		data := map[string]any{"shop": map[string]any{"currencyCode": sh.currency}, "product": nil}
+		data := map[string]any{"shop": map[string]any{"currencyCode": sh.Currency}, "product": nil}
 		id, ok := shopifyParseGID("Product", v.str("id"))
 		if !ok || !strings.HasPrefix(v.str("id"), "gid://shopify/Product/") {
 			return nil, 1, fmt.Sprintf("Invalid global id '%s'", v.str("id"))
 		}
-		p, ok := sh.products[id]
+		p, ok := sh.Products[id]
 		if !ok {
 			return data, 2, ""
 		}
@@ -480,7 +486,7 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v sho
 				return nil, 1, "Invalid cursor for current pagination sort."
 			}
 		}
-		p, ok := sh.products[id]
+		p, ok := sh.Products[id]
 		if !ok {
 			return map[string]any{"product": nil}, 1, ""
 		}
@@ -492,7 +498,7 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v sho
 		if !ok || !strings.HasPrefix(v.str("id"), "gid://shopify/InventoryItem/") {
 			return nil, 1, fmt.Sprintf("Invalid global id '%s'", v.str("id"))
 		}
-		vid, ok := sh.itemOf[id]
+		vid, ok := sh.ItemOf[id]
 		if !ok {
 			return map[string]any{"inventoryItem": nil}, 1, ""
 		}
@@ -500,7 +506,7 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v sho
 			"id": shopifyGID("InventoryItem", id),
 			"variant": map[string]any{
 				"id":      shopifyGID("ProductVariant", vid),
-				"product": map[string]any{"id": shopifyGID("Product", sh.variantOf[vid])},
+				"product": map[string]any{"id": shopifyGID("Product", sh.VariantOf[vid])},
 			},
 		}}, 3, ""
 
@@ -518,16 +524,16 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v sho
 // connection alone.
 func (sh *shopifyShop) gqlProduct(p *shopifyProduct, variantsFirst int, after int64) (map[string]any, int, map[string]any) {
 	var media any
-	if p.imageURL != "" {
-		media = map[string]any{"preview": map[string]any{"image": map[string]any{"url": p.imageURL}}}
+	if p.ImageURL != "" {
+		media = map[string]any{"preview": map[string]any{"image": map[string]any{"url": p.ImageURL}}}
 	}
 	nodes := []any{}
 	more := false
 	var last int64
 	started := after == 0
-	for _, v := range p.variants {
+	for _, v := range p.Variants {
 		if !started {
-			started = v.id == after
+			started = v.ID == after
 			continue
 		}
 		if len(nodes) == variantsFirst {
@@ -535,27 +541,27 @@ func (sh *shopifyShop) gqlProduct(p *shopifyProduct, variantsFirst int, after in
 			break
 		}
 		nodes = append(nodes, map[string]any{
-			"id":                shopifyGID("ProductVariant", v.id),
-			"sku":               v.sku,
-			"title":             v.title,
-			"price":             v.price,
-			"inventoryQuantity": v.available,
-			"inventoryItem":     map[string]any{"id": shopifyGID("InventoryItem", v.itemID)},
+			"id":                shopifyGID("ProductVariant", v.ID),
+			"sku":               v.Sku,
+			"title":             v.Title,
+			"price":             v.Price,
+			"inventoryQuantity": v.Available,
+			"inventoryItem":     map[string]any{"id": shopifyGID("InventoryItem", v.ItemID)},
 		})
-		last = v.id
+		last = v.ID
 	}
 	variants := map[string]any{"pageInfo": shopifyPageInfo(more, last), "nodes": nodes}
-	tags := p.tags
+	tags := p.Tags
 	if tags == nil {
 		tags = []string{}
 	}
 	node := map[string]any{
-		"id":            shopifyGID("Product", p.id),
-		"title":         p.title,
-		"description":   p.description,
-		"status":        p.status,
+		"id":            shopifyGID("Product", p.ID),
+		"title":         p.Title,
+		"description":   p.Description,
+		"status":        p.Status,
 		"tags":          tags,
-		"updatedAt":     p.updatedAt.UTC().Truncate(time.Second).Format(time.RFC3339),
+		"updatedAt":     p.UpdatedAt.UTC().Truncate(time.Second).Format(time.RFC3339),
 		"featuredMedia": media,
 		"variants":      variants,
 	}
@@ -634,14 +640,14 @@ func (s *Shopify) subscribe(sh *shopifyShop, version string, v shopifyVariables)
 	if f := in.str("format"); f != "" && f != "JSON" {
 		return fail([]string{"webhookSubscription", "format"}, "The sandbox sends JSON only")
 	}
-	for _, sub := range sh.subs {
+	for _, sub := range sh.Subs {
 		if sub.Topic == topic && sub.URI == uri {
 			return fail([]string{"webhookSubscription", field}, "Address for this topic has already been taken")
 		}
 	}
-	sub := &ShopifySubscription{ID: shopifyGID("WebhookSubscription", s.newID()), Topic: topic, URI: uri, APIVersion: version}
-	sh.subs = append(sh.subs, sub)
-	sh.lastWebhookURI, sh.lastWebhookVersion = uri, version
+	sub := &Subscription{ID: shopifyGID("WebhookSubscription", s.newID()), Topic: topic, URI: uri, APIVersion: version}
+	sh.Subs = append(sh.Subs, sub)
+	sh.LastWebhookURI, sh.LastWebhookVersion = uri, version
 	return map[string]any{"webhookSubscriptionCreate": map[string]any{
 		"webhookSubscription": map[string]any{"id": sub.ID, "topic": v.str("topic"), "uri": uri},
 		"userErrors":          []any{},
