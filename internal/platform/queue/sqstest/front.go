@@ -427,7 +427,7 @@ func (f *Front) sendMessageBatch(w http.ResponseWriter, body []byte) {
 // of delivering it, as SQS's redrive policy does.
 func (f *Front) receiveMessage(w http.ResponseWriter, body []byte) {
 	var in struct {
-		QueueUrl                                               string
+		QueueUrl                                                string
 		MaxNumberOfMessages, WaitTimeSeconds, VisibilityTimeout *int
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
