@@ -36,6 +36,13 @@ type SQSConfig struct {
 	WaitTime time.Duration
 	// Consumers is how many receive loops run in this process.
 	Consumers int
+	// ResendAfter bounds how long a job marked sent (ready) may go without
+	// its message being received, counted from when the message became
+	// visible: after it, the message is presumed lost (or dead-lettered) and
+	// the job is sent again. It must be longer than a message can wait in
+	// the queue behind others (and than the 15-minute delays the consumers
+	// use), or jobs are merely sent twice. Default 30 minutes.
+	ResendAfter time.Duration
 }
 
 type sqsTransport struct {
