@@ -34,9 +34,14 @@ func TestSQSDriverEndToEnd(t *testing.T) {
 	if !strings.Contains(out.String(), env["TROVE_SQS_QUEUE"]+"-dlq") {
 		t.Fatalf("setup said %q", out.String())
 	}
-	// Setup is idempotent.
+	// Setup is idempotent, and runs again after the settings changed: SQS
+	// refuses CreateQueue for an existing queue with other attributes.
 	if err := run(context.Background(), []string{"queue", "setup"}, envFrom(env), io.Discard, io.Discard); err != nil {
 		t.Fatalf("second setup: %v", err)
+	}
+	env["TROVE_SQS_MAX_RECEIVE_COUNT"] = "40"
+	if err := run(context.Background(), []string{"queue", "setup"}, envFrom(env), io.Discard, io.Discard); err != nil {
+		t.Fatalf("setup after TROVE_SQS_MAX_RECEIVE_COUNT changed: %v", err)
 	}
 
 	startServer(t, env)

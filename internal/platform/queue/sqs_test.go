@@ -118,7 +118,7 @@ func TestSQSBusyHandlerDefersWithoutHandingBack(t *testing.T) {
 	var slowDone, fastDone []time.Time
 	reg := NewRegistry()
 	Handle(reg, "slow", func(ctx context.Context, m Meta, j pingJob) error {
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(150 * time.Millisecond)
 		mu.Lock()
 		slowDone = append(slowDone, time.Now())
 		mu.Unlock()
@@ -130,17 +130,32 @@ func TestSQSBusyHandlerDefersWithoutHandingBack(t *testing.T) {
 		mu.Unlock()
 		return nil
 	}, Concurrency(4))
-	tq := startQueue(t, d, nil, reg, tune)
-	for i := range 8 {
-		enqueue(t, tq, pingJob{N: i})
+	// All enqueued before the consumers start: the first receives bring
+	// several slow jobs at once, more than their handler takes.
+	conn := dbtest.New(t)
+	first := startQueue(t, d, conn, reg, tune)
+	first.stop()
+	var slow []string
+	for i := range 3 {
+		slow = append(slow, enqueue(t, first, pingJob{N: i})...)
 	}
 	for i := range 20 {
-		enqueue(t, tq, pingLater{N: i})
+		enqueue(t, first, pingLater{N: i})
 	}
-	eventually(t, 60*time.Second, "all 28 jobs done", func() bool { return countStatus(tq, statusDone) == 28 })
+	tq := startQueue(t, driverCase{name: DriverSQS, config: func(*testing.T) Config { return first.cfg }}, conn, reg, nil)
+	eventually(t, 60*time.Second, "all 23 jobs done", func() bool { return countStatus(tq, statusDone) == 23 })
 	perJob := receivedOnce(t, tq)
-	if len(perJob) != 28 {
-		t.Fatalf("messages for %d jobs, want 28", len(perJob))
+	if len(perJob) != 23 {
+		t.Fatalf("messages for %d jobs, want 23", len(perJob))
+	}
+	deferred := 0
+	for _, id := range slow {
+		if perJob[id] > 1 {
+			deferred++
+		}
+	}
+	if deferred == 0 {
+		t.Fatal("no slow job was deferred: the test did not make its handler busy")
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -249,7 +264,9 @@ func TestSQSMessageBeforeItsJobIsDue(t *testing.T) {
 // merely delayed is not.
 func TestSQSSweepResendsReadyJobsWithNoMessage(t *testing.T) {
 	t.Parallel()
-	d, tune := sqsCase(time.Second)
+	// ResendAfter is short for the test, but not shorter than a message's
+	// trip: a delay is rounded up to whole seconds, a long poll takes a moment.
+	d, tune := sqsCase(3 * time.Second)
 	rec := newRecorder()
 	reg := NewRegistry()
 	Handle(reg, "ping", func(ctx context.Context, m Meta, j pingJob) error { rec.record(m.ID); return nil })
@@ -258,10 +275,10 @@ func TestSQSSweepResendsReadyJobsWithNoMessage(t *testing.T) {
 	first.stop()
 	lost := enqueue(t, first, pingJob{N: 1})[0]
 	inDLQ := enqueue(t, first, pingJob{N: 2})[0]
-	// Both marked sent two seconds ago; lost's message never reached SQS,
+	// Both marked sent ten seconds ago; lost's message never reached SQS,
 	// inDLQ's was dead-lettered.
 	if _, err := conn.Exec(`UPDATE jobs SET status = 'ready', updated_at = ? WHERE id IN (?, ?)`,
-		time.Now().UTC().Add(-2*time.Second), lost, inDLQ); err != nil {
+		time.Now().UTC().Add(-10*time.Second), lost, inDLQ); err != nil {
 		t.Fatal(err)
 	}
 	_, dlq, err := first.sqs.urls(context.Background())
@@ -357,7 +374,7 @@ func TestSQSSetupIsRerunnable(t *testing.T) {
 		visibility string
 	}{
 		{5, time.Minute, "90"},
-		{5, time.Minute, "90"},      // unchanged
+		{5, time.Minute, "90"},       // unchanged
 		{7, 10 * time.Minute, "630"}, // a longer handler and another redrive policy
 	} {
 		reg := NewRegistry()
