@@ -72,3 +72,25 @@ func TestQueueSetupNeedsSQS(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TROVE_SQS_RESEND_AFTER must outlast SQS's 15-minute delays, or jobs whose
+// message is merely delayed would be sent twice.
+func TestSQSResendAfterSetting(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		value string
+		want  time.Duration // 0: refused
+	}{{"", 30 * time.Minute}, {"45m", 45 * time.Minute}, {"20m", 20 * time.Minute}, {"5m", 0}, {"soon", 0}} {
+		env := map[string]string{"TROVE_DATABASE_URL": "trove:pw@tcp(db:3306)/trove", "TROVE_QUEUE": "sqs"}
+		if tt.value != "" {
+			env["TROVE_SQS_RESEND_AFTER"] = tt.value
+		}
+		cfg, err := loadConfig(envFrom(env), configNeeds{database: true})
+		switch {
+		case tt.want == 0 && (err == nil || !strings.Contains(err.Error(), "TROVE_SQS_RESEND_AFTER")):
+			t.Errorf("%q: got %v, want TROVE_SQS_RESEND_AFTER refused", tt.value, err)
+		case tt.want != 0 && (err != nil || cfg.Queue.SQS.ResendAfter != tt.want):
+			t.Errorf("%q: got %s, %v; want %s", tt.value, cfg.Queue.SQS.ResendAfter, err, tt.want)
+		}
+	}
+}

@@ -37,7 +37,7 @@ type pingLater struct {
 
 func (pingLater) Kind() string { return "test.ping_later" }
 
-// receipts returns, per job id, how many times a message for it was received,
+// receivedOnce returns, per job id, how many times a message for it was received,
 // and fails the test if any message was received more than once or went to
 // the dead-letter queue.
 func receivedOnce(t *testing.T, tq *testQueue) map[string]int {
