@@ -333,6 +333,11 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 	c.Queue.SQS.QueueName = e.str("TROVE_SQS_QUEUE", "trove-jobs")
 	c.Queue.SQS.DLQName = e.str("TROVE_SQS_DLQ", c.Queue.SQS.QueueName+"-dlq")
 	c.Queue.SQS.MaxReceiveCount = e.integer("TROVE_SQS_MAX_RECEIVE_COUNT", 25, 2, 1000)
+	// Shorter than the 15-minute delays the consumers use, a message merely
+	// waiting would be taken for lost and its job sent twice.
+	if c.Queue.SQS.ResendAfter = e.duration("TROVE_SQS_RESEND_AFTER", 30*time.Minute); c.Queue.SQS.ResendAfter < 20*time.Minute {
+		e.problem("TROVE_SQS_RESEND_AFTER", "want at least 20m (longer than SQS's 15-minute message delays), got %s", c.Queue.SQS.ResendAfter)
+	}
 	if v := e.get("TROVE_TRUSTED_PROXIES"); v != "" {
 		for _, part := range strings.Split(v, ",") {
 			part = strings.TrimSpace(part)

@@ -19,27 +19,35 @@ import (
 	"github.com/trove-platform/trove/internal/platform/queue"
 )
 
-// filesPath is where the local blob driver's signed links are served.
+// filesPath is where document links are served, whichever the blob driver.
 const filesPath = "/files"
 
 // fulfilmentParts is the fulfilment side of the platform, built once in serve.
 type fulfilmentParts struct {
 	service *fulfilment.Service
-	files   http.Handler // the local driver's links; nil with S3
+	files   http.Handler // serves the document links
 }
 
-// newBlobStore builds the configured document store. The local driver signs
-// its links with a key derived from TROVE_SECRET_KEY, so there is no second
-// secret to manage (and rotating the key only ends the links out now).
+// newBlobStore builds the configured document store and the handler of its
+// links. Both drivers hand out Trove's own links (S3's redirect to a URL
+// presigned at download time, which role credentials cannot keep alive for
+// the 72 hours of a mail), signed with a key derived from TROVE_SECRET_KEY:
+// there is no second secret to manage, and rotating the key only ends the
+// links out now.
 func newBlobStore(ctx context.Context, cfg Config, clk clock.Clock) (blob.Store, http.Handler, error) {
-	if cfg.BlobDriver == "s3" {
-		s, err := blob.NewS3(ctx, blob.S3Config{Bucket: cfg.S3.Bucket, Prefix: cfg.S3.Prefix, Region: cfg.S3.Region,
-			Endpoint: cfg.S3.Endpoint, PathStyle: cfg.S3.PathStyle, Clock: clk, HTTPClient: &http.Client{Timeout: 60 * time.Second}})
-		return s, nil, err
-	}
 	m := hmac.New(sha256.New, cfg.SecretKey)
 	m.Write([]byte("trove blob links v1"))
-	l, err := blob.NewLocal(blob.LocalConfig{Dir: cfg.BlobDir, BaseURL: cfg.PublicURL.String() + filesPath, Secret: m.Sum(nil), Clock: clk})
+	secret, base := m.Sum(nil), cfg.PublicURL.String()+filesPath
+	if cfg.BlobDriver == "s3" {
+		s, err := blob.NewS3(ctx, blob.S3Config{Bucket: cfg.S3.Bucket, Prefix: cfg.S3.Prefix, Region: cfg.S3.Region,
+			Endpoint: cfg.S3.Endpoint, PathStyle: cfg.S3.PathStyle, AccessKeyID: cfg.S3.AccessKeyID, SecretAccessKey: cfg.S3.SecretAccessKey,
+			Clock: clk, Timeout: 60 * time.Second, BaseURL: base, Secret: secret})
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, s.Handler(), nil
+	}
+	l, err := blob.NewLocal(blob.LocalConfig{Dir: cfg.BlobDir, BaseURL: base, Secret: secret, Clock: clk})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -197,8 +197,8 @@ func routes(d routeDeps) chi.Router {
 			r.Method(http.MethodPost, "/jobs/dlq/redrive", queue.HandleRedrive(d.queue, operator))
 		})
 	})
-	// Documents behind signed, expiring links (the local blob driver; with
-	// S3 the links go to S3).
+	// Documents behind signed, expiring links (the local blob driver serves
+	// them; S3's redirects to a URL presigned for the download).
 	if d.fulfilment != nil && d.fulfilment.files != nil {
 		r.Method(http.MethodGet, filesPath+"/*", d.fulfilment.files)
 		r.Method(http.MethodHead, filesPath+"/*", d.fulfilment.files)

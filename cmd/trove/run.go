@@ -31,7 +31,7 @@ commands:
   migrate up|down|status       apply, roll back one, or list migrations
   migrate create NAME [--dir migrations]
                                write a new empty SQL migration
-  queue setup                  create the SQS queue and its dead-letter queue (TROVE_QUEUE=sqs)
+  queue setup                  create the SQS queue and its dead-letter queue, or update them (TROVE_QUEUE=sqs)
   seed                         load demo data (idempotent)
   version                      print the version
 

@@ -34,9 +34,14 @@ func TestSQSDriverEndToEnd(t *testing.T) {
 	if !strings.Contains(out.String(), env["TROVE_SQS_QUEUE"]+"-dlq") {
 		t.Fatalf("setup said %q", out.String())
 	}
-	// Setup is idempotent.
+	// Setup is idempotent, and runs again after the settings changed: SQS
+	// refuses CreateQueue for an existing queue with other attributes.
 	if err := run(context.Background(), []string{"queue", "setup"}, envFrom(env), io.Discard, io.Discard); err != nil {
 		t.Fatalf("second setup: %v", err)
+	}
+	env["TROVE_SQS_MAX_RECEIVE_COUNT"] = "40"
+	if err := run(context.Background(), []string{"queue", "setup"}, envFrom(env), io.Discard, io.Discard); err != nil {
+		t.Fatalf("setup after TROVE_SQS_MAX_RECEIVE_COUNT changed: %v", err)
 	}
 
 	startServer(t, env)
@@ -65,5 +70,27 @@ func TestQueueSetupNeedsSQS(t *testing.T) {
 	var ue usageError
 	if err == nil || !strings.Contains(err.Error(), "TROVE_QUEUE=sqs") || !errors.As(err, &ue) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TROVE_SQS_RESEND_AFTER must outlast SQS's 15-minute delays, or jobs whose
+// message is merely delayed would be sent twice.
+func TestSQSResendAfterSetting(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		value string
+		want  time.Duration // 0: refused
+	}{{"", 30 * time.Minute}, {"45m", 45 * time.Minute}, {"20m", 20 * time.Minute}, {"5m", 0}, {"soon", 0}} {
+		env := map[string]string{"TROVE_DATABASE_URL": "trove:pw@tcp(db:3306)/trove", "TROVE_QUEUE": "sqs"}
+		if tt.value != "" {
+			env["TROVE_SQS_RESEND_AFTER"] = tt.value
+		}
+		cfg, err := loadConfig(envFrom(env), configNeeds{database: true})
+		switch {
+		case tt.want == 0 && (err == nil || !strings.Contains(err.Error(), "TROVE_SQS_RESEND_AFTER")):
+			t.Errorf("%q: got %v, want TROVE_SQS_RESEND_AFTER refused", tt.value, err)
+		case tt.want != 0 && (err != nil || cfg.Queue.SQS.ResendAfter != tt.want):
+			t.Errorf("%q: got %s, %v; want %s", tt.value, cfg.Queue.SQS.ResendAfter, err, tt.want)
+		}
 	}
 }

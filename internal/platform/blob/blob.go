@@ -4,9 +4,11 @@
 // leaks stops working soon.
 //
 // Two drivers share one Store interface, so code and tests are the same on a
-// laptop and in production: Local keeps files in a folder and serves its own
-// HMAC-signed links (nothing to install), S3 keeps objects in a bucket and
-// hands out S3 presigned links (no document traffic through Trove).
+// laptop and in production: Local keeps files in a folder (nothing to
+// install), S3 keeps objects in a bucket. Both hand out Trove's own
+// HMAC-signed links, served by their Handler: Local sends the bytes, S3
+// redirects to a URL presigned at that moment (so a link can outlive the
+// credentials of the day it was made, and the bytes still come from S3).
 //
 // Keys are checked the same way by both drivers (ValidKey) before anything
 // else, so a key that works locally works on S3, and no key can name a file

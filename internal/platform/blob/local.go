@@ -3,20 +3,14 @@ package blob
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -31,10 +25,6 @@ type LocalConfig struct {
 	Clock   clock.Clock // nil = clock.System{}
 }
 
-// MinSecretLen is the shortest link-signing secret NewLocal accepts: the
-// HMAC-SHA256 key should be as strong as its output.
-const MinSecretLen = 32
-
 // Local keeps documents as files under one folder and serves them itself
 // through Handler, behind links signed with a secret. It needs nothing
 // installed, so a laptop or a single server runs the whole product.
@@ -47,11 +37,9 @@ const MinSecretLen = 32
 //
 // Safe for concurrent use, also by several processes sharing Dir.
 type Local struct {
-	dir      string
-	baseURL  string // without a trailing slash
-	basePath string // the path of baseURL, without a trailing slash
-	secret   []byte
-	clock    clock.Clock
+	dir   string
+	links *links
+	clock clock.Clock
 }
 
 // NewLocal checks cfg and creates the folder.
@@ -59,13 +47,13 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("blob: local: Dir is empty")
 	}
-	if len(cfg.Secret) < MinSecretLen {
-		return nil, fmt.Errorf("blob: local: Secret is %d bytes, need at least %d", len(cfg.Secret), MinSecretLen)
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.System{}
 	}
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("blob: local: BaseURL %q must be an absolute http(s) URL with no query", cfg.BaseURL)
+	links, err := newLinks("local", cfg.BaseURL, cfg.Secret, clk)
+	if err != nil {
+		return nil, err
 	}
 	// Absolute, so a later change of working directory does not move the store.
 	dir, err := filepath.Abs(cfg.Dir)
@@ -75,17 +63,7 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("blob: local: %w", err)
 	}
-	clk := cfg.Clock
-	if clk == nil {
-		clk = clock.System{}
-	}
-	return &Local{
-		dir:      dir,
-		baseURL:  strings.TrimSuffix(u.String(), "/"),
-		basePath: strings.TrimSuffix(u.Path, "/"),
-		secret:   bytes.Clone(cfg.Secret),
-		clock:    clk,
-	}, nil
+	return &Local{dir: dir, links: links, clock: clk}, nil
 }
 
 // Put stores body under key, replacing any earlier document atomically.
@@ -239,41 +217,8 @@ func readHeader(f io.ReaderAt) (Info, int64, error) {
 	return Info{ContentType: string(ct), ModTime: mod}, int64(off), nil
 }
 
-// URL returns a link to Handler that is valid until the returned time. The
-// expiry travels in the link in whole seconds, so the time returned is now+ttl
-// rounded down to the second: exactly what Handler enforces.
+// URL returns a link to Handler that is valid until the returned time (now+ttl
+// rounded down to the second, which the link carries).
 func (l *Local) URL(ctx context.Context, key string, ttl time.Duration, downloadName string) (string, time.Time, error) {
-	if err := ValidKey(key); err != nil {
-		return "", time.Time{}, err
-	}
-	if err := checkLink(ttl, downloadName); err != nil {
-		return "", time.Time{}, err
-	}
-	exp := time.Unix(l.clock.Now().Add(ttl).Unix(), 0).UTC()
-	expires := strconv.FormatInt(exp.Unix(), 10)
-	q := url.Values{"expires": {expires}, "sig": {l.sign(key, expires, downloadName)}}
-	if downloadName != "" {
-		q.Set("name", downloadName)
-	}
-	// Keys need no escaping in a path: ValidKey allows only unreserved characters.
-	return l.baseURL + "/" + key + "?" + q.Encode(), exp, nil
-}
-
-// sign returns the hex HMAC-SHA256 over everything a link grants. Key and
-// expires cannot hold a line break and name comes last, so two different
-// links never sign the same message.
-func (l *Local) sign(key, expires, name string) string {
-	m := hmac.New(sha256.New, l.secret)
-	m.Write([]byte("trove blob link v1\n" + key + "\n" + expires + "\n" + name))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// verify reports in constant time whether sig is the signature of the link.
-func (l *Local) verify(key, expires, name, sig string) bool {
-	got, err := hex.DecodeString(sig)
-	if err != nil {
-		return false
-	}
-	want, _ := hex.DecodeString(l.sign(key, expires, name))
-	return hmac.Equal(got, want)
+	return l.links.url(key, ttl, downloadName)
 }

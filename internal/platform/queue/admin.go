@@ -58,8 +58,9 @@ type Actor struct {
 	Type, ID, RequestID string
 }
 
-// requeueStatus is where a retried job goes: straight to the workers (mysql)
-// or back through the relay (sqs).
+// requeueStatus is where a job that is to run again goes (an operator's
+// retry, a failed attempt, a release, an expired lease): straight to the
+// workers (mysql) or back through the relay (sqs).
 func (q *Queue) requeueStatus() string {
 	if q.cfg.Driver == DriverSQS {
 		return statusPending

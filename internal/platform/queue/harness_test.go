@@ -99,6 +99,12 @@ type testQueue struct {
 
 func startQueue(t *testing.T, d driverCase, conn *sqlx.DB, reg *Registry, tune func(*Config)) *testQueue {
 	t.Helper()
+	return startQueueClock(t, d, conn, reg, clock.System{}, tune)
+}
+
+// startQueueClock is startQueue with the queue's clock.
+func startQueueClock(t *testing.T, d driverCase, conn *sqlx.DB, reg *Registry, clk clock.Clock, tune func(*Config)) *testQueue {
+	t.Helper()
 	cfg := d.config(t)
 	cfg.PollInterval = 50 * time.Millisecond
 	cfg.RetryBase = 20 * time.Millisecond
@@ -117,7 +123,7 @@ func startQueue(t *testing.T, d driverCase, conn *sqlx.DB, reg *Registry, tune f
 			t.Logf("queue log:\n%s", logs.String())
 		}
 	})
-	q, err := New(conn, reg, clock.System{}, cfg, log, nil)
+	q, err := New(conn, reg, clk, cfg, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -186,6 +186,7 @@ func (q *Queue) Run(ctx context.Context, grace time.Duration) error {
 	switch q.cfg.Driver {
 	case DriverSQS:
 		wg.Go(func() { q.relayLoop(ctx) })
+		wg.Go(func() { q.sweepLoop(ctx) })
 		wg.Go(func() { q.consumeSQS(ctx, work) })
 	default:
 		for _, h := range q.reg.byName {

@@ -73,9 +73,9 @@ func (q *Queue) claimTx(ctx context.Context, tx *sqlx.Tx, h *handler, n int, row
 // or dead, or another worker holds a live lease on it. It is how a delivery
 // that did not come from claim (an SQS message, a redelivery) starts.
 //
-// A job whose run_at is still ahead (SQS delays are capped at 15 minutes, and
-// some stand-ins ignore them) is not started: begin returns statusWaiting and
-// how long is left.
+// A job whose run_at is still ahead (a duplicate message, clocks apart) is not
+// started: begin returns statusWaiting and how long is left, or statusPending
+// if the job waits for the relay anyway.
 func (q *Queue) begin(ctx context.Context, jobID string, h *handler) (row, string, time.Duration, error) {
 	var r row
 	var status string
@@ -108,6 +108,9 @@ func (q *Queue) beginTx(ctx context.Context, tx *sqlx.Tx, jobID string, h *handl
 	if status == statusRunning && cur.LeaseUntil.Valid && cur.LeaseUntil.Time.After(now) {
 		return r, status, 0, nil // someone else is on it
 	}
+	if status == statusPending && cur.RunAt.After(now) {
+		return r, statusPending, 0, nil // the relay sends it when it is due
+	}
 	if status != statusRunning && cur.RunAt.After(now) {
 		return r, statusWaiting, cur.RunAt.Sub(now), nil
 	}
@@ -133,18 +136,22 @@ func (q *Queue) finish(ctx context.Context, jobID, status, lastErr string) error
 	return q.record(ctx, upd, status, errText, now, now, jobID, q.owner)
 }
 
-// retry schedules the next attempt of a job we hold.
+// retry schedules the next attempt of a job we hold. With the sqs driver the
+// job goes back to the relay, which sends a new message when it is due: the
+// received one is deleted, never held back for the backoff (that would count
+// as a receive towards the dead-letter queue).
 func (q *Queue) retry(ctx context.Context, jobID string, at time.Time, lastErr string) error {
-	const upd = `UPDATE jobs SET status = 'ready', run_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL,
+	const upd = `UPDATE jobs SET status = ?, run_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL,
 		updated_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?`
-	return q.record(ctx, upd, at, truncate(lastErr), q.clock.Now(), jobID, q.owner)
+	return q.record(ctx, upd, q.requeueStatus(), at, truncate(lastErr), q.clock.Now(), jobID, q.owner)
 }
 
-// release hands a job we hold back without counting the attempt (shutdown).
+// release hands a job we hold back without counting the attempt (shutdown),
+// to the workers or (sqs) the relay of any process.
 func (q *Queue) release(ctx context.Context, jobID string) error {
-	const upd = `UPDATE jobs SET status = 'ready', attempts = GREATEST(attempts - 1, 0), lease_owner = NULL,
+	const upd = `UPDATE jobs SET status = ?, attempts = GREATEST(attempts - 1, 0), lease_owner = NULL,
 		lease_until = NULL, updated_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?`
-	return q.record(ctx, upd, q.clock.Now(), jobID, q.owner)
+	return q.record(ctx, upd, q.requeueStatus(), q.clock.Now(), jobID, q.owner)
 }
 
 // record runs an outcome update on a job we hold, again if it lost a deadlock
@@ -165,17 +172,19 @@ func (q *Queue) record(ctx context.Context, query string, args ...any) error {
 	return nil
 }
 
-// reap makes jobs whose lease expired (their worker died) ready again, or dead
-// when they have used every attempt. It returns how many it touched.
+// reap makes jobs whose lease expired (their worker died) ready again (sqs:
+// pending, so the relay sends them anew rather than waiting for the dead
+// worker's message to come back), or dead when they have used every attempt.
+// It returns how many it touched.
 func (q *Queue) reap(ctx context.Context) (int64, error) {
 	now := q.clock.Now()
 	const upd = `UPDATE jobs SET
-			status = IF(attempts >= max_attempts, 'dead', 'ready'),
+			status = IF(attempts >= max_attempts, 'dead', ?),
 			finished_at = IF(attempts >= max_attempts, ?, finished_at),
 			last_error = CONCAT('lease of ', COALESCE(lease_owner, '?'), ' expired: the worker stopped mid-run'),
 			lease_owner = NULL, lease_until = NULL, run_at = ?, updated_at = ?
 		WHERE status = 'running' AND lease_until < ?`
-	res, err := q.db.ExecContext(ctx, upd, now, now, now, now)
+	res, err := q.db.ExecContext(ctx, upd, q.requeueStatus(), now, now, now, now)
 	if err != nil {
 		return 0, err
 	}
