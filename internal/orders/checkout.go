@@ -137,32 +137,25 @@ func (s *Store) Checkout(ctx context.Context, c Caller, cartID string, in Checko
 }
 
 // checkoutAgain finds the order of a checked-out cart. An order whose payment
-// failed holds its stock again for a new attempt (pending_payment once more);
-// if the stock is gone, that is a conflict naming the item.
+// failed holds its stock again for a new attempt (pending_payment once more,
+// Order.HoldUntil); if the stock is gone, that is a conflict naming the item.
 func (s *Store) checkoutAgain(ctx context.Context, tx *sqlx.Tx, cartID string) (string, error) {
-	var o orderRow
-	err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders o WHERE o.source_type = 'cart' AND o.source_id = ? FOR UPDATE`, cartID)
+	var orderID string
+	err := tx.GetContext(ctx, &orderID, `SELECT id FROM orders WHERE source_type = 'cart' AND source_id = ?`, cartID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("orders: cart %s is checked out but has no order", cartID)
 	}
 	if err != nil {
 		return "", err
 	}
-	if o.Status != StatusPaymentFailed {
-		return o.ID, nil
-	}
-	now := s.clock.Now()
-	until := now.Add(s.ttl)
-	items, err := orderItems(ctx, tx, o.ID)
-	if err != nil {
-		return "", err
-	}
-	if err := s.catalog.ReserveTx(ctx, tx, o.ID, items, until); err != nil {
-		return "", err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE orders SET status = 'pending_payment', reservation_expires_at = ?, updated_at = ?
-		WHERE id = ? AND status = 'payment_failed'`, until, now, o.ID)
-	return o.ID, err
+	return orderID, s.update(ctx, tx, orderID, func(o *Order) error {
+		if o.Status != StatusPaymentFailed {
+			return nil
+		}
+		now := s.clock.Now()
+		_, err := o.HoldUntil(now.Add(s.ttl), nil, now)
+		return err
+	})
 }
 
 // orderItems is what an order holds or sold, per variant.

@@ -474,7 +474,7 @@ func (s *Store) UpdateFulfilment(ctx context.Context, vendorID, vendorOrderID st
 				// refunds them (or finds another way).
 				reason := fmt.Sprintf("vendor order %s (%s) was cancelled with %s of it not refunded", vendorOrderID, cur.VendorName,
 					money.Money{Amount: cur.Subtotal.Amount - cur.Refunded.Amount, Currency: cur.Subtotal.Currency})
-				if err := s.flag(ctx, tx, orderID, reason, now); err != nil {
+				if err := s.flagTx(ctx, tx, orderID, reason); err != nil {
 					return err
 				}
 			}

@@ -282,7 +282,7 @@ func (s *Store) createSubscriptionOrder(ctx context.Context, tx *sqlx.Tx, in Sub
 	}
 	if len(flags) > 0 {
 		reason := fmt.Sprintf("subscription %s, invoice %s (paid): %s", in.SubscriptionID, in.InvoiceID, strings.Join(flags, "; "))
-		if err := s.flag(ctx, tx, o.id, reason, now); err != nil {
+		if err := s.flagTx(ctx, tx, o.id, reason); err != nil {
 			return "", err
 		}
 	}
