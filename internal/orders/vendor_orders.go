@@ -1,30 +1,31 @@
 package orders
 
-// Fulfilment: a paid vendor order moves forward only,
-//
-//	accepted -> packed -> shipped -> delivered
-//	accepted | packed -> cancelled
-//
-// from the vendor's Shopify store (its webhooks, re-read) or from the vendor in
-// Trove. Steps may be skipped (a store that ships without packing first); a
-// move backwards, out of cancelled, or to cancelled after shipping is refused
-// with ErrIllegalTransition. Repeating the current status is no move, but may
-// add or correct tracking. Each move, in its transaction: the parent order's
-// fulfilment_status is derived again, the manifest's version is bumped (the
-// manifest shows status and tracking) and FulfilmentChanged is enqueued; the
-// first move to shipped also enqueues Shipped (the buyer's mail).
+// Vendor orders (table vendor_orders): one vendor's part of an order for one
+// recipient. This package is the table's one writer. It writes a vendor order
+// with its order (pending; accepted for an order paid when it is made), moves
+// it with the order's payment (accepted or cancelled: the state table in
+// state.go) and moves its refund counters (refunds.go). What happens after
+// payment (packed, shipped, delivered or cancelled by the vendor, tracking,
+// the Shopify hand-off) is internal/fulfilment's to decide: it reads vendor
+// orders here and changes them through UpdateVendorOrder, which saves the
+// change and what follows from it in the same transaction: the order's
+// fulfilment status, the packing manifest's version, the jobs, the audit
+// entry, and a flag when a vendor order with money not refunded is cancelled.
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/trove-platform/trove/internal/catalog"
 	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/fault"
@@ -32,11 +33,20 @@ import (
 	"github.com/trove-platform/trove/internal/platform/queue"
 )
 
-// ErrIllegalTransition is wrapped (kind conflict) when a vendor order cannot
-// move to the status asked for.
-var ErrIllegalTransition = errors.New("orders: illegal fulfilment transition")
+// Vendor order statuses (Shopify's spelling of cancelled). pending and
+// accepted follow the order's payment; internal/fulfilment moves an accepted
+// vendor order on through packed, shipped and delivered, or cancels it.
+const (
+	VendorOrderPending   = "pending"  // the order awaits payment
+	VendorOrderAccepted  = "accepted" // the order is paid: the vendor fulfils it
+	VendorOrderPacked    = "packed"
+	VendorOrderShipped   = "shipped"
+	VendorOrderDelivered = "delivered"
+	VendorOrderCancelled = "cancelled"
+)
 
-// The buyer's view of delivery (orders.fulfilment_status).
+// The buyer's view of delivery (orders.fulfilment_status), derived from the
+// order's vendor orders whenever one moves.
 const (
 	FulfilmentUnfulfilled      = "unfulfilled"
 	FulfilmentPartiallyShipped = "partially_shipped"
@@ -45,48 +55,35 @@ const (
 	FulfilmentCancelled        = "cancelled"
 )
 
-// fulfilmentRank orders the forward path; cancelled and pending are off it.
-var fulfilmentRank = map[string]int{VendorOrderAccepted: 1, VendorOrderPacked: 2, VendorOrderShipped: 3, VendorOrderDelivered: 4}
-
-// Tracking is how a shipment can be followed.
-type Tracking struct {
-	Carrier string `json:"carrier"`
-	Number  string `json:"number"`
-	URL     string `json:"url"`
-}
-
-// FulfilmentUpdate asks for a vendor order to move to Status, with tracking.
-// Empty tracking fields leave what is stored.
-type FulfilmentUpdate struct {
-	Status   string   `json:"status"`
-	Tracking Tracking `json:"tracking"`
-}
-
-// Validate reports every problem with u as one error of kind invalid.
-func (u FulfilmentUpdate) Validate() error {
-	var f fault.Fields
-	switch u.Status {
-	case VendorOrderAccepted, VendorOrderPacked, VendorOrderShipped, VendorOrderDelivered, VendorOrderCancelled:
-	case "":
-		f.Add("status", "is required: one of accepted, packed, shipped, delivered, cancelled")
-	default:
-		f.Add("status", "must be one of accepted, packed, shipped, delivered, cancelled")
-	}
-	f.Check(utf8.RuneCountInString(u.Tracking.Carrier) <= 100, "tracking.carrier", "must be at most 100 characters")
-	f.Check(utf8.RuneCountInString(u.Tracking.Number) <= 100, "tracking.number", "must be at most 100 characters")
-	if u.Tracking.URL != "" {
-		f.Check(len(u.Tracking.URL) <= 1000, "tracking.url", "must be at most 1000 characters")
-		f.Check(strings.HasPrefix(u.Tracking.URL, "https://") || strings.HasPrefix(u.Tracking.URL, "http://"),
-			"tracking.url", "must be an http(s) URL")
-	}
-	return f.Err()
-}
-
-// Actor is who moves a vendor order, for the audit log.
-type Actor struct {
-	Type      string // audit.ActorUser or audit.ActorSystem
-	ID        string // user id, or "shopify"
-	RequestID string
+// VendorOrder is one vendor's part of an order, for one recipient.
+type VendorOrder struct {
+	ID            string
+	OrderID       string
+	VendorID      string
+	Vendor        catalog.StoreVendor // slug and name, at checkout
+	RecipientKey  string              // "" when the order's recipient and message apply
+	Recipient     Recipient
+	GiftMessage   string
+	DeliveryDate  string // YYYY-MM-DD or ""
+	Subtotal      money.Money
+	CommissionBPS int // the vendor's rate at checkout
+	Refunded      money.Money
+	Status        string
+	Lines         []VendorOrderLine // by line number
+	Tracking      Tracking
+	Shopify       *ShopifyOrderRef // the order it was handed off as, in the vendor's Shopify store
+	PlacedAt      time.Time        // the order's
+	AcceptedAt    *time.Time
+	HandedOffAt   *time.Time
+	PackedAt      *time.Time
+	ShippedAt     *time.Time
+	DeliveredAt   *time.Time
+	CancelledAt   *time.Time
+	UpdatedAt     time.Time
+	// ManifestVersion counts the changes its packing manifest shows;
+	// ManifestRendered is the version stored (0: none yet).
+	ManifestVersion  int
+	ManifestRendered int
 }
 
 // VendorOrderLine is a line of a vendor order, as the vendor packs it.
@@ -102,62 +99,41 @@ type VendorOrderLine struct {
 	Amount           money.Money `json:"amount"`
 }
 
-// ShopifyOrderRef names the vendor order's order in its Shopify store.
+// Tracking is how a shipment can be followed.
+type Tracking struct {
+	Carrier string `json:"carrier"`
+	Number  string `json:"number"`
+	URL     string `json:"url"`
+}
+
+// ShopifyOrderRef names a vendor order's order in its vendor's Shopify store.
 type ShopifyOrderRef struct {
 	ID   string `json:"id"`   // GID
 	Name string `json:"name"` // "#1001"
 }
 
-// Fulfilment is a vendor order as its vendor (and operators) see it: what to
-// pack, for whom, and where it stands. The buyer's email is not in it.
-type Fulfilment struct {
-	ID            string            `json:"id"`
-	OrderID       string            `json:"order_id"`
-	VendorID      string            `json:"vendor_id"`
-	VendorName    string            `json:"vendor_name"`
-	Status        string            `json:"status"`
-	Subtotal      money.Money       `json:"subtotal"`
-	Refunded      money.Money       `json:"refunded"`
-	CommissionBPS int               `json:"commission_bps"`
-	Recipient     Recipient         `json:"recipient"`
-	GiftMessage   string            `json:"gift_message"`
-	DeliveryDate  *string           `json:"delivery_date"`
-	Lines         []VendorOrderLine `json:"lines"`
-	Tracking      Tracking          `json:"tracking"`
-	Shopify       *ShopifyOrderRef  `json:"shopify_order"`
-	PlacedAt      time.Time         `json:"placed_at"`
-	AcceptedAt    *time.Time        `json:"accepted_at"`
-	HandedOffAt   *time.Time        `json:"handed_off_at"`
-	PackedAt      *time.Time        `json:"packed_at"`
-	ShippedAt     *time.Time        `json:"shipped_at"`
-	DeliveredAt   *time.Time        `json:"delivered_at"`
-	CancelledAt   *time.Time        `json:"cancelled_at"`
-	UpdatedAt     time.Time         `json:"updated_at"`
-	// ManifestVersion counts the changes the packing manifest shows;
-	// ManifestRendered is the version stored (0: none yet).
-	ManifestVersion  int `json:"-"`
-	ManifestRendered int `json:"-"`
+// Actor is who changes a vendor order, for the audit log.
+type Actor struct {
+	Type      string // audit.ActorUser or audit.ActorSystem
+	ID        string // user id, or "shopify"
+	RequestID string
 }
 
-// ManifestCurrent reports whether the stored manifest shows the vendor order
-// as it is.
-func (f Fulfilment) ManifestCurrent() bool {
-	return f.ManifestRendered > 0 && f.ManifestRendered >= f.ManifestVersion
-}
-
-type fulfilmentRow struct {
+type vendorOrderRow struct {
 	ID               string     `db:"id"`
 	OrderID          string     `db:"order_id"`
 	VendorID         string     `db:"vendor_id"`
+	VendorSlug       string     `db:"vendor_slug"`
 	VendorName       string     `db:"vendor_name"`
-	Status           string     `db:"status"`
-	Currency         string     `db:"currency"`
-	SubtotalAmount   int64      `db:"subtotal_amount"`
-	RefundedAmount   int64      `db:"refunded_amount"`
-	CommissionBPS    int        `db:"commission_bps"`
+	RecipientKey     string     `db:"recipient_key"`
 	RecipientJSON    string     `db:"recipient_json"`
 	GiftMessage      string     `db:"gift_message"`
 	DeliveryDate     *string    `db:"delivery_date"`
+	Currency         string     `db:"currency"`
+	SubtotalAmount   int64      `db:"subtotal_amount"`
+	CommissionBPS    int        `db:"commission_bps"`
+	RefundedAmount   int64      `db:"refunded_amount"`
+	Status           string     `db:"status"`
 	ShopifyOrderID   *string    `db:"shopify_order_id"`
 	ShopifyOrderName string     `db:"shopify_order_name"`
 	Carrier          string     `db:"carrier"`
@@ -175,20 +151,22 @@ type fulfilmentRow struct {
 	ManifestRendered int        `db:"manifest_rendered_version"`
 }
 
-const fulfilmentColumns = `v.id, v.order_id, v.vendor_id, v.vendor_name, v.status, v.currency, v.subtotal_amount, v.refunded_amount,
-	v.commission_bps, v.recipient_json, v.gift_message, DATE_FORMAT(v.delivery_date, '%Y-%m-%d') AS delivery_date, v.shopify_order_id,
-	v.shopify_order_name, v.carrier, v.tracking_number, v.tracking_url, o.placed_at, v.accepted_at, v.handed_off_at, v.packed_at,
-	v.shipped_at, v.delivered_at, v.cancelled_at, v.updated_at, v.manifest_version, v.manifest_rendered_version`
+const vendorOrderColumns = `v.id, v.order_id, v.vendor_id, v.vendor_slug, v.vendor_name, v.recipient_key, v.recipient_json, v.gift_message,
+	DATE_FORMAT(v.delivery_date, '%Y-%m-%d') AS delivery_date, v.currency, v.subtotal_amount, v.refunded_amount, v.commission_bps,
+	v.status, v.shopify_order_id, v.shopify_order_name, v.carrier, v.tracking_number, v.tracking_url, o.placed_at, v.accepted_at,
+	v.handed_off_at, v.packed_at, v.shipped_at, v.delivered_at, v.cancelled_at, v.updated_at, v.manifest_version,
+	v.manifest_rendered_version`
 
-const fulfilmentFrom = ` FROM vendor_orders v JOIN orders o ON o.id = v.order_id`
+const vendorOrderFrom = ` FROM vendor_orders v JOIN orders o ON o.id = v.order_id`
 
-// loadFulfilments reads vendor orders (where: a condition on v) with their lines.
-func loadFulfilments(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) ([]Fulfilment, error) {
-	var rows []fulfilmentRow
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+fulfilmentColumns+fulfilmentFrom+` WHERE `+where, args...); err != nil {
+// loadVendorOrders reads vendor orders (where: a condition on v, with its
+// order and limit) with their lines.
+func loadVendorOrders(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) ([]VendorOrder, error) {
+	var rows []vendorOrderRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+vendorOrderColumns+vendorOrderFrom+` WHERE `+where, args...); err != nil {
 		return nil, fmt.Errorf("orders: read vendor orders: %w", err)
 	}
-	out := make([]Fulfilment, 0, len(rows))
+	out := make([]VendorOrder, 0, len(rows))
 	if len(rows) == 0 {
 		return out, nil
 	}
@@ -228,55 +206,55 @@ func loadFulfilments(ctx context.Context, q sqlx.QueryerContext, where string, a
 		if rec == nil {
 			rec = &Recipient{AddressLines: []string{}}
 		}
-		f := Fulfilment{ID: r.ID, OrderID: r.OrderID, VendorID: r.VendorID, VendorName: r.VendorName, Status: r.Status,
-			Subtotal: money.Money{Amount: r.SubtotalAmount, Currency: r.Currency}, Refunded: money.Money{Amount: r.RefundedAmount, Currency: r.Currency},
-			CommissionBPS: r.CommissionBPS, Recipient: *rec, GiftMessage: r.GiftMessage, DeliveryDate: r.DeliveryDate,
-			Lines: byVO[r.ID], Tracking: Tracking{Carrier: r.Carrier, Number: r.TrackingNumber, URL: r.TrackingURL},
-			PlacedAt: r.PlacedAt, AcceptedAt: r.AcceptedAt, HandedOffAt: r.HandedOffAt, PackedAt: r.PackedAt, ShippedAt: r.ShippedAt,
+		vo := VendorOrder{ID: r.ID, OrderID: r.OrderID, VendorID: r.VendorID, Vendor: catalog.StoreVendor{Slug: r.VendorSlug, Name: r.VendorName},
+			RecipientKey: r.RecipientKey, Recipient: *rec, GiftMessage: r.GiftMessage, DeliveryDate: deref(r.DeliveryDate),
+			Subtotal: money.Money{Amount: r.SubtotalAmount, Currency: r.Currency}, CommissionBPS: r.CommissionBPS,
+			Refunded: money.Money{Amount: r.RefundedAmount, Currency: r.Currency}, Status: r.Status, Lines: byVO[r.ID],
+			Tracking: Tracking{Carrier: r.Carrier, Number: r.TrackingNumber, URL: r.TrackingURL}, PlacedAt: r.PlacedAt,
+			AcceptedAt: r.AcceptedAt, HandedOffAt: r.HandedOffAt, PackedAt: r.PackedAt, ShippedAt: r.ShippedAt,
 			DeliveredAt: r.DeliveredAt, CancelledAt: r.CancelledAt, UpdatedAt: r.UpdatedAt,
 			ManifestVersion: r.ManifestVersion, ManifestRendered: r.ManifestRendered}
-		if f.Lines == nil {
-			f.Lines = []VendorOrderLine{}
+		if vo.Lines == nil {
+			vo.Lines = []VendorOrderLine{}
 		}
 		if r.ShopifyOrderID != nil {
-			f.Shopify = &ShopifyOrderRef{ID: *r.ShopifyOrderID, Name: r.ShopifyOrderName}
+			vo.Shopify = &ShopifyOrderRef{ID: *r.ShopifyOrderID, Name: r.ShopifyOrderName}
 		}
-		out = append(out, f)
+		out = append(out, vo)
 	}
 	return out, nil
 }
 
-func loadFulfilment(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) (Fulfilment, error) {
-	fs, err := loadFulfilments(ctx, q, where, args...)
+func loadVendorOrder(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) (VendorOrder, error) {
+	vos, err := loadVendorOrders(ctx, q, where, args...)
 	if err != nil {
-		return Fulfilment{}, err
+		return VendorOrder{}, err
 	}
-	if len(fs) == 0 {
-		return Fulfilment{}, fault.NotFound("vendor order not found")
+	if len(vos) == 0 {
+		return VendorOrder{}, fault.NotFound("vendor order not found")
 	}
-	return fs[0], nil
+	return vos[0], nil
 }
 
-// Fulfilment returns a vendor order by id, for jobs and operators. An unpaid
-// one is found too (status pending).
-func (s *Store) Fulfilment(ctx context.Context, vendorOrderID string) (Fulfilment, error) {
-	return loadFulfilment(ctx, s.db, `v.id = ?`, vendorOrderID)
+// VendorOrderByID returns a vendor order, paid or not, for jobs and operators.
+func (s *Store) VendorOrderByID(ctx context.Context, vendorOrderID string) (VendorOrder, error) {
+	return loadVendorOrder(ctx, s.db, `v.id = ?`, vendorOrderID)
 }
 
-// VendorFulfilment returns one of the vendor's paid vendor orders; another
+// PaidVendorOrder returns one of the vendor's paid vendor orders; another
 // vendor's, or one not paid yet, is not found.
-func (s *Store) VendorFulfilment(ctx context.Context, vendorID, vendorOrderID string) (Fulfilment, error) {
-	return loadFulfilment(ctx, s.db, `v.id = ? AND v.vendor_id = ? AND v.status <> 'pending'`, vendorOrderID, vendorID)
+func (s *Store) PaidVendorOrder(ctx context.Context, vendorID, vendorOrderID string) (VendorOrder, error) {
+	return loadVendorOrder(ctx, s.db, `v.id = ? AND v.vendor_id = ? AND v.status <> 'pending'`, vendorOrderID, vendorID)
 }
 
-// FulfilmentByShopifyOrder finds the vendor order handed to the vendor's
+// VendorOrderByShopifyOrder finds the vendor order handed to the vendor's
 // store as the Shopify order with that GID.
-func (s *Store) FulfilmentByShopifyOrder(ctx context.Context, vendorID, shopifyOrderID string) (Fulfilment, error) {
-	return loadFulfilment(ctx, s.db, `v.vendor_id = ? AND v.shopify_order_id = ?`, vendorID, shopifyOrderID)
+func (s *Store) VendorOrderByShopifyOrder(ctx context.Context, vendorID, shopifyOrderID string) (VendorOrder, error) {
+	return loadVendorOrder(ctx, s.db, `v.vendor_id = ? AND v.shopify_order_id = ?`, vendorID, shopifyOrderID)
 }
 
-// FulfilmentFilter narrows a vendor's list of vendor orders.
-type FulfilmentFilter struct {
+// VendorOrderFilter narrows a vendor's list of its paid vendor orders.
+type VendorOrderFilter struct {
 	Statuses []string  // any of these; empty: every status but pending
 	From, To time.Time // accepted within [From, To); zero: no bound
 	Search   string    // part of the vendor order id, order id or recipient name
@@ -284,17 +262,19 @@ type FulfilmentFilter struct {
 	Limit    int       // 1..100, default 25
 }
 
-// FulfilmentPage is a page of vendor orders, newest accepted first.
-type FulfilmentPage struct {
-	Items []Fulfilment `json:"items"`
-	Next  *string      `json:"next_cursor"`
+// VendorOrderPage is a page of vendor orders, newest accepted first.
+type VendorOrderPage struct {
+	Items []VendorOrder
+	Next  *string // the cursor of the next page; nil on the last
 }
 
-// VendorFulfilments lists the vendor's paid vendor orders, newest first.
-func (s *Store) VendorFulfilments(ctx context.Context, vendorID string, f FulfilmentFilter) (FulfilmentPage, error) {
+// PaidVendorOrders lists the vendor's paid vendor orders, newest first.
+func (s *Store) PaidVendorOrders(ctx context.Context, vendorID string, f VendorOrderFilter) (VendorOrderPage, error) {
 	var fe fault.Fields
 	for _, st := range f.Statuses {
-		if _, ok := fulfilmentRank[st]; !ok && st != VendorOrderCancelled {
+		switch st {
+		case VendorOrderAccepted, VendorOrderPacked, VendorOrderShipped, VendorOrderDelivered, VendorOrderCancelled:
+		default:
 			fe.Add("status", "%q is not one of accepted, packed, shipped, delivered, cancelled", st)
 		}
 	}
@@ -313,7 +293,7 @@ func (s *Store) VendorFulfilments(ctx context.Context, vendorID string, f Fulfil
 		}
 	}
 	if err := fe.Err(); err != nil {
-		return FulfilmentPage{}, err
+		return VendorOrderPage{}, err
 	}
 	where := `v.vendor_id = ? AND v.status <> 'pending' AND v.accepted_at IS NOT NULL`
 	args := []any{vendorID}
@@ -339,11 +319,11 @@ func (s *Store) VendorFulfilments(ctx context.Context, vendorID string, f Fulfil
 		args = append(args, afterAt, afterAt, afterID)
 	}
 	where += fmt.Sprintf(` ORDER BY v.accepted_at DESC, v.id DESC LIMIT %d`, f.Limit+1)
-	items, err := loadFulfilments(ctx, s.db, where, args...)
+	items, err := loadVendorOrders(ctx, s.db, where, args...)
 	if err != nil {
-		return FulfilmentPage{}, err
+		return VendorOrderPage{}, err
 	}
-	page := FulfilmentPage{Items: items}
+	page := VendorOrderPage{Items: items}
 	if len(items) > f.Limit {
 		page.Items = items[:f.Limit]
 		last := page.Items[f.Limit-1]
@@ -353,67 +333,38 @@ func (s *Store) VendorFulfilments(ctx context.Context, vendorID string, f Fulfil
 	return page, nil
 }
 
-// OpenFulfilmentsOfDay lists the vendor's vendor orders accepted on day (UTC)
-// that still need packing or shipping (accepted or packed), oldest first: the
-// day's batch of manifests.
-func (s *Store) OpenFulfilmentsOfDay(ctx context.Context, vendorID string, day time.Time) ([]Fulfilment, error) {
+// OpenVendorOrdersOfDay lists the vendor's vendor orders accepted on day
+// (UTC) that still need packing or shipping (accepted or packed), oldest
+// first: the day's batch of manifests.
+func (s *Store) OpenVendorOrdersOfDay(ctx context.Context, vendorID string, day time.Time) ([]VendorOrder, error) {
 	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
-	return loadFulfilments(ctx, s.db, `v.vendor_id = ? AND v.status IN ('accepted', 'packed') AND v.accepted_at >= ?
+	return loadVendorOrders(ctx, s.db, `v.vendor_id = ? AND v.status IN ('accepted', 'packed') AND v.accepted_at >= ?
 		AND v.accepted_at < ? ORDER BY v.accepted_at, v.id LIMIT 500`, vendorID, start, start.AddDate(0, 0, 1))
 }
 
-// RecordShopifyOrder stores the Shopify order a vendor order was handed off
-// as. Recording the same order again is a no-op; a different one is a
-// conflict (one vendor order, one Shopify order).
-func (s *Store) RecordShopifyOrder(ctx context.Context, vendorOrderID string, ref ShopifyOrderRef) error {
-	now := s.clock.Now()
-	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		var cur struct {
-			ShopifyOrderID *string `db:"shopify_order_id"`
-			VendorID       string  `db:"vendor_id"`
-		}
-		err := tx.GetContext(ctx, &cur, `SELECT shopify_order_id, vendor_id FROM vendor_orders WHERE id = ? FOR UPDATE`, vendorOrderID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fault.NotFound("vendor order %s not found", vendorOrderID)
-		}
-		if err != nil {
-			return err
-		}
-		if cur.ShopifyOrderID != nil {
-			if *cur.ShopifyOrderID == ref.ID {
-				return nil
-			}
-			return fault.Conflict("vendor order %s is already Shopify order %s, not %s", vendorOrderID, *cur.ShopifyOrderID, ref.ID)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE vendor_orders SET shopify_order_id = ?, shopify_order_name = ?, handed_off_at = ?,
-			updated_at = ? WHERE id = ?`, ref.ID, ref.Name, now, now, vendorOrderID); err != nil {
-			if db.IsDuplicate(err) {
-				return fault.Conflict("Shopify order %s already belongs to another vendor order", ref.ID)
-			}
-			return fmt.Errorf("orders: record Shopify order: %w", err)
-		}
-		return audit.Record(ctx, tx, audit.Entry{At: now, ActorType: audit.ActorSystem, ActorID: "shopify", VendorID: cur.VendorID,
-			Action: "vendor_order.handed_off", ObjectType: "vendor_order", ObjectID: vendorOrderID,
-			After: map[string]string{"shopify_order_id": ref.ID, "shopify_order_name": ref.Name}})
-	})
-}
-
-// UpdateFulfilment moves a vendor order (vendorID "" for any vendor's: jobs
-// and operators) and answers it as it now is, with whether anything changed.
-// An illegal move is a conflict wrapping ErrIllegalTransition, and changes
-// nothing.
-func (s *Store) UpdateFulfilment(ctx context.Context, vendorID, vendorOrderID string, u FulfilmentUpdate, by Actor) (Fulfilment, bool, error) {
-	if err := u.Validate(); err != nil {
-		return Fulfilment{}, false, err
-	}
-	u.Tracking = Tracking{Carrier: strings.TrimSpace(u.Tracking.Carrier), Number: strings.TrimSpace(u.Tracking.Number),
-		URL: strings.TrimSpace(u.Tracking.URL)}
+// UpdateVendorOrder runs fn on a paid vendor order under the row locks of its
+// order and then itself (the lock order of payments and refunds), in a READ
+// COMMITTED transaction retried on deadlock, and saves what fn changed, with
+// by in the audit log. fn may change what happens to the vendor order after
+// payment: its status (accepted, packed, shipped, delivered or cancelled),
+// the times of those steps, its tracking, and its Shopify order (once, with
+// the hand-off's time). Anything else, or any change to a vendor order not
+// paid yet, is refused; which moves are allowed is the caller's rule
+// (internal/fulfilment). A Shopify order that belongs to another vendor order
+// is a conflict. When fn returns an error, nothing is saved.
+//
+// With the change, in the same transaction: a move or new tracking bumps the
+// packing manifest's version and enqueues FulfilmentChanged; the order's
+// fulfilment status is derived again; the first shipment enqueues Shipped
+// (the buyer's mail); cancelling a vendor order with money not refunded
+// flags its order for operators (the buyer must be refunded).
+//
+// It answers the vendor order as it now is, and whether anything changed.
+func (s *Store) UpdateVendorOrder(ctx context.Context, vendorOrderID string, by Actor, fn func(*VendorOrder) error) (VendorOrder, bool, error) {
 	var changed bool
 	err := db.RetryDeadlocks(ctx, func() error {
 		changed = false
 		return db.InTxOpts(ctx, s.db, db.ReadCommitted, func(tx *sqlx.Tx) error {
-			// The parent order first, then the vendor order: the lock order
-			// MarkPaid and refunds use.
 			var orderID string
 			err := tx.GetContext(ctx, &orderID, `SELECT order_id FROM vendor_orders WHERE id = ?`, vendorOrderID)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -425,99 +376,125 @@ func (s *Store) UpdateFulfilment(ctx context.Context, vendorID, vendorOrderID st
 			if err := tx.GetContext(ctx, &orderID, `SELECT id FROM orders WHERE id = ? FOR UPDATE`, orderID); err != nil {
 				return err
 			}
-			cur, err := loadFulfilment(ctx, tx, `v.id = ? FOR UPDATE`, vendorOrderID)
+			before, err := loadVendorOrder(ctx, tx, `v.id = ? FOR UPDATE`, vendorOrderID)
 			if err != nil {
 				return err
 			}
-			if vendorID != "" && (cur.VendorID != vendorID || cur.Status == VendorOrderPending) {
-				return fault.NotFound("vendor order %s not found", vendorOrderID)
-			}
-			if err := checkMove(cur.Status, u.Status); err != nil {
+			after := before.clone()
+			if err := fn(&after); err != nil {
 				return err
 			}
-			now := s.clock.Now()
-			track := cur.Tracking
-			if u.Tracking.Carrier != "" {
-				track.Carrier = u.Tracking.Carrier
-			}
-			if u.Tracking.Number != "" {
-				track.Number = u.Tracking.Number
-			}
-			if u.Tracking.URL != "" {
-				track.URL = u.Tracking.URL
-			}
-			if u.Status == cur.Status && track == cur.Tracking {
-				return nil
-			}
-			set := `status = ?, carrier = ?, tracking_number = ?, tracking_url = ?, manifest_version = manifest_version + 1, updated_at = ?`
-			args := []any{u.Status, track.Carrier, track.Number, track.URL, now}
-			if u.Status == VendorOrderCancelled {
-				set, args = set+`, cancelled_at = COALESCE(cancelled_at, ?)`, append(args, now)
-			} else {
-				// A skipped step takes the same moment: shipped implies packed.
-				for _, st := range []string{VendorOrderPacked, VendorOrderShipped, VendorOrderDelivered} {
-					if fulfilmentRank[st] <= fulfilmentRank[u.Status] {
-						set, args = set+`, `+st+`_at = COALESCE(`+st+`_at, ?)`, append(args, now)
-					}
-				}
-			}
-			args = append(args, vendorOrderID)
-			if _, err := tx.ExecContext(ctx, `UPDATE vendor_orders SET `+set+` WHERE id = ?`, args...); err != nil {
-				return fmt.Errorf("orders: move vendor order %s: %w", vendorOrderID, err)
-			}
-			changed = true
-			if err := s.deriveFulfilmentTx(ctx, tx, orderID, now); err != nil {
-				return err
-			}
-			if u.Status == VendorOrderCancelled && cur.Refunded.Amount < cur.Subtotal.Amount {
-				// The buyer paid for goods that will not come: an operator
-				// refunds them (or finds another way).
-				reason := fmt.Sprintf("vendor order %s (%s) was cancelled with %s of it not refunded", vendorOrderID, cur.VendorName,
-					money.Money{Amount: cur.Subtotal.Amount - cur.Refunded.Amount, Currency: cur.Subtotal.Currency})
-				if err := s.flagTx(ctx, tx, orderID, reason); err != nil {
-					return err
-				}
-			}
-			if _, err := s.queue.Enqueue(ctx, tx, FulfilmentChanged{VendorOrderID: vendorOrderID, Status: u.Status}); err != nil {
-				return err
-			}
-			if u.Status == VendorOrderShipped || (u.Status == VendorOrderDelivered && cur.ShippedAt == nil) {
-				if _, err := s.queue.Enqueue(ctx, tx, Shipped{VendorOrderID: vendorOrderID},
-					queue.UniqueKey("orders.shipped:"+vendorOrderID)); err != nil {
-					return err
-				}
-			}
-			return audit.Record(ctx, tx, audit.Entry{At: now, ActorType: by.Type, ActorID: by.ID, VendorID: cur.VendorID,
-				Action: "vendor_order." + u.Status, ObjectType: "vendor_order", ObjectID: vendorOrderID, RequestID: by.RequestID,
-				Before: map[string]any{"status": cur.Status, "tracking": cur.Tracking},
-				After:  map[string]any{"status": u.Status, "tracking": track}})
+			changed, err = s.saveVendorOrder(ctx, tx, before, after, by)
+			return err
 		})
 	})
 	if err != nil {
-		return Fulfilment{}, false, err
+		return VendorOrder{}, false, err
 	}
-	f, err := s.Fulfilment(ctx, vendorOrderID)
-	return f, changed, err
+	vo, err := s.VendorOrderByID(ctx, vendorOrderID)
+	return vo, changed, err
 }
 
-// checkMove refuses what the fulfilment path does not allow.
-func checkMove(from, to string) error {
-	switch {
-	case from == to:
-		return nil
-	case from == VendorOrderPending:
-		return fault.Wrap(fault.KindConflict, ErrIllegalTransition, "the order is not paid yet, so it cannot be %s", to)
-	case from == VendorOrderCancelled:
-		return fault.Wrap(fault.KindConflict, ErrIllegalTransition, "the order was cancelled, so it cannot be %s", to)
-	case to == VendorOrderCancelled:
-		if fulfilmentRank[from] >= fulfilmentRank[VendorOrderShipped] {
-			return fault.Wrap(fault.KindConflict, ErrIllegalTransition, "the order is %s already, so it cannot be cancelled", from)
-		}
-		return nil
-	case fulfilmentRank[to] < fulfilmentRank[from]:
-		return fault.Wrap(fault.KindConflict, ErrIllegalTransition, "the order is %s already, so it cannot go back to %s", from, to)
+func (vo VendorOrder) clone() VendorOrder {
+	c := vo
+	c.Lines = slices.Clone(vo.Lines)
+	c.Recipient.AddressLines = slices.Clone(vo.Recipient.AddressLines)
+	if vo.Shopify != nil {
+		ref := *vo.Shopify
+		c.Shopify = &ref
 	}
-	return nil
+	for _, p := range []**time.Time{&c.AcceptedAt, &c.HandedOffAt, &c.PackedAt, &c.ShippedAt, &c.DeliveredAt, &c.CancelledAt} {
+		if *p != nil {
+			v := **p
+			*p = &v
+		}
+	}
+	return c
+}
+
+// frozen is the vendor order without what UpdateVendorOrder may save.
+func (vo VendorOrder) frozen() VendorOrder {
+	vo.Status, vo.Tracking, vo.Shopify, vo.HandedOffAt = "", Tracking{}, nil, nil
+	vo.PackedAt, vo.ShippedAt, vo.DeliveredAt, vo.CancelledAt = nil, nil, nil, nil
+	return vo
+}
+
+// saveVendorOrder writes what changed from before to after, within tx under
+// the row locks, with what follows from it (see UpdateVendorOrder).
+func (s *Store) saveVendorOrder(ctx context.Context, tx *sqlx.Tx, before, after VendorOrder, by Actor) (bool, error) {
+	if !reflect.DeepEqual(before.frozen(), after.frozen()) {
+		return false, fmt.Errorf("orders: vendor order %s: only its fulfilment (status, times, tracking, Shopify order) can be changed", before.ID)
+	}
+	if reflect.DeepEqual(before, after) {
+		return false, nil
+	}
+	if before.Status == VendorOrderPending {
+		return false, fault.Conflict("vendor order %s is not paid yet: it cannot be %s", before.ID, after.Status)
+	}
+	switch after.Status {
+	case VendorOrderAccepted, VendorOrderPacked, VendorOrderShipped, VendorOrderDelivered, VendorOrderCancelled:
+	default:
+		return false, fmt.Errorf("orders: vendor order %s: %q is not a status of a paid vendor order", before.ID, after.Status)
+	}
+	now := s.clock.Now()
+	if !reflect.DeepEqual(before.Shopify, after.Shopify) {
+		if before.Shopify != nil || after.Shopify == nil || after.HandedOffAt == nil {
+			return false, fmt.Errorf("orders: vendor order %s: its Shopify order is recorded once, with the hand-off's time", before.ID)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE vendor_orders SET shopify_order_id = ?, shopify_order_name = ?, handed_off_at = ?,
+			updated_at = ? WHERE id = ?`, after.Shopify.ID, after.Shopify.Name, after.HandedOffAt, now, before.ID); err != nil {
+			if db.IsDuplicate(err) {
+				return false, fault.Conflict("Shopify order %s already belongs to another vendor order", after.Shopify.ID)
+			}
+			return false, fmt.Errorf("orders: record Shopify order: %w", err)
+		}
+		if err := audit.Record(ctx, tx, audit.Entry{At: now, ActorType: by.Type, ActorID: by.ID, VendorID: before.VendorID,
+			Action: "vendor_order.handed_off", ObjectType: "vendor_order", ObjectID: before.ID, RequestID: by.RequestID,
+			After: map[string]string{"shopify_order_id": after.Shopify.ID, "shopify_order_name": after.Shopify.Name}}); err != nil {
+			return false, err
+		}
+	}
+	if after.Status == before.Status && after.Tracking == before.Tracking && reflect.DeepEqual(before.frozenTimes(), after.frozenTimes()) {
+		return true, nil // only the hand-off
+	}
+	// The manifest shows the status and tracking: a new version.
+	if _, err := tx.ExecContext(ctx, `UPDATE vendor_orders SET status = ?, carrier = ?, tracking_number = ?, tracking_url = ?,
+		packed_at = ?, shipped_at = ?, delivered_at = ?, cancelled_at = ?, manifest_version = manifest_version + 1, updated_at = ?
+		WHERE id = ? AND status = ?`, after.Status, after.Tracking.Carrier, after.Tracking.Number, after.Tracking.URL, after.PackedAt,
+		after.ShippedAt, after.DeliveredAt, after.CancelledAt, now, before.ID, before.Status); err != nil {
+		return false, fmt.Errorf("orders: move vendor order %s: %w", before.ID, err)
+	}
+	if after.Status != before.Status {
+		if err := s.deriveFulfilmentTx(ctx, tx, before.OrderID, now); err != nil {
+			return false, err
+		}
+	}
+	if after.Status == VendorOrderCancelled && before.Status != VendorOrderCancelled && before.Refunded.Amount < before.Subtotal.Amount {
+		// The buyer paid for goods that will not come: an operator refunds
+		// them (or finds another way).
+		reason := fmt.Sprintf("vendor order %s (%s) was cancelled with %s of it not refunded", before.ID, before.Vendor.Name,
+			money.Money{Amount: before.Subtotal.Amount - before.Refunded.Amount, Currency: before.Subtotal.Currency})
+		if err := s.flagTx(ctx, tx, before.OrderID, reason); err != nil {
+			return false, err
+		}
+	}
+	if _, err := s.queue.Enqueue(ctx, tx, FulfilmentChanged{VendorOrderID: before.ID, Status: after.Status}); err != nil {
+		return false, err
+	}
+	if before.ShippedAt == nil && after.ShippedAt != nil {
+		if _, err := s.queue.Enqueue(ctx, tx, Shipped{VendorOrderID: before.ID}, queue.UniqueKey("orders.shipped:"+before.ID)); err != nil {
+			return false, err
+		}
+	}
+	return true, audit.Record(ctx, tx, audit.Entry{At: now, ActorType: by.Type, ActorID: by.ID, VendorID: before.VendorID,
+		Action: "vendor_order." + after.Status, ObjectType: "vendor_order", ObjectID: before.ID, RequestID: by.RequestID,
+		Before: map[string]any{"status": before.Status, "tracking": before.Tracking},
+		After:  map[string]any{"status": after.Status, "tracking": after.Tracking}})
+}
+
+// frozenTimes are the times of the steps after payment.
+func (vo VendorOrder) frozenTimes() [4]*time.Time {
+	return [4]*time.Time{vo.PackedAt, vo.ShippedAt, vo.DeliveredAt, vo.CancelledAt}
 }
 
 // deriveFulfilmentTx sets the order's fulfilment_status from its vendor
