@@ -22,7 +22,9 @@ func (Payments) StartPayment(_ context.Context, orderID string, _ money.Money, _
 }
 
 // ClientSecret answers the payment's made-up secret.
-func (Payments) ClientSecret(_ context.Context, intentID string) (string, error) { return intentID + "_secret", nil }
+func (Payments) ClientSecret(_ context.Context, intentID string) (string, error) {
+	return intentID + "_secret", nil
+}
 
 // Payment answers the payment as open.
 func (Payments) Payment(_ context.Context, intentID string) (orders.PaymentState, error) {
