@@ -14,6 +14,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/sandbox"
 	"github.com/trove-platform/trove/internal/stripe"
+	"github.com/trove-platform/trove/internal/subscriptions"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
 
@@ -23,7 +24,7 @@ type paymentParts struct {
 	orders   *orders.Store
 	payments *payments.Service
 	refunds  *payments.Refunds
-	subs     *payments.SubscriptionService
+	subs     *subscriptions.Service
 	verifier *payments.Verifier
 	sandbox  *sandbox.Stripe // the local stand-in, with --sandbox
 }
@@ -37,8 +38,9 @@ func newPaymentParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logge
 	p := &paymentParts{stripe: sc, verifier: payments.NewVerifier(sc)}
 	p.orders = orders.NewStore(conn, clk, q, cat, payments.NewProvider(sc), orders.Config{ReservationTTL: cfg.ReservationTTL})
 	p.refunds = payments.NewRefunds(conn, clk, sc, p.orders, q, payments.DefaultVendorRefundWindow)
-	p.subs = payments.NewSubscriptionService(conn, clk, sc, p.orders, cat, p.refunds)
-	p.payments = payments.New(conn, clk, sc, p.orders, hooks, q, p.subs)
+	p.subs = subscriptions.New(subscriptions.Deps{DB: conn, Clock: clk, Stripe: sc, Orders: p.orders, Catalog: cat, Refunds: p.refunds,
+		Webhooks: hooks})
+	p.payments = payments.New(conn, clk, sc, p.orders, hooks, q)
 	if withSandbox {
 		p.sandbox = sandbox.NewStripe(sandbox.StripeConfig{SecretKey: cfg.Stripe.SecretKey, PublishableKey: cfg.Stripe.PublishableKey,
 			WebhookSecret: cfg.Stripe.WebhookSecrets[0], WebhookURL: cfg.PublicURL.String() + "/webhooks/stripe",

@@ -147,7 +147,7 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 	hooks = webhooks.NewStore(h.db, clk, h.q)
 	h.cat = catalog.NewStore(h.db, clk)
 	h.orders = orders.NewStore(h.db, clk, h.q, h.cat, NewProvider(h.sc), orders.Config{})
-	h.svc = New(h.db, clk, h.sc, h.orders, hooks, h.q, nil) // no subscriptions here
+	h.svc = New(h.db, clk, h.sc, h.orders, hooks, h.q)
 	h.refunds = NewRefunds(h.db, clk, h.sc, h.orders, h.q, vendorWindow)
 
 	ctx, cancel := context.WithCancel(context.Background())
