@@ -13,6 +13,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/vendors"
 )
@@ -51,11 +52,38 @@ func Vendor(t testing.TB, conn *sqlx.DB, clk clock.Clock, slug string, opts ...O
 		t.Fatalf("vendor %s: %v", slug, err)
 	}
 	if sp.connection != "" {
-		now := clk.Now()
-		if _, err := conn.ExecContext(ctx, `INSERT INTO shopify_connections (vendor_id, shop_domain, status, connected_at, updated_at)
-			VALUES (?, ?, ?, ?, ?)`, v.ID, slug+".myshopify.com", sp.connection, now, now); err != nil {
-			t.Fatalf("the store of vendor %s: %v", slug, err)
-		}
+		Connect(t, conn, clk, v.ID, slug+".myshopify.com", sp.connection)
 	}
 	return v.ID
+}
+
+// Connect gives the vendor a Shopify store, shop, whose connection has
+// status (connected, broken or uninstalled).
+func Connect(t testing.TB, conn *sqlx.DB, clk clock.Clock, vendorID, shop, status string) {
+	t.Helper()
+	now := clk.Now()
+	if _, err := conn.Exec(`INSERT INTO shopify_connections (vendor_id, shop_domain, status, connected_at, updated_at)
+		VALUES (?, ?, ?, ?, ?)`, vendorID, shop, status, now, now); err != nil {
+		t.Fatalf("the store of vendor %s: %v", vendorID, err)
+	}
+}
+
+// SetConnection puts the vendor's Shopify connection in status (connected,
+// broken or uninstalled), as the Shopify install, a failed token refresh or
+// an uninstall would.
+func SetConnection(t testing.TB, conn *sqlx.DB, clk clock.Clock, vendorID, status string) {
+	t.Helper()
+	if _, err := conn.Exec(`UPDATE shopify_connections SET status = ?, updated_at = ? WHERE vendor_id = ?`, status, clk.Now(), vendorID); err != nil {
+		t.Fatalf("the store of vendor %s: %v", vendorID, err)
+	}
+}
+
+// SetStatus puts the vendor in status, as an operator does
+// (vendors.Store.Update).
+func SetStatus(t testing.TB, conn *sqlx.DB, clk clock.Clock, vendorID string, status vendors.Status) {
+	t.Helper()
+	if _, err := vendors.NewStore(conn, clk).Update(context.Background(), vendorID, vendors.Patch{Status: &status},
+		audit.Entry{ActorType: audit.ActorUser, ActorID: "usr_test_operator"}); err != nil {
+		t.Fatalf("vendor %s %s: %v", vendorID, status, err)
+	}
 }
