@@ -50,8 +50,8 @@ func (s *Store) pay(ctx context.Context, orderID, intentID string, received mone
 	var refused error
 	err := s.Update(ctx, orderID, func(o *Order) error {
 		var err error
-		changed, err = o.Pay(intentID, received, gone, s.clock.Now())
 		refused = nil
+		changed, err = o.Pay(intentID, received, gone, s.clock.Now())
 		if errors.Is(err, ErrWrongPayment) || errors.Is(err, ErrAmountMismatch) {
 			refused, err = err, nil
 		}

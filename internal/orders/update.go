@@ -14,7 +14,6 @@ import (
 	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/fault"
-	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/platform/queue"
 )
 
@@ -67,11 +66,9 @@ func (o Order) clone() Order {
 	c := o
 	c.Lines = slices.Clone(o.Lines)
 	c.VendorOrders = slices.Clone(o.VendorOrders)
-	for _, p := range []**money.Money{&c.AmountReceived} {
-		if *p != nil {
-			v := **p
-			*p = &v
-		}
+	if o.AmountReceived != nil {
+		v := *o.AmountReceived
+		c.AmountReceived = &v
 	}
 	for _, p := range []**time.Time{&c.FlaggedAt, &c.DisputedAt, &c.PaidAt, &c.PaymentFailedAt, &c.CanceledAt, &c.ExpiredAt} {
 		if *p != nil {

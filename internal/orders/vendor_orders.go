@@ -454,7 +454,7 @@ func (s *Store) saveVendorOrder(ctx context.Context, tx *sqlx.Tx, before, after 
 			return false, err
 		}
 	}
-	if after.Status == before.Status && after.Tracking == before.Tracking && reflect.DeepEqual(before.frozenTimes(), after.frozenTimes()) {
+	if after.Status == before.Status && after.Tracking == before.Tracking && reflect.DeepEqual(before.stepTimes(), after.stepTimes()) {
 		return true, nil // only the hand-off
 	}
 	// The manifest shows the status and tracking: a new version.
@@ -492,8 +492,8 @@ func (s *Store) saveVendorOrder(ctx context.Context, tx *sqlx.Tx, before, after 
 		After:  map[string]any{"status": after.Status, "tracking": after.Tracking}})
 }
 
-// frozenTimes are the times of the steps after payment.
-func (vo VendorOrder) frozenTimes() [4]*time.Time {
+// stepTimes are the times of the steps after payment.
+func (vo VendorOrder) stepTimes() [4]*time.Time {
 	return [4]*time.Time{vo.PackedAt, vo.ShippedAt, vo.DeliveredAt, vo.CancelledAt}
 }
 

@@ -2,8 +2,8 @@ package orders
 
 // Writing an order: buildOrder turns priced lines into an order, its vendor
 // orders and lines (bundles split across their parts to the cent), and
-// newOrder.write is the one place the three tables are written, for
-// checkout and for an order paid when it is made.
+// newOrder.write is the one place they are inserted, for checkout and for an
+// order paid when it is made.
 
 import (
 	"context"
