@@ -10,9 +10,6 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 )
 
-// The handlers serve signed-in buyers (routes behind
-// RequireRole(auth.RoleBuyer)); a plan is its buyer's alone.
-
 // subscriber is the signed-in buyer of a request (routes are behind
 // RequireRole(auth.RoleBuyer)).
 func subscriber(r *http.Request) (Subscriber, error) {
