@@ -56,10 +56,7 @@ func TestRequiredBodiesAreObjects(t *testing.T) {
 	p := seedPeople(t, dsn)
 	p.connectStores(t, p.vendorA.ID)
 	productA, variantA := p.listProduct(t, p.vendorA.ID, "11", "Mug", 1250, 5)
-	if _, err := p.db.Exec(`INSERT INTO bundles (id, slug, name, description, price_amount, price_currency, created_at, updated_at)
-		VALUES ('bdl_x', 'x', 'X', '', 100, 'USD', NOW(6), NOW(6))`); err != nil {
-		t.Fatal(err)
-	}
+	bundle := p.bundle(t, variantA)
 	env := baseEnv(dsn)
 	env["TROVE_STRIPE_API_BASE"] = "http://127.0.0.1:1" // nothing may reach Stripe: every request here is refused first
 	s := startServer(t, env)
@@ -104,7 +101,7 @@ func TestRequiredBodiesAreObjects(t *testing.T) {
 		{"PATCH", "/api/v1/vendor/catalog/products/" + productA, owner, "", false},
 		{"POST", "/api/v1/vendor/manifests/batch", owner, "", false},
 		{"PATCH", "/api/v1/admin/vendors/" + p.vendorA.ID, admin, "", false},
-		{"PATCH", "/api/v1/admin/catalog/bundles/bdl_x", admin, "", false},
+		{"PATCH", "/api/v1/admin/catalog/bundles/" + bundle, admin, "", false},
 		{"POST", "/api/v1/admin/vendors/" + p.vendorA.ID + "/ledger/adjustments", admin, "", false},
 		{"POST", "/api/v1/admin/orders/ord_x/refunds", admin, "", false},
 		{"PATCH", cartPath, "", g.token, false},

@@ -14,10 +14,12 @@ import (
 	"github.com/trove-platform/trove/api/apitest"
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/vendors"
+	"github.com/trove-platform/trove/internal/vendors/vendorstest"
 )
 
 const testPassword = "test password 123"
@@ -69,10 +71,7 @@ func seedPeople(t testing.TB, dsn string) *people {
 func (p *people) connectStores(t testing.TB, vendorIDs ...string) {
 	t.Helper()
 	for _, id := range vendorIDs {
-		if _, err := p.db.Exec(`INSERT INTO shopify_connections (vendor_id, shop_domain, status, connected_at, updated_at)
-			VALUES (?, ?, 'connected', NOW(6), NOW(6))`, id, strings.ToLower(id)+".myshopify.com"); err != nil {
-			t.Fatal(err)
-		}
+		vendorstest.Connect(t, p.db, clock.System{}, id, strings.ToLower(id)+".myshopify.com", "connected")
 	}
 }
 
@@ -92,6 +91,19 @@ func (p *people) listProduct(t testing.TB, vendorID, key, title string, cents in
 		t.Fatal(err)
 	}
 	return productID, variantID
+}
+
+// bundle makes a bundle (slug xx, USD 1.00) of one variant, through the
+// catalog, and returns its id.
+func (p *people) bundle(t testing.TB, variantID string) string {
+	t.Helper()
+	b, err := catalog.NewStore(p.db, clock.System{}).CreateBundle(context.Background(), catalog.BundleInput{Slug: "xx", Name: "X",
+		Price: money.Money{Amount: 100, Currency: "USD"}, Items: []catalog.BundleItemInput{{VariantID: variantID, Quantity: 1}}},
+		audit.Entry{ActorType: audit.ActorUser, ActorID: p.admin.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.ID
 }
 
 // listVariant is listProduct for a test that needs only the variant.

@@ -194,10 +194,11 @@ func TestIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.db.Exec(`INSERT INTO bundles (id, slug, name, description, price_amount, price_currency, created_at, updated_at)
-		VALUES ('bdl_x', 'x', 'X', '', 100, 'USD', NOW(6), NOW(6))`); err != nil {
+	viewB, err := catalog.NewStore(p.db, clock.System{}).Product(context.Background(), "", productB)
+	if err != nil {
 		t.Fatal(err)
 	}
+	bundle := p.bundle(t, viewB.Variants[0].ID)
 	// A guest's cart (made through the API, as a guest would), which no one
 	// else may read or change.
 	res, body := call(t, s, "", "POST", "/api/v1/store/carts", map[string]any{})
@@ -211,7 +212,7 @@ func TestIsolation(t *testing.T) {
 	}
 	guestCart := created.Cart
 	params := map[string]string{"vendorID": p.vendorB.ID, "userID": p.staffB.ID, "inviteID": inviteB, "jobID": "job_x",
-		"productID": productB, "bundleID": "bdl_x", "cartID": guestCart.ID, "lineID": "cln_x", "orderID": "ord_x", "subscriptionID": "sub_x", "vendorOrderID": "vor_x", "payoutID": "pyo_x"}
+		"productID": productB, "bundleID": bundle, "cartID": guestCart.ID, "lineID": "cln_x", "orderID": "ord_x", "subscriptionID": "sub_x", "vendorOrderID": "vor_x", "payoutID": "pyo_x"}
 
 	tokens := map[string]string{}
 	for _, u := range []string{p.buyer.Email, p.ownerA.Email, p.staffA.Email} {

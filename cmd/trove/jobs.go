@@ -17,6 +17,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/mail"
 	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/subscriptions"
 	"github.com/trove-platform/trove/internal/vendors"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
@@ -90,10 +91,14 @@ func registerJobs(reg *queue.Registry, d *jobDeps) {
 	}, queue.Timeout(10*time.Minute), queue.Concurrency(2))
 
 	// stripe.webhook -> follow up one verified Stripe event (re-reading the
-	// object): Connect accounts are the payouts', the rest the payments'.
+	// object): Connect accounts are the payouts', invoices and subscriptions
+	// the plans', the rest the payments'.
 	queue.Handle(reg, "stripe.webhook", func(ctx context.Context, m queue.Meta, e webhooks.StripeEvent) error {
-		if payouts.HandlesEvent(e.Type) {
+		switch {
+		case payouts.HandlesEvent(e.Type):
 			return d.payouts.payouts.OnStripeEvent(ctx, d.hooks, e)
+		case subscriptions.HandlesEvent(e.Type):
+			return d.payments.subs.OnStripeEvent(ctx, m, e)
 		}
 		return d.payments.payments.OnEvent(ctx, m, e)
 	}, queue.Concurrency(8))

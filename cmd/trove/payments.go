@@ -13,6 +13,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/stripe"
+	"github.com/trove-platform/trove/internal/subscriptions"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
 
@@ -22,7 +23,7 @@ type paymentParts struct {
 	orders   *orders.Store
 	payments *payments.Service
 	refunds  *payments.Refunds
-	subs     *payments.SubscriptionService
+	subs     *subscriptions.Service
 	verifier *payments.Verifier
 }
 
@@ -35,7 +36,8 @@ func newPaymentParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logge
 	p := &paymentParts{stripe: sc, verifier: payments.NewVerifier(sc)}
 	p.orders = orders.NewStore(conn, clk, q, cat, payments.NewProvider(sc), orders.Config{ReservationTTL: cfg.ReservationTTL})
 	p.refunds = payments.NewRefunds(conn, clk, sc, p.orders, q, payments.DefaultVendorRefundWindow)
-	p.subs = payments.NewSubscriptionService(conn, clk, sc, p.orders, cat, p.refunds)
-	p.payments = payments.New(conn, clk, sc, p.orders, hooks, q, p.subs)
+	p.subs = subscriptions.New(subscriptions.Deps{DB: conn, Clock: clk, Stripe: sc, Orders: p.orders, Catalog: cat, Refunds: p.refunds,
+		Webhooks: hooks})
+	p.payments = payments.New(conn, clk, sc, p.orders, hooks, q)
 	return p, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/platform/ratelimit"
 	"github.com/trove-platform/trove/internal/sandbox/inbox"
+	"github.com/trove-platform/trove/internal/subscriptions"
 	"github.com/trove-platform/trove/internal/vendors"
 	"github.com/trove-platform/trove/internal/webhooks"
 	"github.com/trove-platform/trove/web"
@@ -112,9 +113,9 @@ func routes(d routeDeps) chi.Router {
 			// Corporate gifting plans: signed-in buyers, their own only.
 			r.Group(func(r chi.Router) {
 				r.Use(auth.RequireRole(auth.RoleBuyer))
-				r.Method(http.MethodGet, "/subscriptions", payments.HandleListSubscriptions(d.pay.subs))
-				r.Method(http.MethodPost, "/subscriptions", payments.HandleSubscribe(d.pay.subs))
-				r.Method(http.MethodPost, "/subscriptions/{subscriptionID}/cancel", payments.HandleCancelSubscription(d.pay.subs))
+				r.Method(http.MethodGet, "/subscriptions", subscriptions.HandleListSubscriptions(d.pay.subs))
+				r.Method(http.MethodPost, "/subscriptions", subscriptions.HandleSubscribe(d.pay.subs))
+				r.Method(http.MethodPost, "/subscriptions/{subscriptionID}/cancel", subscriptions.HandleCancelSubscription(d.pay.subs))
 			})
 		})
 

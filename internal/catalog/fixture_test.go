@@ -13,6 +13,8 @@ import (
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/money"
+	"github.com/trove-platform/trove/internal/vendors"
+	"github.com/trove-platform/trove/internal/vendors/vendorstest"
 )
 
 // t0 is when every test's world begins.
@@ -40,19 +42,12 @@ func (f *fixture) exec(q string, args ...any) {
 	}
 }
 
-// vendor inserts a vendor with the status and, unless connection is "", its
-// Shopify connection with that status. vendors and shopify_connections belong
-// to internal/vendors: tests write them directly, the catalog only reads them.
+// vendor makes a vendor with the status and, unless connection is "", its
+// Shopify connection with that status (internal/vendors' tables, through
+// vendorstest: the catalog only reads them).
 func (f *fixture) vendor(slug, status, connection string) string {
 	f.t.Helper()
-	id := "ven_" + slug
-	f.exec(`INSERT INTO vendors (id, slug, name, contact_email, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		id, slug, "Vendor "+slug, slug+"@example.com", status, t0, t0)
-	if connection != "" {
-		f.exec(`INSERT INTO shopify_connections (vendor_id, shop_domain, status, connected_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-			id, slug+".myshopify.com", connection, t0, t0)
-	}
-	return id
+	return vendorstest.Vendor(f.t, f.db, f.clk, slug, vendorstest.Status(vendors.Status(status)), vendorstest.Connection(connection))
 }
 
 func usd(cents int64) money.Money { return money.Money{Amount: cents, Currency: "USD"} }

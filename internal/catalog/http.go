@@ -14,29 +14,8 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 )
 
-// The handlers and where cmd/trove/routes.go mounts them (path parameters
-// {productID} and {bundleID}):
-//
-//	public (no auth)
-//	  GET   /api/v1/store/categories                          HandleCategories()
-//	  GET   /api/v1/store/products                            HandleStoreProducts(s)
-//	  GET   /api/v1/store/products/{productID}                HandleStoreProduct(s)
-//	  GET   /api/v1/store/bundles                             HandleStoreBundles(s)
-//	  GET   /api/v1/store/bundles/{bundleID}                  HandleStoreBundle(s)
-//	vendor users: owners and staff (curation is day-to-day merchandising)
-//	  GET   /api/v1/vendor/catalog/products                   HandleVendorProducts(s)
-//	  GET   /api/v1/vendor/catalog/products/{productID}       HandleVendorProduct(s)
-//	  PATCH /api/v1/vendor/catalog/products/{productID}       HandleCurate(s)
-//	  POST  /api/v1/vendor/catalog/resync                     HandleResync(resync)
-//	operators (platform_admin)
-//	  GET   /api/v1/admin/catalog/products                    HandleAdminProducts(s)
-//	  GET   /api/v1/admin/catalog/products/{productID}        HandleAdminProduct(s)
-//	  POST  /api/v1/admin/catalog/products/{productID}/hide   HandleSetHidden(s, true)
-//	  POST  /api/v1/admin/catalog/products/{productID}/unhide HandleSetHidden(s, false)
-//	  GET   /api/v1/admin/catalog/bundles                     HandleAdminBundles(s)
-//	  POST  /api/v1/admin/catalog/bundles                     HandleCreateBundle(s)
-//	  GET   /api/v1/admin/catalog/bundles/{bundleID}          HandleAdminBundle(s)
-//	  PATCH /api/v1/admin/catalog/bundles/{bundleID}          HandleUpdateBundle(s)
+// Curation is day-to-day merchandising: vendor owners and staff alike may
+// curate; hiding a product and bundles are operators'.
 
 func actor(r *http.Request) audit.Entry {
 	p := auth.MustPrincipal(r.Context())

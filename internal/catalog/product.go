@@ -1,12 +1,7 @@
 // Package catalog owns products, their variants and stock as synced from each
 // vendor's Shopify store, the vendors' curation of them, the operators' hiding,
-// curated bundles, and the public storefront catalog. Tables: products,
-// variants, bundles, bundle_items.
-//
-// Files: product.go (direct writes, for seeding), sync.go (the Shopify sync
-// API: newer wins, whatever the delivery order), curation.go (vendors'
-// gifting details, operators' hiding), storefront.go (what buyers see and how
-// they search and page through it), bundle.go, http.go (handlers).
+// curated bundles, the stock held for checkouts, and the public storefront
+// catalog. Tables: products, variants, bundles, bundle_items, reservations.
 package catalog
 
 import (

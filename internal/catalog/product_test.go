@@ -10,6 +10,8 @@ import (
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/money"
+	"github.com/trove-platform/trove/internal/vendors"
+	"github.com/trove-platform/trove/internal/vendors/vendorstest"
 )
 
 func TestUpsert(t *testing.T) {
@@ -17,12 +19,7 @@ func TestUpsert(t *testing.T) {
 	ctx := context.Background()
 	conn := dbtest.New(t)
 	clk := clock.NewFake(time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC))
-	// vendors belongs to internal/vendors: the test writes its row directly.
-	v := struct{ ID string }{"ven_acme"}
-	if _, err := conn.Exec(`INSERT INTO vendors (id, slug, name, contact_email, created_at, updated_at) VALUES (?, 'acme', 'Acme', 'a@acme.example', ?, ?)`,
-		v.ID, clk.Now(), clk.Now()); err != nil {
-		t.Fatal(err)
-	}
+	v := struct{ ID string }{vendorstest.Vendor(t, conn, clk, "acme", vendorstest.Status(vendors.StatusPending), vendorstest.Connection(""))}
 	store := catalog.NewStore(conn, clk)
 	p := catalog.Product{VendorID: v.ID, ShopifyProductID: "gid://shopify/Product/1", Title: "Mug", Description: "A mug",
 		Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/11", SKU: "MUG", Title: "Blue", Price: money.Money{Amount: 1500, Currency: "USD"}, StockOnHand: 3}}}

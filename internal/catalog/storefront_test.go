@@ -11,6 +11,8 @@ import (
 
 	"github.com/trove-platform/trove/internal/catalog"
 	"github.com/trove-platform/trove/internal/platform/audit"
+	"github.com/trove-platform/trove/internal/vendors"
+	"github.com/trove-platform/trove/internal/vendors/vendorstest"
 )
 
 // world is a catalog with visible products of two vendors and, beside them,
@@ -209,18 +211,24 @@ func TestStorefrontNeverShowsInvisibleProducts(t *testing.T) {
 		if !shown() {
 			t.Fatal("not shown to begin with")
 		}
-		for _, c := range []struct{ off, on string }{
-			{`UPDATE vendors SET status = 'suspended' WHERE id = '` + w.bolt + `'`, `UPDATE vendors SET status = 'active' WHERE id = '` + w.bolt + `'`},
-			{`UPDATE shopify_connections SET status = 'broken' WHERE vendor_id = '` + w.bolt + `'`, `UPDATE shopify_connections SET status = 'connected' WHERE vendor_id = '` + w.bolt + `'`},
-			{`UPDATE shopify_connections SET status = 'uninstalled' WHERE vendor_id = '` + w.bolt + `'`, `UPDATE shopify_connections SET status = 'connected' WHERE vendor_id = '` + w.bolt + `'`},
+		for _, c := range []struct {
+			name    string
+			off, on func()
+		}{
+			{"the vendor suspended", func() { vendorstest.SetStatus(t, w.db, w.clk, w.bolt, vendors.StatusSuspended) },
+				func() { vendorstest.SetStatus(t, w.db, w.clk, w.bolt, vendors.StatusActive) }},
+			{"the store's connection broken", func() { vendorstest.SetConnection(t, w.db, w.clk, w.bolt, "broken") },
+				func() { vendorstest.SetConnection(t, w.db, w.clk, w.bolt, "connected") }},
+			{"the app uninstalled", func() { vendorstest.SetConnection(t, w.db, w.clk, w.bolt, "uninstalled") },
+				func() { vendorstest.SetConnection(t, w.db, w.clk, w.bolt, "connected") }},
 		} {
-			w.exec(c.off)
+			c.off()
 			if shown() || slices.Contains(titles(w.all("", 100)), "Single-Origin Sampler") {
-				t.Fatalf("still shown after %s", c.off)
+				t.Fatalf("still shown after %s", c.name)
 			}
-			w.exec(c.on)
+			c.on()
 			if !shown() {
-				t.Fatalf("not back after %s", c.on)
+				t.Fatalf("not back after %s", c.name)
 			}
 		}
 		w.curate(w.bolt, id, catalog.Curation{Listed: ptr(false)})

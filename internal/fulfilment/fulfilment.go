@@ -1,9 +1,11 @@
-// Package fulfilment gets each paid vendor order to its vendor and its
-// status back to the buyer: the hand-off to the vendor's Shopify store, the
-// follow-up of Shopify's order and fulfillment webhooks, packing manifests
-// (PDFs in the blob store, behind short-lived links) and the mail that goes
-// with them. The vendor orders themselves, and the rules of how they move,
-// belong to internal/orders; this package calls its methods.
+// Package fulfilment is a vendor order's life after payment: the rules of how
+// it moves (accepted, packed, shipped, delivered, cancelled) and its tracking,
+// the hand-off to the vendor's Shopify store and the follow-up of Shopify's
+// order and fulfillment webhooks, packing manifests (rendered as PDF, kept in
+// the blob store behind short-lived links), the mail that goes with them, and
+// the vendor and operator API. It owns no table: the vendor orders are
+// written by internal/orders, with the order that makes them, and this
+// package changes them through orders.Store.UpdateVendorOrder.
 package fulfilment
 
 import (
@@ -141,7 +143,7 @@ func (s *Service) OnPaid(ctx context.Context, _ queue.Meta, p orders.Paid) error
 // order instead of making another. A named lock per vendor order keeps two
 // runs from looking and creating at the same time.
 func (s *Service) OnHandOff(ctx context.Context, _ queue.Meta, j HandOff) error {
-	f, err := s.orders.Fulfilment(ctx, j.VendorOrderID)
+	f, err := s.orders.VendorOrderByID(ctx, j.VendorOrderID)
 	if err != nil {
 		return queue.PermanentIfNotFound(err)
 	}
@@ -182,13 +184,13 @@ func (s *Service) OnHandOff(ctx context.Context, _ queue.Meta, j HandOff) error 
 	if err != nil {
 		return err
 	}
-	return s.orders.RecordShopifyOrder(ctx, f.ID, ref)
+	return s.recordHandOff(ctx, f.ID, ref)
 }
 
 // newShopifyOrder is the vendor order in Shopify's terms: the lines still to
 // send (what was refunded before the hand-off is left out), the recipient's
 // address, the gift message as the order's note.
-func (s *Service) newShopifyOrder(ctx context.Context, f orders.Fulfilment) (shopify.NewOrder, error) {
+func (s *Service) newShopifyOrder(ctx context.Context, f orders.VendorOrder) (shopify.NewOrder, error) {
 	ids := make([]string, 0, len(f.Lines))
 	for _, l := range f.Lines {
 		ids = append(ids, l.VariantID)

@@ -14,6 +14,7 @@ import (
 	"github.com/trove-platform/trove/internal/catalog"
 	"github.com/trove-platform/trove/internal/fulfilment"
 	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/orders/orderstest"
 	"github.com/trove-platform/trove/internal/platform/blob"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
@@ -28,20 +29,6 @@ import (
 )
 
 const shop = "acme.myshopify.com"
-
-// payments is a stand-in for Stripe: checkout needs a payment to start.
-type payments struct{}
-
-func (payments) StartPayment(_ context.Context, orderID string, _ money.Money, _ string) (string, string, error) {
-	return "pi_" + orderID, "secret", nil
-}
-func (payments) ClientSecret(context.Context, string) (string, error) { return "secret", nil }
-func (payments) Payment(_ context.Context, id string) (orders.PaymentState, error) {
-	return orders.PaymentState{IntentID: id, Status: orders.PaymentOpen}, nil
-}
-func (payments) CancelPayment(_ context.Context, id, _ string) (orders.PaymentState, error) {
-	return orders.PaymentState{IntentID: id, Status: orders.PaymentCanceled}, nil
-}
 
 type world struct {
 	sb     *sbshopify.Shopify
@@ -112,32 +99,9 @@ func newWorld(t *testing.T, timeout time.Duration) *world {
 		t.Fatal(err)
 	}
 
-	os := orders.NewStore(conn, clk, q, cat, payments{}, orders.Config{})
-	cart, token, _, err := os.CreateCart(ctx, orders.Caller{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := orders.Caller{CartToken: token}
-	if _, err := os.AddLine(ctx, c, cart.ID, orders.LineInput{VariantID: variantID, Quantity: 2}); err != nil {
-		t.Fatal(err)
-	}
-	email, msg := "buyer@example.com", "Happy holidays"
-	r := orders.Recipient{Name: "Ada Lovelace", AddressLines: []string{"12 St James's Square"}, City: "London", PostalCode: "SW1Y 4JH", Country: "GB"}
-	if _, err := os.UpdateCart(ctx, c, cart.ID, orders.CartPatch{Email: &email, GiftMessage: &msg,
-		Recipient: orders.Optional[orders.Recipient]{Set: true, Value: &r}}); err != nil {
-		t.Fatal(err)
-	}
-	res, _, err := os.Checkout(ctx, c, cart.ID, orders.CheckoutInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.MarkPaid(ctx, res.Order.ID, "pi_"+res.Order.ID, money.Money{Amount: 5000, Currency: "USD"}); err != nil {
-		t.Fatal(err)
-	}
-	o, err := os.OrderByID(ctx, res.Order.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	os := orders.NewStore(conn, clk, q, cat, orderstest.Payments{}, orders.Config{})
+	o := orderstest.Paid(t, os, orderstest.Cart{GiftMessage: "Happy holidays", Lines: []orders.LineInput{orderstest.Line(variantID, 2)},
+		Recipient: orders.Recipient{Name: "Ada Lovelace", AddressLines: []string{"12 St James's Square"}, City: "London", PostalCode: "SW1Y 4JH", Country: "GB"}})
 	blobs, err := blob.NewLocal(blob.LocalConfig{Dir: t.TempDir(), BaseURL: "http://trove.test/files", Secret: key})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +146,7 @@ func TestHandOff(t *testing.T) {
 			}
 		}
 		got := w.sb.Orders(shop)
-		f, err := w.orders.Fulfilment(ctx, w.vo)
+		f, err := w.orders.VendorOrderByID(ctx, w.vo)
 		if err != nil || len(got) != 1 || f.Shopify == nil || f.Shopify.ID != got[0].GID || got[0].Reference != w.vo {
 			t.Fatalf("%d Shopify orders, vendor order %+v, %v", len(got), f.Shopify, err)
 		}
@@ -198,14 +162,14 @@ func TestHandOff(t *testing.T) {
 		if err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}); err == nil {
 			t.Fatal("the first run should have timed out")
 		}
-		if f, _ := w.orders.Fulfilment(ctx, w.vo); f.Shopify != nil || len(w.sb.Orders(shop)) != 1 {
+		if f, _ := w.orders.VendorOrderByID(ctx, w.vo); f.Shopify != nil || len(w.sb.Orders(shop)) != 1 {
 			t.Fatalf("after the timeout: recorded %+v, %d Shopify orders", f.Shopify, len(w.sb.Orders(shop)))
 		}
 		// The queue runs the job again.
 		if err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}); err != nil {
 			t.Fatal(err)
 		}
-		f, _ := w.orders.Fulfilment(ctx, w.vo)
+		f, _ := w.orders.VendorOrderByID(ctx, w.vo)
 		if got := w.sb.Orders(shop); len(got) != 1 || f.Shopify == nil || f.Shopify.ID != got[0].GID {
 			t.Fatalf("after the retry: %d Shopify orders, recorded %+v", len(got), f.Shopify)
 		}

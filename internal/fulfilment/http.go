@@ -15,23 +15,10 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 )
 
-// The handlers and where cmd/trove/routes.go mounts them (path parameter
-// {vendorOrderID}):
-//
-//	vendor users (inside /api/v1/vendor; the vendor is the session's)
-//	  GET  /api/v1/vendor/orders                                 HandleVendorOrders(s)
-//	  GET  /api/v1/vendor/orders/{vendorOrderID}                 HandleVendorOrder(s)
-//	  POST /api/v1/vendor/orders/{vendorOrderID}/fulfilment      HandleUpdate(s)
-//	  GET  /api/v1/vendor/orders/{vendorOrderID}/manifest        HandleManifest(s)
-//	  POST /api/v1/vendor/manifests/batch                        HandleBatch(s)
-//	operators (inside /api/v1/admin)
-//	  GET  /api/v1/admin/vendor-orders/{vendorOrderID}            HandleVendorOrder(s)
-//	  POST /api/v1/admin/vendor-orders/{vendorOrderID}/fulfilment HandleUpdate(s)
-//	  GET  /api/v1/admin/vendor-orders/{vendorOrderID}/manifest   HandleManifest(s)
-//
-// An operator's principal has no vendor, so the same handlers serve both:
-// a vendor user sees only the session's vendor's orders (another vendor's
-// answers 404), an operator any vendor's.
+// The handlers serve vendor users and operators alike (the path parameter is
+// {vendorOrderID}): an operator's principal has no vendor, so a vendor user
+// sees only the session's vendor's orders (another vendor's answers 404), an
+// operator any vendor's.
 
 // vendorOf is the vendor a request is scoped to: "" for an operator.
 func vendorOf(r *http.Request) string {
@@ -42,12 +29,8 @@ func vendorOf(r *http.Request) string {
 	return p.VendorID
 }
 
-func (s *Service) fulfilment(r *http.Request) (orders.Fulfilment, error) {
-	id := chi.URLParam(r, "vendorOrderID")
-	if v := vendorOf(r); v != "" {
-		return s.orders.VendorFulfilment(r.Context(), v, id)
-	}
-	return s.orders.Fulfilment(r.Context(), id)
+func (s *Service) requested(r *http.Request) (VendorOrder, error) {
+	return s.VendorOrder(r.Context(), vendorOf(r), chi.URLParam(r, "vendorOrderID"))
 }
 
 // HandleVendorOrders lists the vendor's paid orders, newest first. Query:
@@ -57,7 +40,7 @@ func HandleVendorOrders(s *Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		var fe fault.Fields
-		f := orders.FulfilmentFilter{Search: q.Get("q"), Cursor: q.Get("cursor")}
+		f := orders.VendorOrderFilter{Search: q.Get("q"), Cursor: q.Get("cursor")}
 		if st := q.Get("status"); st != "" {
 			f.Statuses = strings.Split(st, ",")
 		}
@@ -80,7 +63,7 @@ func HandleVendorOrders(s *Service) http.Handler {
 			httpx.Error(w, r, err)
 			return
 		}
-		page, err := s.orders.VendorFulfilments(r.Context(), auth.MustPrincipal(r.Context()).VendorID, f)
+		page, err := s.VendorOrders(r.Context(), auth.MustPrincipal(r.Context()).VendorID, f)
 		if err != nil {
 			httpx.Error(w, r, err)
 			return
@@ -93,7 +76,7 @@ func HandleVendorOrders(s *Service) http.Handler {
 // HandleVendorOrder answers one vendor order.
 func HandleVendorOrder(s *Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := s.fulfilment(r)
+		f, err := s.requested(r)
 		if err != nil {
 			httpx.Error(w, r, err)
 			return
@@ -109,18 +92,18 @@ func HandleUpdate(s *Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Whose order it is comes first: another vendor's answers 404
 		// whatever the body says.
-		cur, err := s.fulfilment(r)
+		cur, err := s.requested(r)
 		if err != nil {
 			httpx.Error(w, r, err)
 			return
 		}
-		var u orders.FulfilmentUpdate
+		var u StatusUpdate
 		if err := httpx.Decode(w, r, &u); err != nil {
 			httpx.Error(w, r, err)
 			return
 		}
 		p := auth.MustPrincipal(r.Context())
-		f, _, err := s.orders.UpdateFulfilment(r.Context(), vendorOf(r), cur.ID, u,
+		f, _, err := s.Move(r.Context(), vendorOf(r), cur.ID, u,
 			orders.Actor{Type: audit.ActorUser, ID: p.UserID, RequestID: httpx.RequestID(r.Context())})
 		if err != nil {
 			httpx.Error(w, r, err)

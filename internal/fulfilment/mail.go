@@ -46,7 +46,7 @@ Track it: {{.URL}}{{end}}{{end}}
 // OnVendorMail mails the vendor's team (owners and staff with an active
 // account) of a new order, with a link to its packing manifest.
 func (s *Service) OnVendorMail(ctx context.Context, m queue.Meta, j VendorMail) error {
-	f, err := s.orders.Fulfilment(ctx, j.VendorOrderID)
+	f, err := s.orders.VendorOrderByID(ctx, j.VendorOrderID)
 	if err != nil {
 		return queue.PermanentIfNotFound(err)
 	}
@@ -71,14 +71,14 @@ func (s *Service) OnVendorMail(ctx context.Context, m queue.Meta, j VendorMail) 
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"F": f, "Manifest": link.URL, "OrderURL": s.url("/vendor/")}
+	data := map[string]any{"F": viewOf(f), "Manifest": link.URL, "OrderURL": s.url("/vendor/")}
 	return sendErr(s.post.Send(ctx, vendorNewOrder, to, data, m.IdempotencyKey("vendor-new-order")))
 }
 
 // OnShipped is the orders.shipped handler: the buyer hears that a vendor's
 // part is on its way, with its tracking.
 func (s *Service) OnShipped(ctx context.Context, m queue.Meta, j orders.Shipped) error {
-	f, err := s.orders.Fulfilment(ctx, j.VendorOrderID)
+	f, err := s.orders.VendorOrderByID(ctx, j.VendorOrderID)
 	if err != nil {
 		return queue.PermanentIfNotFound(err)
 	}
@@ -89,7 +89,7 @@ func (s *Service) OnShipped(ctx context.Context, m queue.Meta, j orders.Shipped)
 	if o.BuyerEmail == "" {
 		return nil
 	}
-	data := map[string]any{"F": f}
+	data := map[string]any{"F": viewOf(f)}
 	return sendErr(s.post.Send(ctx, buyerShipped, []string{o.BuyerEmail}, data, m.IdempotencyKey("buyer-shipped")))
 }
 

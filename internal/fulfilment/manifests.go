@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/orders"
-	"github.com/trove-platform/trove/internal/orders/manifest"
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/queue"
 )
@@ -23,7 +22,7 @@ type Link struct {
 // OnChanged is the orders.fulfilment_changed handler: the vendor order's
 // manifest is rendered again if it no longer shows the order as it is.
 func (s *Service) OnChanged(ctx context.Context, _ queue.Meta, j orders.FulfilmentChanged) error {
-	f, err := s.orders.Fulfilment(ctx, j.VendorOrderID)
+	f, err := s.orders.VendorOrderByID(ctx, j.VendorOrderID)
 	if err != nil {
 		return queue.PermanentIfNotFound(err)
 	}
@@ -35,12 +34,12 @@ func (s *Service) OnChanged(ctx context.Context, _ queue.Meta, j orders.Fulfilme
 // and storing it first when the stored one is missing or stale. Each version
 // has a key of its own, so a link handed out earlier keeps showing what it
 // showed, and two renders of one version write the same bytes.
-func (s *Service) manifest(ctx context.Context, f orders.Fulfilment) (string, error) {
-	if f.ManifestCurrent() {
+func (s *Service) manifest(ctx context.Context, f orders.VendorOrder) (string, error) {
+	if manifestCurrent(f) {
 		return manifestKey(f, f.ManifestRendered), nil
 	}
 	var pdf bytes.Buffer
-	if err := manifest.Render(&pdf, s.manifestOf(f)); err != nil {
+	if err := RenderManifests(&pdf, s.manifestOf(f)); err != nil {
 		return "", fmt.Errorf("fulfilment: render manifest of %s: %w", f.ID, err)
 	}
 	key := manifestKey(f, f.ManifestVersion)
@@ -53,17 +52,23 @@ func (s *Service) manifest(ctx context.Context, f orders.Fulfilment) (string, er
 	return key, nil
 }
 
+// manifestCurrent reports whether the stored manifest shows the vendor order
+// as it is.
+func manifestCurrent(f orders.VendorOrder) bool {
+	return f.ManifestRendered > 0 && f.ManifestRendered >= f.ManifestVersion
+}
+
 // manifestKey is where a version of a vendor order's manifest is stored.
-func manifestKey(f orders.Fulfilment, version int) string {
+func manifestKey(f orders.VendorOrder, version int) string {
 	return fmt.Sprintf("manifests/%s/%s/v%d.pdf", f.VendorID, f.ID, version)
 }
 
 // manifestOf is the packing slip of a vendor order: what is left to pack
 // (refunded units are off it).
-func (s *Service) manifestOf(f orders.Fulfilment) manifest.Manifest {
+func (s *Service) manifestOf(f orders.VendorOrder) Manifest {
 	r := f.Recipient
-	m := manifest.Manifest{Platform: s.cfg.Platform, VendorName: f.VendorName, Reference: f.ID, OrderID: f.OrderID, PlacedAt: f.PlacedAt,
-		GiftMessage: f.GiftMessage, Recipient: manifest.Address{Name: r.Name, City: r.City, Region: r.Region, PostalCode: r.PostalCode,
+	m := Manifest{Platform: s.cfg.Platform, VendorName: f.Vendor.Name, Reference: f.ID, OrderID: f.OrderID, PlacedAt: f.PlacedAt,
+		GiftMessage: f.GiftMessage, Recipient: ManifestAddress{Name: r.Name, City: r.City, Region: r.Region, PostalCode: r.PostalCode,
 			Country: r.Country}}
 	if len(r.AddressLines) > 0 {
 		m.Recipient.Line1 = r.AddressLines[0]
@@ -71,14 +76,14 @@ func (s *Service) manifestOf(f orders.Fulfilment) manifest.Manifest {
 	if len(r.AddressLines) > 1 {
 		m.Recipient.Line2 = r.AddressLines[1]
 	}
-	if f.DeliveryDate != nil {
-		if d, err := time.Parse(time.DateOnly, *f.DeliveryDate); err == nil {
+	if f.DeliveryDate != "" {
+		if d, err := time.Parse(time.DateOnly, f.DeliveryDate); err == nil {
 			m.DeliveryDate = &d
 		}
 	}
 	for _, l := range f.Lines {
 		if q := l.Quantity - l.RefundedQuantity; q > 0 {
-			m.Items = append(m.Items, manifest.Item{SKU: l.SKU, Title: l.Title, Variant: l.VariantTitle, Quantity: q})
+			m.Items = append(m.Items, ManifestItem{SKU: l.SKU, Title: l.Title, Variant: l.VariantTitle, Quantity: q})
 		}
 	}
 	return m
@@ -88,13 +93,7 @@ func (s *Service) manifestOf(f orders.Fulfilment) manifest.Manifest {
 // manifest. vendorID "" is an operator's request (any vendor's order); a
 // vendor's own request for another vendor's order is not found.
 func (s *Service) ManifestLink(ctx context.Context, vendorID, vendorOrderID string) (Link, error) {
-	var f orders.Fulfilment
-	var err error
-	if vendorID == "" {
-		f, err = s.orders.Fulfilment(ctx, vendorOrderID)
-	} else {
-		f, err = s.orders.VendorFulfilment(ctx, vendorID, vendorOrderID)
-	}
+	f, err := s.vendorOrder(ctx, vendorID, vendorOrderID)
 	if err != nil {
 		return Link{}, err
 	}
@@ -104,7 +103,7 @@ func (s *Service) ManifestLink(ctx context.Context, vendorID, vendorOrderID stri
 	return s.link(ctx, f, s.cfg.LinkTTL)
 }
 
-func (s *Service) link(ctx context.Context, f orders.Fulfilment, ttl time.Duration) (Link, error) {
+func (s *Service) link(ctx context.Context, f orders.VendorOrder, ttl time.Duration) (Link, error) {
 	key, err := s.manifest(ctx, f)
 	if err != nil {
 		return Link{}, err
@@ -121,21 +120,21 @@ func (s *Service) link(ctx context.Context, f orders.Fulfilment, ttl time.Durati
 // short-lived link to it. It renders at the request: the batch is what is
 // open now, and a vendor asking for it is waiting to print.
 func (s *Service) BatchLink(ctx context.Context, vendorID string, day time.Time) (Link, int, error) {
-	fs, err := s.orders.OpenFulfilmentsOfDay(ctx, vendorID, day)
+	fs, err := s.orders.OpenVendorOrdersOfDay(ctx, vendorID, day)
 	if err != nil {
 		return Link{}, 0, err
 	}
 	if len(fs) == 0 {
 		return Link{}, 0, fault.NotFound("no open orders were accepted on %s", day.Format(time.DateOnly))
 	}
-	ms := make([]manifest.Manifest, len(fs))
+	ms := make([]Manifest, len(fs))
 	h := sha256.New()
 	for i, f := range fs {
 		ms[i] = s.manifestOf(f)
 		fmt.Fprintf(h, "%s:%d;", f.ID, f.ManifestVersion)
 	}
 	var pdf bytes.Buffer
-	if err := manifest.Render(&pdf, ms...); err != nil {
+	if err := RenderManifests(&pdf, ms...); err != nil {
 		return Link{}, 0, fmt.Errorf("fulfilment: render batch: %w", err)
 	}
 	date := day.Format(time.DateOnly)

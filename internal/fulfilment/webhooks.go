@@ -61,7 +61,7 @@ func (s *Service) follow(ctx context.Context, ev webhooks.Event) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.orders.FulfilmentByShopifyOrder(ctx, conn.VendorID, shopify.OrderGID(n))
+	f, err := s.orders.VendorOrderByShopifyOrder(ctx, conn.VendorID, shopify.OrderGID(n))
 	if fault.Is(err, fault.KindNotFound) {
 		return nil // not a Trove order
 	}
@@ -84,8 +84,8 @@ func (s *Service) follow(ctx context.Context, ev webhooks.Event) error {
 	if !ok {
 		return nil
 	}
-	_, _, err = s.orders.UpdateFulfilment(ctx, "", f.ID, u, orders.Actor{Type: audit.ActorSystem, ID: "shopify"})
-	if errors.Is(err, orders.ErrIllegalTransition) {
+	_, _, err = s.Move(ctx, "", f.ID, u, orders.Actor{Type: audit.ActorSystem, ID: "shopify"})
+	if errors.Is(err, ErrIllegalTransition) {
 		// Trove is ahead (delivered by the vendor's word, say) or Shopify
 		// cancelled an order already shipped: keep what Trove has.
 		s.log.InfoContext(ctx, "fulfilment: a Shopify update does not apply", "vendor_order_id", f.ID, "reason", err.Error())
@@ -97,9 +97,9 @@ func (s *Service) follow(ctx context.Context, ev webhooks.Event) error {
 // updateOf is the move a Shopify order shows: cancelled; delivered when a
 // fulfillment was delivered; shipped when one succeeded; else none. The
 // tracking is the latest successful fulfillment's.
-func updateOf(o shopify.Order) (orders.FulfilmentUpdate, bool) {
+func updateOf(o shopify.Order) (StatusUpdate, bool) {
 	if o.CancelledAt != nil {
-		return orders.FulfilmentUpdate{Status: orders.VendorOrderCancelled}, true
+		return StatusUpdate{Status: orders.VendorOrderCancelled}, true
 	}
 	var latest *shopify.Fulfillment
 	delivered := false
@@ -116,9 +116,9 @@ func updateOf(o shopify.Order) (orders.FulfilmentUpdate, bool) {
 		}
 	}
 	if latest == nil {
-		return orders.FulfilmentUpdate{}, false
+		return StatusUpdate{}, false
 	}
-	u := orders.FulfilmentUpdate{Status: orders.VendorOrderShipped,
+	u := StatusUpdate{Status: orders.VendorOrderShipped,
 		Tracking: orders.Tracking{Carrier: clip(latest.Carrier, 100), Number: clip(latest.TrackingNumber, 100)}}
 	// What the vendor's store holds is not checked by Shopify the way Trove
 	// checks its own input: keep only what Trove can show.

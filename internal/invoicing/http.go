@@ -13,16 +13,6 @@ import (
 	"github.com/trove-platform/trove/internal/platform/queue"
 )
 
-// The handlers and where cmd/trove/routes.go mounts them (operators only):
-//
-//	GET  /api/v1/admin/xero                    HandleConnection(s)
-//	POST /api/v1/admin/xero/connect            HandleConnect(s)
-//	POST /api/v1/admin/xero/tenant             HandleChooseTenant(s)
-//	GET  /oauth/xero/callback                  HandleCallback(s)
-//	GET  /api/v1/admin/reconciliation          HandleReport(s)  (?cycle_id=, ?format=csv)
-//	POST /api/v1/admin/reconciliation/check    HandleCheck(s)
-//	POST /api/v1/admin/payouts/{payoutID}/retry HandleRetry(s)
-
 // HandleConnection answers the platform's Xero connection.
 func HandleConnection(s *Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

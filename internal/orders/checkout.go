@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -15,7 +13,6 @@ import (
 	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/httpx"
-	"github.com/trove-platform/trove/internal/platform/id"
 	"github.com/trove-platform/trove/internal/platform/money"
 )
 
@@ -103,7 +100,10 @@ func (s *Store) Checkout(ctx context.Context, c Caller, cartID string, in Checko
 			if in.ExpectedTotal != nil && *in.ExpectedTotal != o.total() {
 				return fault.Conflict("the total is now %s, not %s: prices changed, review the cart", o.total(), *in.ExpectedTotal)
 			}
-			if err := o.insert(ctx, tx); err != nil {
+			if err := o.write(ctx, tx); err != nil {
+				if db.IsDuplicate(err) {
+					return fault.Conflict("cart %s is being checked out by another request: try again", cart.ID)
+				}
 				return err
 			}
 			// Last, so the hot variant rows stay locked for as short a time as can be.
@@ -137,32 +137,25 @@ func (s *Store) Checkout(ctx context.Context, c Caller, cartID string, in Checko
 }
 
 // checkoutAgain finds the order of a checked-out cart. An order whose payment
-// failed holds its stock again for a new attempt (pending_payment once more);
-// if the stock is gone, that is a conflict naming the item.
+// failed holds its stock again for a new attempt (pending_payment once more,
+// Order.HoldUntil); if the stock is gone, that is a conflict naming the item.
 func (s *Store) checkoutAgain(ctx context.Context, tx *sqlx.Tx, cartID string) (string, error) {
-	var o orderRow
-	err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders o WHERE o.source_type = 'cart' AND o.source_id = ? FOR UPDATE`, cartID)
+	var orderID string
+	err := tx.GetContext(ctx, &orderID, `SELECT id FROM orders WHERE source_type = 'cart' AND source_id = ?`, cartID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("orders: cart %s is checked out but has no order", cartID)
 	}
 	if err != nil {
 		return "", err
 	}
-	if o.Status != StatusPaymentFailed {
-		return o.ID, nil
-	}
-	now := s.clock.Now()
-	until := now.Add(s.ttl)
-	items, err := orderItems(ctx, tx, o.ID)
-	if err != nil {
-		return "", err
-	}
-	if err := s.catalog.ReserveTx(ctx, tx, o.ID, items, until); err != nil {
-		return "", err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE orders SET status = 'pending_payment', reservation_expires_at = ?, updated_at = ?
-		WHERE id = ? AND status = 'payment_failed'`, until, now, o.ID)
-	return o.ID, err
+	return orderID, s.update(ctx, tx, orderID, func(o *Order) error {
+		if o.Status != StatusPaymentFailed {
+			return nil
+		}
+		now := s.clock.Now()
+		_, err := o.HoldUntil(now.Add(s.ttl), nil, now)
+		return err
+	})
 }
 
 // orderItems is what an order holds or sold, per variant.
@@ -246,224 +239,4 @@ func (s *Store) ensurePayment(ctx context.Context, orderID string) (*Payment, er
 		intentID = stored
 	}
 	return &Payment{IntentID: intentID, ClientSecret: secret}, nil
-}
-
-// newOrder is an order being written by checkout.
-type newOrder struct {
-	id           string
-	cartID       string
-	buyerUserID  *string
-	buyerEmail   string
-	currency     string
-	subtotal     int64
-	giftMessage  string
-	recipient    *string
-	now          time.Time
-	expiresAt    time.Time
-	vendorOrders []*newVendorOrder
-	lines        []newLine
-}
-
-type newVendorOrder struct {
-	id        string
-	vendor    catalog.Purchasable // vendor id, slug, name, commission
-	key       string
-	recipient string
-	message   string
-	delivery  *string
-	subtotal  int64
-	index     int // its place in the order
-}
-
-type newLine struct {
-	id       string
-	vo       *newVendorOrder
-	p        catalog.Purchasable
-	bundleID *string
-	quantity int
-	unit     int64
-	amount   int64
-}
-
-func (o *newOrder) total() money.Money { return money.Money{Amount: o.subtotal, Currency: o.currency} }
-
-// buildOrder turns a priced cart with no blocking problem into an order: one
-// line per variant line and per bundle part (the bundle's price split across
-// its parts with money.Allocate, weighted by part price x quantity), grouped
-// into one vendor order per vendor and gift (recipient and message).
-func buildOrder(c Caller, pc *pricedCart, now, expiresAt time.Time) (*newOrder, error) {
-	o := &newOrder{id: id.New("ord"), cartID: pc.cart.ID, currency: deref(pc.cart.Currency), giftMessage: pc.cart.GiftMessage,
-		now: now, expiresAt: expiresAt, buyerEmail: pc.cart.Email}
-	if c.UserID != "" {
-		o.buyerUserID, o.buyerEmail = &c.UserID, c.Email
-	}
-	var err error
-	if o.recipient, err = recipientJSON(pc.recipient); err != nil {
-		return nil, err
-	}
-	type voKey struct{ vendor, gift string }
-	vos := map[voKey]*newVendorOrder{}
-	add := func(p catalog.Purchasable, bundleID *string, q int, amount int64, gift string, recipient *Recipient, message string) error {
-		k := voKey{p.VendorID, gift}
-		vo := vos[k]
-		if vo == nil {
-			rj, err := recipientJSON(recipient)
-			if err != nil {
-				return err
-			}
-			vo = &newVendorOrder{id: id.New("vor"), vendor: p, key: gift, recipient: *rj, message: message, index: len(o.vendorOrders)}
-			if recipient.DeliveryDate != "" {
-				vo.delivery = &recipient.DeliveryDate
-			}
-			vos[k] = vo
-			o.vendorOrders = append(o.vendorOrders, vo)
-		}
-		sum, err := (money.Money{Amount: vo.subtotal, Currency: o.currency}).Add(money.Money{Amount: amount, Currency: o.currency})
-		if err != nil {
-			return fault.Invalid("the order's total is too large")
-		}
-		vo.subtotal = sum.Amount
-		o.lines = append(o.lines, newLine{id: id.New("oln"), vo: vo, p: p, bundleID: bundleID, quantity: q, unit: p.Price.Amount, amount: amount})
-		return nil
-	}
-	for _, pl := range pc.lines {
-		recipient, message := pc.recipient, pc.cart.GiftMessage
-		if pl.recipient != nil {
-			recipient = pl.recipient
-		}
-		if pl.message != "" {
-			message = pl.message
-		}
-		if recipient == nil { // checkoutError stops this; never write an order without one
-			return nil, fault.Invalid("a line has no recipient")
-		}
-		gift := ""
-		if !sameRecipient(recipient, pc.recipient) || message != pc.cart.GiftMessage {
-			gift = giftKey(recipient, message)
-		}
-		q := pl.row.Quantity
-		if pl.row.VariantID != nil {
-			amount, err := mul(pl.variant.Price.Amount, q)
-			if err != nil {
-				return nil, err
-			}
-			if err := add(pl.variant, nil, q, amount, gift, recipient, message); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		total, err := mul(pl.view.UnitPrice.Amount, q)
-		if err != nil {
-			return nil, err
-		}
-		weights := make([]int64, len(pl.parts))
-		var wsum money.Tally
-		for i, p := range pl.parts {
-			if weights[i], err = mul(p.Price.Amount, pl.perOne[i].Quantity); err != nil {
-				return nil, err
-			}
-			wsum.Add(weights[i])
-		}
-		sum, err := wsum.Total()
-		if err != nil {
-			return nil, fault.Wrap(fault.KindInvalid, err, "the parts of %s are priced too high to split its price", pl.view.Title)
-		}
-		if sum == 0 { // every part free in the catalog: split by quantity
-			for i := range weights {
-				weights[i] = int64(pl.perOne[i].Quantity)
-			}
-		}
-		shares, err := money.Allocate(total, weights)
-		if err != nil {
-			return nil, err
-		}
-		for i, p := range pl.parts {
-			if err := add(p, pl.row.BundleID, pl.perOne[i].Quantity*q, shares[i], gift, recipient, message); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for _, l := range o.lines {
-		sum, err := o.total().Add(money.Money{Amount: l.amount, Currency: o.currency})
-		if err != nil {
-			return nil, fault.Invalid("the order's total is too large")
-		}
-		o.subtotal = sum.Amount
-	}
-	if o.subtotal <= 0 {
-		return nil, fault.Conflict("the total is %s: there is nothing to pay", o.total())
-	}
-	if o.subtotal > money.MaxAmount { // the cart's problems say so first; this keeps an order from ever holding more
-		total := o.total()
-		var f fault.Fields
-		f.Add("lines", "%s: lower a quantity or remove a line", tooLarge("the order's total", &total, o.currency))
-		return nil, f.Err()
-	}
-	// Lines are numbered vendor order by vendor order, so each vendor's lines
-	// are together.
-	slices.SortStableFunc(o.lines, func(a, b newLine) int { return a.vo.index - b.vo.index })
-	return o, nil
-}
-
-// reserveItems is what the order holds: its lines' variants (ReserveTx sums
-// the lines of one variant).
-func (o *newOrder) reserveItems() []catalog.ReserveItem {
-	items := make([]catalog.ReserveItem, len(o.lines))
-	for i, l := range o.lines {
-		items[i] = catalog.ReserveItem{VariantID: l.p.VariantID, Quantity: l.quantity}
-	}
-	return items
-}
-
-func (o *newOrder) insert(ctx context.Context, tx *sqlx.Tx) error {
-	const qo = `INSERT INTO orders (id, source_type, source_id, buyer_user_id, buyer_email, status, currency, subtotal_amount,
-		total_amount, gift_message, recipient_json, reservation_expires_at, placed_at, created_at, updated_at)
-		VALUES (?, 'cart', ?, ?, ?, 'pending_payment', ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	if _, err := tx.ExecContext(ctx, qo, o.id, o.cartID, o.buyerUserID, o.buyerEmail, o.currency, o.subtotal, o.subtotal,
-		o.giftMessage, o.recipient, o.expiresAt, o.now, o.now, o.now); err != nil {
-		if db.IsDuplicate(err) {
-			return fault.Conflict("cart %s is being checked out by another request: try again", o.cartID)
-		}
-		return fmt.Errorf("orders: insert order: %w", err)
-	}
-	vos := make([][]any, len(o.vendorOrders))
-	for i, vo := range o.vendorOrders {
-		vos[i] = []any{vo.id, o.id, vo.vendor.VendorID, vo.vendor.Vendor.Slug, vo.vendor.Vendor.Name, vo.key, vo.recipient,
-			vo.message, vo.delivery, o.currency, vo.subtotal, vo.vendor.CommissionBPS, "pending", o.now, o.now}
-	}
-	if err := insertRows(ctx, tx, `INSERT INTO vendor_orders (id, order_id, vendor_id, vendor_slug, vendor_name, recipient_key,
-		recipient_json, gift_message, delivery_date, currency, subtotal_amount, commission_bps, status, created_at, updated_at) VALUES `, vos); err != nil {
-		return fmt.Errorf("orders: insert vendor orders: %w", err)
-	}
-	lines := make([][]any, len(o.lines))
-	for i, l := range o.lines {
-		lines[i] = []any{l.id, o.id, l.vo.id, l.p.VendorID, i + 1, l.p.VariantID, l.p.ProductID, l.bundleID, l.p.SKU, l.p.Title,
-			l.p.VariantTitle, l.quantity, l.unit, l.amount, o.currency, o.now}
-	}
-	if err := insertRows(ctx, tx, `INSERT INTO order_lines (id, order_id, vendor_order_id, vendor_id, line_no, variant_id,
-		product_id, bundle_id, sku, title, variant_title, quantity, unit_price_amount, amount, currency, created_at) VALUES `, lines); err != nil {
-		return fmt.Errorf("orders: insert order lines: %w", err)
-	}
-	return nil
-}
-
-// insertRows runs insert (ending in VALUES) for rows, a few hundred rows per
-// statement: a statement takes at most 65,535 placeholders.
-func insertRows(ctx context.Context, tx *sqlx.Tx, insert string, rows [][]any) error {
-	const perStatement = 500
-	for len(rows) > 0 {
-		n := min(len(rows), perStatement)
-		marks := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(rows[0])), ", ") + ")"
-		vals := make([]string, n)
-		var args []any
-		for i, r := range rows[:n] {
-			vals[i] = marks
-			args = append(args, r...)
-		}
-		if _, err := tx.ExecContext(ctx, insert+strings.Join(vals, ", "), args...); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
 }

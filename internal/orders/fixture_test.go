@@ -21,6 +21,7 @@ import (
 
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/catalog/catalogtest"
 	"github.com/trove-platform/trove/internal/orders"
 	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/clock"
@@ -28,6 +29,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/vendors/vendorstest"
 )
 
 // t0 is when every test's world begins.
@@ -207,25 +209,22 @@ func (f *fixture) count(q string, args ...any) int {
 	return n
 }
 
-// vendor inserts an active vendor with a connected Shopify store. Both tables
-// belong to internal/vendors: tests write them directly.
+// vendor makes an active vendor with a connected Shopify store (through
+// vendorstest: the tables are internal/vendors').
 func (f *fixture) vendor(slug string) string {
 	f.t.Helper()
-	id := "ven_" + slug
-	f.exec(`INSERT INTO vendors (id, slug, name, contact_email, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?)`,
-		id, slug, "Vendor "+slug, slug+"@example.com", t0, t0)
-	f.exec(`INSERT INTO shopify_connections (vendor_id, shop_domain, status, connected_at, updated_at) VALUES (?, ?, 'connected', ?, ?)`,
-		id, slug+".myshopify.com", t0, t0)
-	return id
+	return vendorstest.Vendor(f.t, f.db, f.clk, slug)
 }
 
-// buyer inserts a buyer account (users belongs to internal/auth).
+// buyer makes a buyer's account (through internal/auth, which owns users).
 func (f *fixture) buyer(name string) orders.Caller {
 	f.t.Helper()
-	id, email := "usr_"+name, name+"@buyer.example"
-	f.exec(`INSERT INTO users (id, email, email_lower, name, role, created_at, updated_at) VALUES (?, ?, ?, ?, 'buyer', ?, ?)`,
-		id, email, email, name, t0, t0)
-	return orders.Caller{UserID: id, Email: email}
+	u, _, err := auth.NewUsers(f.db, f.clk).Ensure(f.ctx, auth.NewUser{Email: name + "@buyer.example", Name: name,
+		Password: "correct horse battery staple", Role: auth.RoleBuyer})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return orders.Caller{UserID: u.ID, Email: u.Email}
 }
 
 func usd(cents int64) money.Money { return money.Money{Amount: cents, Currency: "USD"} }
@@ -237,16 +236,7 @@ func cash(currency string, amount int64) money.Money {
 // product lists a one-variant product of the vendor and returns the variant's id.
 func (f *fixture) product(vendorID, key, title string, price money.Money, stock int) string {
 	f.t.Helper()
-	if _, err := f.cat.Upsert(f.ctx, catalog.Product{VendorID: vendorID, ShopifyProductID: "gid://shopify/Product/" + key, Title: title,
-		Listed: true, Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/" + key, Title: "Default Title",
-			SKU: "SKU-" + key, Price: price, StockOnHand: stock}}}); err != nil {
-		f.t.Fatal(err)
-	}
-	var id string
-	if err := f.db.Get(&id, `SELECT id FROM variants WHERE vendor_id = ? AND shopify_variant_id = ?`, vendorID, "gid://shopify/ProductVariant/"+key); err != nil {
-		f.t.Fatal(err)
-	}
-	return id
+	return catalogtest.Product(f.t, f.cat, vendorID, key, title, price, stock)
 }
 
 func (f *fixture) bundle(slug string, price money.Money, parts ...catalog.BundleItemInput) string {

@@ -11,23 +11,6 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 )
 
-// The handlers and where cmd/trove/routes.go mounts them (path parameters
-// {cartID}, {lineID}, {orderID}):
-//
-//	buyers and guests (no RequireRole: a guest is known by the X-Cart-Token
-//	header; a signed-in caller must be a buyer, checked here with auth's own
-//	guard, CSRF included)
-//	  POST   /api/v1/store/carts                          HandleCreateCart(s)
-//	  GET    /api/v1/store/carts/{cartID}                 HandleGetCart(s)
-//	  PATCH  /api/v1/store/carts/{cartID}                 HandleUpdateCart(s)
-//	  POST   /api/v1/store/carts/{cartID}/lines           HandleAddLine(s)
-//	  PATCH  /api/v1/store/carts/{cartID}/lines/{lineID}  HandleUpdateLine(s)
-//	  DELETE /api/v1/store/carts/{cartID}/lines/{lineID}  HandleRemoveLine(s)
-//	  POST   /api/v1/store/carts/{cartID}/checkout        HandleCheckout(s)
-//	  GET    /api/v1/store/orders/{orderID}               HandleGetOrder(s)
-//	signed-in buyers (RequireRole(auth.RoleBuyer))
-//	  GET    /api/v1/store/orders                         HandleListOrders(s)
-
 // CartTokenHeader carries a guest cart's token: given once, when the cart is
 // created.
 const CartTokenHeader = "X-Cart-Token"

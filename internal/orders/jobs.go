@@ -9,7 +9,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/trove-platform/trove/internal/catalog"
 	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/httpx"
@@ -177,36 +176,6 @@ func (s *Store) settleRunOut(ctx context.Context, orderID string, now time.Time)
 		err = fmt.Errorf("payment %s is %q after it was canceled", intent, p.Status)
 	}
 	return p.Status, err
-}
-
-// holdLonger keeps an order awaiting payment whose payment is processing:
-// its hold runs until until, and goods a failure gave back are held again if
-// they are all still there (the order is pending_payment again). If they are
-// not, the order stays as it is: a success then finds them gone, and
-// MarkPaid refunds it.
-func (s *Store) holdLonger(ctx context.Context, orderID string, until time.Time) error {
-	_, err := s.transition(ctx, orderID, func(tx *sqlx.Tx, o orderRow, now time.Time) (bool, error, error) {
-		if o.Status != StatusPendingPayment && o.Status != StatusPaymentFailed {
-			return false, nil, nil
-		}
-		items, err := orderItems(ctx, tx, o.ID)
-		if err != nil {
-			return false, nil, err
-		}
-		status := StatusPendingPayment
-		err = s.catalog.ReserveTx(ctx, tx, o.ID, items, until)
-		var oos *catalog.OutOfStockError
-		switch {
-		case errors.As(err, &oos) && o.Status == StatusPaymentFailed:
-			status = StatusPaymentFailed
-		case err != nil:
-			return false, nil, err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE orders SET status = ?, reservation_expires_at = ?, updated_at = ?
-			WHERE id = ? AND status IN ('pending_payment', 'payment_failed')`, status, until, now, o.ID)
-		return err == nil, nil, err
-	})
-	return err
 }
 
 // settleStaleHold settles the active holds of an order whose time ran out

@@ -24,17 +24,6 @@ const (
 	StatusExpired        = "expired"
 )
 
-// Vendor order statuses (Shopify's spelling of cancelled). #7 moves accepted
-// orders on through packed, shipped and delivered.
-const (
-	VendorOrderPending   = "pending"  // the order awaits payment
-	VendorOrderAccepted  = "accepted" // the order is paid: the vendor fulfils it
-	VendorOrderPacked    = "packed"
-	VendorOrderShipped   = "shipped"
-	VendorOrderDelivered = "delivered"
-	VendorOrderCancelled = "cancelled"
-)
-
 // Order is an order with its lines and vendor orders, as the payments package
 // and operators need it.
 type Order struct {
@@ -82,24 +71,6 @@ type OrderLine struct {
 	Quantity      int
 	UnitPrice     money.Money // the catalog's price at checkout
 	Amount        money.Money // what the line costs (a bundle's price split across its parts)
-}
-
-// VendorOrder is one vendor's part of an order, for one recipient.
-type VendorOrder struct {
-	ID            string
-	VendorID      string
-	Vendor        catalog.StoreVendor // at checkout
-	RecipientKey  string              // "" when the order's recipient and message apply
-	Recipient     Recipient
-	GiftMessage   string
-	DeliveryDate  string // YYYY-MM-DD or ""
-	Subtotal      money.Money
-	CommissionBPS int // the vendor's rate at checkout
-	Refunded      money.Money
-	Status        string
-	Tracking      Tracking
-	ShippedAt     *time.Time
-	DeliveredAt   *time.Time
 }
 
 type orderRow struct {
@@ -159,28 +130,6 @@ type orderLineRow struct {
 	Currency        string  `db:"currency"`
 }
 
-type vendorOrderRow struct {
-	ID             string     `db:"id"`
-	OrderID        string     `db:"order_id"`
-	VendorID       string     `db:"vendor_id"`
-	VendorSlug     string     `db:"vendor_slug"`
-	VendorName     string     `db:"vendor_name"`
-	RecipientKey   string     `db:"recipient_key"`
-	RecipientJSON  string     `db:"recipient_json"`
-	GiftMessage    string     `db:"gift_message"`
-	DeliveryDate   *string    `db:"delivery_date"`
-	Currency       string     `db:"currency"`
-	SubtotalAmount int64      `db:"subtotal_amount"`
-	CommissionBPS  int        `db:"commission_bps"`
-	RefundedAmount int64      `db:"refunded_amount"`
-	Status         string     `db:"status"`
-	Carrier        string     `db:"carrier"`
-	TrackingNumber string     `db:"tracking_number"`
-	TrackingURL    string     `db:"tracking_url"`
-	ShippedAt      *time.Time `db:"shipped_at"`
-	DeliveredAt    *time.Time `db:"delivered_at"`
-}
-
 // loadOrders reads the orders whose ids are given, with their lines and
 // vendor orders, in the order of ids.
 func loadOrders(ctx context.Context, q sqlx.QueryerContext, ids []string) ([]Order, error) {
@@ -201,13 +150,13 @@ func loadOrders(ctx context.Context, q sqlx.QueryerContext, ids []string) ([]Ord
 	if err := sqlx.SelectContext(ctx, q, &lines, query, args...); err != nil {
 		return nil, fmt.Errorf("orders: read order lines: %w", err)
 	}
-	query, args, _ = sqlx.In(`SELECT id, order_id, vendor_id, vendor_slug, vendor_name, recipient_key, recipient_json, gift_message,
-		DATE_FORMAT(delivery_date, '%Y-%m-%d') AS delivery_date, currency, subtotal_amount, commission_bps, refunded_amount, status,
-		carrier, tracking_number, tracking_url, shipped_at, delivered_at
-		FROM vendor_orders WHERE order_id IN (?) ORDER BY order_id, created_at, id`, ids)
-	var vos []vendorOrderRow
-	if err := sqlx.SelectContext(ctx, q, &vos, query, args...); err != nil {
-		return nil, fmt.Errorf("orders: read vendor orders: %w", err)
+	where, vargs, err := sqlx.In(`v.order_id IN (?) ORDER BY v.order_id, v.created_at, v.id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	vos, err := loadVendorOrders(ctx, q, where, vargs...)
+	if err != nil {
+		return nil, err
 	}
 	byID := map[string]*Order{}
 	for _, r := range rows {
@@ -232,15 +181,7 @@ func loadOrders(ctx context.Context, q sqlx.QueryerContext, ids []string) ([]Ord
 	}
 	for _, v := range vos {
 		o := byID[v.OrderID]
-		r := parseRecipient(&v.RecipientJSON)
-		if r == nil {
-			r = &Recipient{AddressLines: []string{}}
-		}
-		o.VendorOrders = append(o.VendorOrders, VendorOrder{ID: v.ID, VendorID: v.VendorID,
-			Vendor: catalog.StoreVendor{Slug: v.VendorSlug, Name: v.VendorName}, RecipientKey: v.RecipientKey, Recipient: *r,
-			GiftMessage: v.GiftMessage, DeliveryDate: deref(v.DeliveryDate), Subtotal: money.Money{Amount: v.SubtotalAmount, Currency: v.Currency},
-			CommissionBPS: v.CommissionBPS, Refunded: money.Money{Amount: v.RefundedAmount, Currency: v.Currency}, Status: v.Status,
-			Tracking: Tracking{Carrier: v.Carrier, Number: v.TrackingNumber, URL: v.TrackingURL}, ShippedAt: v.ShippedAt, DeliveredAt: v.DeliveredAt})
+		o.VendorOrders = append(o.VendorOrders, v)
 	}
 	out := make([]Order, 0, len(ids))
 	for _, id := range ids {

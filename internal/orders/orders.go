@@ -1,14 +1,12 @@
 // Package orders owns carts, checkout, orders and vendor orders. Tables:
 // carts, cart_lines, orders, order_lines, vendor_orders.
 //
-// Files: orders.go (the store, the payment provider seam, recipients), cart.go (carts
-// and their pricing: always recomputed from the catalog), checkout.go (one
-// transaction: stock held, order and vendor orders written, cart closed; then
-// the payment started outside it), order.go (reading orders), state.go (the
-// payment outcomes the payments package reports, each a guarded transition),
-// events.go (the jobs this package emits), jobs.go (the scheduled release of
-// holds that ran out, each payment re-read and canceled first), http.go (the
-// storefront handlers).
+// Carts are priced from the catalog whenever they are read; checkout turns
+// one into an order awaiting payment in one transaction, and starts the
+// payment outside it. An order's status moves by the state table in state.go,
+// behind Store.Update; vendor orders' life after payment is decided by
+// internal/fulfilment and saved here (UpdateVendorOrder). Refunds belong to
+// internal/payments and move the counters kept here (refunds.go).
 //
 // Stock belongs to the catalog: checkout holds it with catalog.ReserveTx in its
 // own transaction, and payment outcomes commit or release it the same way.

@@ -1,7 +1,9 @@
-// Package payments turns Stripe's events into order states and carries
-// refunds: the webhook follow-ups (re-reading the payment intent where order
-// matters), and refunds allocated to vendor orders to the cent. Tables:
-// refunds, refund_allocations.
+// Package payments turns Stripe's payment events into order states and
+// carries refunds: the webhook follow-ups (re-reading the payment intent
+// where order matters), and refunds allocated to vendor orders to the cent.
+// Tables: refunds, refund_allocations. Events about plans (invoices,
+// subscriptions) are internal/subscriptions'; Connect accounts' are
+// internal/payouts'.
 package payments
 
 import (
@@ -31,12 +33,11 @@ type Service struct {
 	orders *orders.Store
 	hooks  *webhooks.Store
 	queue  *queue.Queue
-	subs   *SubscriptionService
 }
 
 // New returns a Service.
-func New(conn *sqlx.DB, c clock.Clock, sc *stripe.Client, os *orders.Store, hooks *webhooks.Store, q *queue.Queue, subs *SubscriptionService) *Service {
-	return &Service{db: conn, clock: c, stripe: sc, orders: os, hooks: hooks, queue: q, subs: subs}
+func New(conn *sqlx.DB, c clock.Clock, sc *stripe.Client, os *orders.Store, hooks *webhooks.Store, q *queue.Queue) *Service {
+	return &Service{db: conn, clock: c, stripe: sc, orders: os, hooks: hooks, queue: q}
 }
 
 // object is the part of an event's data.object the follow-ups need.
@@ -73,9 +74,6 @@ func (s *Service) process(ctx context.Context, _ queue.Meta, ev webhooks.Event, 
 		return s.followIntent(ctx, obj.ID)
 	case ev.Topic == "charge.dispute.created":
 		return s.dispute(ctx, ev, obj)
-	case ev.Topic == stripe.EventInvoicePaid, ev.Topic == stripe.EventInvoicePaymentFailed,
-		ev.Topic == stripe.EventSubscriptionUpdated, ev.Topic == stripe.EventSubscriptionDeleted:
-		return s.subs.FollowEvent(ctx, ev)
 	}
 	return nil // recorded; nothing to follow
 }

@@ -115,7 +115,7 @@ func (r *Refunds) RefundShortLines() orders.ShortLinesRefunder {
 		// Not q.validate: its limits are for people's requests (a plan of 50
 		// recipients may have more short lines than a person may name).
 		q.reason = truncate("Out of stock when the plan renewed, so not sent: "+strings.Join(what, "; ")+". The rest ships as usual.", maxReason)
-		shares, total, err := plan(q, pos)
+		shares, total, err := plan(q.ask(), pos)
 		if err != nil {
 			return err
 		}

@@ -28,16 +28,22 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/catalog/catalogtest"
 	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/orders/orderstest"
 	"github.com/trove-platform/trove/internal/payments"
 	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/mail"
+	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 	"github.com/trove-platform/trove/internal/stripe"
+	"github.com/trove-platform/trove/internal/subscriptions"
+	"github.com/trove-platform/trove/internal/vendors/vendorstest"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
 
@@ -55,8 +61,10 @@ type lateWorld struct {
 	orders  *orders.Store
 	svc     *payments.Service
 	refunds *payments.Refunds
-	subs    *payments.SubscriptionService
+	subs    *subscriptions.Service
 	mailbox *mail.Local
+	acme    string // vendors, active, stores connected
+	bolt    string
 	stock   map[string]int // variant -> the stock there was
 }
 
@@ -88,6 +96,9 @@ func newLateWorld(t *testing.T) *lateWorld {
 	// The handlers of these kinds, as cmd/trove/jobs.go registers them.
 	reg := queue.NewRegistry()
 	queue.Handle(reg, "stripe.webhook", func(ctx context.Context, m queue.Meta, e webhooks.StripeEvent) error {
+		if subscriptions.HandlesEvent(e.Type) {
+			return w.subs.OnStripeEvent(ctx, m, e)
+		}
 		return w.svc.OnEvent(ctx, m, e)
 	}, queue.Concurrency(8))
 	queue.Handle(reg, "orders.late_payment.refund", func(ctx context.Context, m queue.Meta, j orders.LatePayment) error {
@@ -111,8 +122,9 @@ func newLateWorld(t *testing.T) *lateWorld {
 	w.cat = catalog.NewStore(w.db, w.clk)
 	w.orders = orders.NewStore(w.db, w.clk, q, w.cat, payments.NewProvider(w.sc), orders.Config{ReservationTTL: lateTTL})
 	w.refunds = payments.NewRefunds(w.db, w.clk, w.sc, w.orders, q, 0)
-	w.subs = payments.NewSubscriptionService(w.db, w.clk, w.sc, w.orders, w.cat, w.refunds)
-	w.svc = payments.New(w.db, w.clk, w.sc, w.orders, hooks, q, w.subs)
+	w.subs = subscriptions.New(subscriptions.Deps{DB: w.db, Clock: w.clk, Stripe: w.sc, Orders: w.orders, Catalog: w.cat,
+		Refunds: w.refunds, Webhooks: hooks})
+	w.svc = payments.New(w.db, w.clk, w.sc, w.orders, hooks, q)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -122,12 +134,8 @@ func newLateWorld(t *testing.T) *lateWorld {
 		cancel()
 		<-done
 	})
-	for _, v := range []string{"acme", "bolt"} {
-		w.exec(`INSERT INTO vendors (id, slug, name, contact_email, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', NOW(6), NOW(6))`,
-			"ven_"+v, v, "Vendor "+v, v+"@example.com")
-		w.exec(`INSERT INTO shopify_connections (vendor_id, shop_domain, status, connected_at, updated_at) VALUES (?, ?, 'connected', NOW(6), NOW(6))`,
-			"ven_"+v, v+".myshopify.com")
-	}
+	w.acme = vendorstest.Vendor(t, w.db, sys, "acme")
+	w.bolt = vendorstest.Vendor(t, w.db, sys, "bolt")
 	return w
 }
 
@@ -150,15 +158,7 @@ func (w *lateWorld) count(q string, args ...any) int {
 // product lists a one-variant product and remembers its stock.
 func (w *lateWorld) product(vendor, key string, cents int64, stock int) string {
 	w.t.Helper()
-	if _, err := w.cat.Upsert(w.ctx, catalog.Product{VendorID: vendor, ShopifyProductID: "gid://shopify/Product/" + key, Title: key,
-		Listed: true, Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/" + key, Title: "Default Title",
-			SKU: "SKU-" + key, Price: usd(cents), StockOnHand: stock}}}); err != nil {
-		w.t.Fatal(err)
-	}
-	var id string
-	if err := w.db.Get(&id, `SELECT id FROM variants WHERE shopify_variant_id = ?`, "gid://shopify/ProductVariant/"+key); err != nil {
-		w.t.Fatal(err)
-	}
+	id := catalogtest.Product(w.t, w.cat, vendor, key, key, usd(cents), stock)
 	w.stock[id] = stock
 	return id
 }
@@ -391,8 +391,8 @@ func (w *lateWorld) mailTo(addr string) []string {
 func TestLatePayment(t *testing.T) {
 	t.Parallel()
 	w := newLateWorld(t)
-	mug := w.product("ven_acme", "mug", 1500, 3)
-	tea := w.product("ven_bolt", "tea", 500, 10)
+	mug := w.product(w.acme, "mug", 1500, 3)
+	tea := w.product(w.bolt, "tea", 500, 10)
 
 	// Ann's card is declined: her hold is given back.
 	ann := w.mustCheckout("ann@buyer.example", line(mug, 2), line(tea, 1))
@@ -477,7 +477,7 @@ func TestLatePayment(t *testing.T) {
 func TestWebhookOutage(t *testing.T) {
 	t.Parallel()
 	w := newLateWorld(t)
-	mug := w.product("ven_acme", "mug", 1500, 10)
+	mug := w.product(w.acme, "mug", 1500, 10)
 
 	var buyers []shopper
 	for i := range 12 {
@@ -582,18 +582,22 @@ func TestWebhookOutage(t *testing.T) {
 func TestRenewalShortStock(t *testing.T) {
 	t.Parallel()
 	w := newLateWorld(t)
-	mug := w.product("ven_acme", "mug", 3000, 5)
-	card := w.product("ven_bolt", "card", 1000, 100)
+	mug := w.product(w.acme, "mug", 3000, 5)
+	card := w.product(w.bolt, "card", 1000, 100)
 	b, err := w.cat.CreateBundle(w.ctx, catalog.BundleInput{Slug: "plan", Name: "Desk plan", Price: usd(5000),
 		Items: []catalog.BundleItemInput{{VariantID: mug, Quantity: 1}, {VariantID: card, Quantity: 2}}},
 		audit.Entry{ActorType: audit.ActorUser, ActorID: "usr_op"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.exec(`INSERT INTO users (id, email, email_lower, name, role, created_at, updated_at) VALUES (?, ?, ?, 'Corp', 'buyer', NOW(6), NOW(6))`,
-		corp.UserID, corp.Email, corp.Email)
-	res, err := w.subs.Subscribe(w.ctx, corp, payments.SubscribeInput{BundleID: b.ID, Interval: "monthly",
-		Recipients: recipients("Ann", "Ben", "Cal")})
+	u, _, err := auth.NewUsers(w.db, clock.System{}).Ensure(w.ctx, auth.NewUser{Email: "corp@buyer.example", Name: "Corp",
+		Password: "correct horse battery staple", Role: auth.RoleBuyer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	corp := subscriptions.Subscriber{UserID: u.ID, Email: u.Email}
+	res, err := w.subs.Subscribe(w.ctx, corp, subscriptions.SubscribeInput{BundleID: b.ID, Interval: "monthly",
+		Recipients: []orders.Recipient{orderstest.Recipient("Ann"), orderstest.Recipient("Ben"), orderstest.Recipient("Cal")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -629,14 +633,14 @@ func TestRenewalShortStock(t *testing.T) {
 	}
 	ref := refs.Refunds[0]
 	if ref.Kind != payments.KindLines || ref.Amount != usd(o.Lines[0].Amount.Amount) || len(ref.Allocation) != 1 ||
-		ref.Allocation[0].VendorID != "ven_acme" || !strings.Contains(ref.Reason, "1 × mug for Cal") {
+		ref.Allocation[0].VendorID != w.acme || !strings.Contains(ref.Reason, "1 × mug for Cal") {
 		t.Fatalf("refund %+v (mug line %v)", ref, o.Lines[0].Amount)
 	}
 	cancelled := 0
 	for _, vo := range o.VendorOrders {
 		if vo.Status == orders.VendorOrderCancelled {
 			cancelled++
-			if vo.Recipient.Name != "Cal" || vo.VendorID != "ven_acme" {
+			if vo.Recipient.Name != "Cal" || vo.VendorID != w.acme {
 				t.Fatalf("cancelled vendor order %+v", vo)
 			}
 		}
@@ -667,7 +671,7 @@ func TestRenewalShortStock(t *testing.T) {
 func TestUnknownIntent(t *testing.T) {
 	t.Parallel()
 	w := newLateWorld(t)
-	mug := w.product("ven_acme", "mug", 1500, 1)
+	mug := w.product(w.acme, "mug", 1500, 1)
 	s := w.mustCheckout("eve@buyer.example", line(mug, 1))
 	w.exec(`UPDATE orders SET payment_intent_id = 'pi_from_a_reset_sandbox' WHERE id = ?`, s.orderID)
 	w.clk.Advance(payments.SweepAge + time.Minute)
@@ -684,3 +688,5 @@ func TestUnknownIntent(t *testing.T) {
 		t.Fatalf("the mug is not back on sale: %v", err)
 	}
 }
+
+func usd(cents int64) money.Money { return money.Money{Amount: cents, Currency: "USD"} }

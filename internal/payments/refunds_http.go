@@ -12,18 +12,8 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 )
 
-// The refund handlers and where cmd/trove/routes.go mounts them (path
-// parameters {orderID}, {vendorOrderID}):
-//
-//	operators (inside /api/v1/admin, RequireRole(auth.RolePlatformAdmin))
-//	  POST /api/v1/admin/orders/{orderID}/refunds              HandleCreateOrderRefund(r)
-//	  GET  /api/v1/admin/orders/{orderID}/refunds              HandleOrderRefunds(r)
-//	vendor users (inside /api/v1/vendor, RequireRole(vendor_owner, vendor_staff))
-//	  POST /api/v1/vendor/orders/{vendorOrderID}/refunds       HandleCreateVendorRefund(r)
-//	  GET  /api/v1/vendor/orders/{vendorOrderID}/refunds       HandleVendorOrderRefunds(r)
-//
-// The vendor is always the one of the session: another vendor's vendor order
-// answers 404, as one that does not exist.
+// The vendor of a vendor user's request is always the session's: another
+// vendor's vendor order answers 404, as one that does not exist.
 
 // actorOf is the signed-in user behind a request.
 func actorOf(r *http.Request) Actor {

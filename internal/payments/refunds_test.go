@@ -29,6 +29,7 @@ import (
 
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/catalog/catalogtest"
 	"github.com/trove-platform/trove/internal/orders"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
@@ -37,6 +38,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/queue"
 	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 	"github.com/trove-platform/trove/internal/stripe"
+	"github.com/trove-platform/trove/internal/vendors/vendorstest"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
 
@@ -66,15 +68,18 @@ type harness struct {
 	gate chan struct{} // payments.create_refund waits on it while set
 }
 
-// principals the test API knows, by the X-Test-As header.
-var principals = map[string]*auth.Principal{
-	"ops":     {UserID: "usr_ops", Role: auth.RolePlatformAdmin, SessionID: "ses_ops"},
-	"ownerA":  {UserID: "usr_owner_a", Role: auth.RoleVendorOwner, VendorID: "ven_acme", SessionID: "ses_a"},
-	"staffA":  {UserID: "usr_staff_a", Role: auth.RoleVendorStaff, VendorID: "ven_acme", SessionID: "ses_sa"},
-	"ownerB":  {UserID: "usr_owner_b", Role: auth.RoleVendorOwner, VendorID: "ven_bolt", SessionID: "ses_b"},
-	"buyer":   {UserID: "usr_buyer", Role: auth.RoleBuyer, SessionID: "ses_buyer"},
-	"nobody":  nil,
-	"default": nil,
+// principals are who the test API knows, by the X-Test-As header: an
+// operator, the vendors' owners and staff, a buyer, nobody.
+func (h *harness) principals() map[string]*auth.Principal {
+	return map[string]*auth.Principal{
+		"ops":     {UserID: "usr_ops", Role: auth.RolePlatformAdmin, SessionID: "ses_ops"},
+		"ownerA":  {UserID: "usr_owner_a", Role: auth.RoleVendorOwner, VendorID: h.acme, SessionID: "ses_a"},
+		"staffA":  {UserID: "usr_staff_a", Role: auth.RoleVendorStaff, VendorID: h.acme, SessionID: "ses_sa"},
+		"ownerB":  {UserID: "usr_owner_b", Role: auth.RoleVendorOwner, VendorID: h.bolt, SessionID: "ses_b"},
+		"buyer":   {UserID: "usr_buyer", Role: auth.RoleBuyer, SessionID: "ses_buyer"},
+		"nobody":  nil,
+		"default": nil,
+	}
 }
 
 func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
@@ -147,7 +152,7 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 	hooks = webhooks.NewStore(h.db, clk, h.q)
 	h.cat = catalog.NewStore(h.db, clk)
 	h.orders = orders.NewStore(h.db, clk, h.q, h.cat, NewProvider(h.sc), orders.Config{})
-	h.svc = New(h.db, clk, h.sc, h.orders, hooks, h.q, nil) // no subscriptions here
+	h.svc = New(h.db, clk, h.sc, h.orders, hooks, h.q)
 	h.refunds = NewRefunds(h.db, clk, h.sc, h.orders, h.q, vendorWindow)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -160,9 +165,10 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 		<-done
 	})
 
+	h.acme = vendorstest.Vendor(t, h.db, clk, "acme")
+	h.bolt = vendorstest.Vendor(t, h.db, clk, "bolt")
 	h.api = httptest.NewServer(h.router(log))
 	t.Cleanup(h.api.Close)
-	h.acme, h.bolt = h.vendor("acme"), h.vendor("bolt")
 	return h
 }
 
@@ -171,6 +177,7 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 func (h *harness) router(log *slog.Logger) http.Handler {
 	r := chi.NewRouter()
 	r.Use(httpx.RequestContext(log))
+	principals := h.principals()
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if p := principals[r.Header.Get(asHeader)]; p != nil {
@@ -225,31 +232,10 @@ func (h *harness) count(q string, args ...any) int64 {
 	return n
 }
 
-// vendor inserts an active vendor with a connected store (tables of
-// internal/vendors: tests write them directly).
-func (h *harness) vendor(slug string) string {
-	h.t.Helper()
-	id := "ven_" + slug
-	h.exec(`INSERT INTO vendors (id, slug, name, contact_email, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', NOW(6), NOW(6))`,
-		id, slug, "Vendor "+slug, slug+"@example.com")
-	h.exec(`INSERT INTO shopify_connections (vendor_id, shop_domain, status, connected_at, updated_at) VALUES (?, ?, 'connected', NOW(6), NOW(6))`,
-		id, slug+".myshopify.com")
-	return id
-}
-
 // product lists a one-variant product and returns the variant id.
 func (h *harness) product(vendorID, key string, cents int64, stock int) string {
 	h.t.Helper()
-	if _, err := h.cat.Upsert(h.ctx, catalog.Product{VendorID: vendorID, ShopifyProductID: "gid://shopify/Product/" + key, Title: strings.ToUpper(key[:1]) + key[1:],
-		Listed: true, Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/" + key, Title: "Default Title",
-			SKU: "SKU-" + key, Price: usd(cents), StockOnHand: stock}}}); err != nil {
-		h.t.Fatal(err)
-	}
-	var id string
-	if err := h.db.Get(&id, `SELECT id FROM variants WHERE shopify_variant_id = ?`, "gid://shopify/ProductVariant/"+key); err != nil {
-		h.t.Fatal(err)
-	}
-	return id
+	return catalogtest.Product(h.t, h.cat, vendorID, key, strings.ToUpper(key[:1])+key[1:], usd(cents), stock)
 }
 
 func usd(cents int64) money.Money { return money.Money{Amount: cents, Currency: "USD"} }
@@ -490,7 +476,7 @@ func TestRefundPartialAmountsAcrossVendors(t *testing.T) {
 	got := fmt.Sprintf("%s=%d(%d,%d) %s=%d(%d)", first.Allocation[0].VendorID, first.Allocation[0].Amount.Amount,
 		first.Allocation[0].Lines[0].Amount.Amount, first.Allocation[0].Lines[1].Amount.Amount,
 		first.Allocation[1].VendorID, first.Allocation[1].Amount.Amount, first.Allocation[1].Lines[0].Amount.Amount)
-	if want := "ven_acme=629(370,259) ven_bolt=371(371)"; got != want {
+	if want := h.acme + "=629(370,259) " + h.bolt + "=371(371)"; got != want {
 		t.Fatalf("allocation %s, want %s", got, want)
 	}
 	if a, b := first.Allocation[0].ID, first.Allocation[1].ID; !strings.HasPrefix(a, "rfa_") || !strings.HasPrefix(b, "rfa_") || a == b {

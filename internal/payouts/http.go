@@ -14,23 +14,6 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 )
 
-// The handlers and where cmd/trove/routes.go mounts them:
-//
-//	vendor users (inside /api/v1/vendor; the vendor is the session's)
-//	  GET  /api/v1/vendor/finance/balance            HandleBalance(s)
-//	  GET  /api/v1/vendor/finance/entries            HandleEntries(s)   (?format=csv for CSV)
-//	  GET  /api/v1/vendor/finance/orders             HandleOrderSummaries(s)
-//	  GET  /api/v1/vendor/finance/payouts            HandleVendorPayouts(s)
-//	  GET  /api/v1/vendor/finance/payouts/{payoutID} HandleVendorPayout(s)
-//	  GET  /api/v1/vendor/finance/account            HandleAccount(s)
-//	  POST /api/v1/vendor/finance/account/onboarding HandleOnboard(s)   (owners)
-//	operators (inside /api/v1/admin)
-//	  GET  /api/v1/admin/payouts/cycles              HandleCycles(s)
-//	  POST /api/v1/admin/payouts/cycles              HandleRunCycle(s)
-//	  GET  /api/v1/admin/payouts                     HandlePayouts(s)
-//	  GET  /api/v1/admin/payouts/{payoutID}          HandlePayout(s)
-//	  POST /api/v1/admin/vendors/{vendorID}/ledger/adjustments HandleAdjust(s)
-
 func vendorID(r *http.Request) string { return auth.MustPrincipal(r.Context()).VendorID }
 
 func answer(w http.ResponseWriter, r *http.Request, v any, err error) {

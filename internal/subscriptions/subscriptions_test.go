@@ -1,4 +1,4 @@
-package payments_test
+package subscriptions_test
 
 import (
 	"context"
@@ -12,7 +12,9 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/catalog/catalogtest"
 	"github.com/trove-platform/trove/internal/orders"
 	"github.com/trove-platform/trove/internal/payments"
 	"github.com/trove-platform/trove/internal/platform/audit"
@@ -23,6 +25,8 @@ import (
 	"github.com/trove-platform/trove/internal/platform/queue"
 	sbstripe "github.com/trove-platform/trove/internal/sandbox/stripe"
 	"github.com/trove-platform/trove/internal/stripe"
+	"github.com/trove-platform/trove/internal/subscriptions"
+	"github.com/trove-platform/trove/internal/vendors/vendorstest"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
 
@@ -34,7 +38,9 @@ type subFixture struct {
 	db     *sqlx.DB
 	sb     *sbstripe.Stripe
 	sc     *stripe.Client
-	subs   *payments.SubscriptionService
+	subs   *subscriptions.Service
+	corp   subscriptions.Subscriber // a buyer with plans
+	other  subscriptions.Subscriber // another buyer
 	bundle string
 	mug    string
 	seen   map[string]bool // deliveries already followed
@@ -67,21 +73,14 @@ func newSubFixture(t *testing.T) *subFixture {
 	cat := catalog.NewStore(conn, clk)
 	os := orders.NewStore(conn, clk, q, cat, payments.NewProvider(sc), orders.Config{})
 	refunds := payments.NewRefunds(conn, clk, sc, os, q, 0)
-	f := &subFixture{t: t, ctx: context.Background(), db: conn, sb: sb, sc: sc, subs: payments.NewSubscriptionService(conn, clk, sc, os, cat, refunds),
-		seen: map[string]bool{}}
+	f := &subFixture{t: t, ctx: context.Background(), db: conn, sb: sb, sc: sc, seen: map[string]bool{},
+		subs: subscriptions.New(subscriptions.Deps{DB: conn, Clock: clk, Stripe: sc, Orders: os, Catalog: cat, Refunds: refunds})}
 
-	for _, v := range []string{"acme", "bolt"} {
-		f.exec(`INSERT INTO vendors (id, slug, name, contact_email, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?)`,
-			"ven_"+v, v, "Vendor "+v, v+"@example.com", t0, t0)
-		f.exec(`INSERT INTO shopify_connections (vendor_id, shop_domain, status, connected_at, updated_at) VALUES (?, ?, 'connected', ?, ?)`,
-			"ven_"+v, v+".myshopify.com", t0, t0)
-	}
-	for _, u := range []string{"corp", "other"} {
-		f.exec(`INSERT INTO users (id, email, email_lower, name, role, created_at, updated_at) VALUES (?, ?, ?, ?, 'buyer', ?, ?)`,
-			"usr_"+u, u+"@buyer.example", u+"@buyer.example", u, t0, t0)
-	}
-	f.mug = f.product(cat, "ven_acme", "mug", 3000)
-	card := f.product(cat, "ven_bolt", "card", 1000)
+	acme := vendorstest.Vendor(t, conn, clk, "acme")
+	bolt := vendorstest.Vendor(t, conn, clk, "bolt")
+	f.corp, f.other = f.buyer(clk, "corp"), f.buyer(clk, "other")
+	f.mug = catalogtest.Product(t, cat, acme, "mug", "mug", usd(3000), 100)
+	card := catalogtest.Product(t, cat, bolt, "card", "card", usd(1000), 100)
 	b, err := cat.CreateBundle(f.ctx, catalog.BundleInput{Slug: "plan", Name: "Desk plan", Price: usd(5000),
 		Items: []catalog.BundleItemInput{{VariantID: f.mug, Quantity: 1}, {VariantID: card, Quantity: 2}}},
 		audit.Entry{ActorType: audit.ActorUser, ActorID: "usr_op"})
@@ -110,18 +109,15 @@ func (f *subFixture) count(q string, args ...any) int {
 	return n
 }
 
-func (f *subFixture) product(cat *catalog.Store, vendor, key string, cents int64) string {
+// buyer makes a buyer's account (through internal/auth).
+func (f *subFixture) buyer(clk clock.Clock, name string) subscriptions.Subscriber {
 	f.t.Helper()
-	if _, err := cat.Upsert(f.ctx, catalog.Product{VendorID: vendor, ShopifyProductID: "gid://shopify/Product/" + key, Title: key,
-		Listed: true, Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/" + key, Title: "Default Title",
-			SKU: "SKU-" + key, Price: usd(cents), StockOnHand: 100}}}); err != nil {
+	u, _, err := auth.NewUsers(f.db, clk).Ensure(f.ctx, auth.NewUser{Email: name + "@buyer.example", Name: name, Password: "correct horse battery staple",
+		Role: auth.RoleBuyer})
+	if err != nil {
 		f.t.Fatal(err)
 	}
-	var id string
-	if err := f.db.Get(&id, `SELECT id FROM variants WHERE shopify_variant_id = ?`, "gid://shopify/ProductVariant/"+key); err != nil {
-		f.t.Fatal(err)
-	}
-	return id
+	return subscriptions.Subscriber{UserID: u.ID, Email: u.Email}
 }
 
 func recipients(names ...string) []orders.Recipient {
@@ -131,8 +127,6 @@ func recipients(names ...string) []orders.Recipient {
 	}
 	return out
 }
-
-var corp = payments.Subscriber{UserID: "usr_corp", Email: "corp@buyer.example"}
 
 // follow hands the new deliveries to FollowEvent, each times times, shuffled.
 func (f *subFixture) follow(times int) {
@@ -156,9 +150,9 @@ func (f *subFixture) follow(times int) {
 	}
 }
 
-func (f *subFixture) plan(id string) payments.Subscription {
+func (f *subFixture) plan(id string) subscriptions.Subscription {
 	f.t.Helper()
-	subs, err := f.subs.Subscriptions(f.ctx, corp.UserID)
+	subs, err := f.subs.Subscriptions(f.ctx, f.corp.UserID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -168,7 +162,7 @@ func (f *subFixture) plan(id string) payments.Subscription {
 		}
 	}
 	f.t.Fatalf("plan %s not listed", id)
-	return payments.Subscription{}
+	return subscriptions.Subscription{}
 }
 
 func (f *subFixture) stripeID(planID string) string {
@@ -182,7 +176,7 @@ func (f *subFixture) stripeID(planID string) string {
 
 func TestSubscriptionLifecycle(t *testing.T) {
 	f := newSubFixture(t)
-	res, err := f.subs.Subscribe(f.ctx, corp, payments.SubscribeInput{BundleID: f.bundle, Interval: "quarterly",
+	res, err := f.subs.Subscribe(f.ctx, f.corp, subscriptions.SubscribeInput{BundleID: f.bundle, Interval: "quarterly",
 		Recipients: recipients("Ann", "Ben", "Cal"), GiftMessage: "Thanks for a great year"})
 	if err != nil {
 		t.Fatal(err)
@@ -191,11 +185,11 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	if plan.Amount != usd(15000) || plan.Interval != "quarterly" || len(plan.Recipients) != 3 {
 		t.Fatalf("plan %+v", plan)
 	}
-	if plan.Status != payments.SubscriptionActive || res.Payment != nil {
+	if plan.Status != subscriptions.StatusActive || res.Payment != nil {
 		t.Fatalf("status %s payment %+v: the sandbox customer pays at once", plan.Status, res.Payment)
 	}
 	stripeSub, err := f.sc.GetSubscription(f.ctx, f.stripeID(plan.ID))
-	if err != nil || stripeSub.Metadata[payments.MetadataSubscriptionID] != plan.ID {
+	if err != nil || stripeSub.Metadata[subscriptions.MetadataSubscriptionID] != plan.ID {
 		t.Fatalf("stripe subscription %+v %v", stripeSub, err)
 	}
 
@@ -211,7 +205,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	if n := f.count(`SELECT COUNT(*) FROM vendor_orders`); n != 6 {
 		t.Fatalf("%d vendor orders, want 3 recipients x 2 vendors", n)
 	}
-	if n := f.count(`SELECT COUNT(*) FROM orders WHERE total_amount = 15000 AND amount_received = 15000 AND flagged_at IS NULL AND buyer_user_id = 'usr_corp'`); n != 1 {
+	if n := f.count(`SELECT COUNT(*) FROM orders WHERE total_amount = 15000 AND amount_received = 15000 AND flagged_at IS NULL AND buyer_user_id = ?`, f.corp.UserID); n != 1 {
 		t.Fatal("the order's total and amount received must be the invoice's")
 	}
 
@@ -221,14 +215,14 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	if n := f.count(`SELECT COUNT(*) FROM orders WHERE source_type = 'stripe_invoice'`); n != 2 {
 		t.Fatalf("%d orders after a renewal", n)
 	}
-	if p := f.plan(plan.ID); p.Status != payments.SubscriptionActive || p.CurrentPeriodEnd == nil {
+	if p := f.plan(plan.ID); p.Status != subscriptions.StatusActive || p.CurrentPeriodEnd == nil {
 		t.Fatalf("after renewal: %+v", p)
 	}
 
 	// A failed renewal: past_due, no order.
 	f.sb.FailRenewal(f.stripeID(plan.ID))
 	f.follow(5)
-	if p := f.plan(plan.ID); p.Status != payments.SubscriptionPastDue {
+	if p := f.plan(plan.ID); p.Status != subscriptions.StatusPastDue {
 		t.Fatalf("after a failed renewal: %s", p.Status)
 	}
 	if n := f.count(`SELECT COUNT(*) FROM orders`); n != 2 {
@@ -236,21 +230,21 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	}
 
 	// Another buyer can neither see nor cancel it.
-	if subs, err := f.subs.Subscriptions(f.ctx, "usr_other"); err != nil || len(subs) != 0 {
+	if subs, err := f.subs.Subscriptions(f.ctx, f.other.UserID); err != nil || len(subs) != 0 {
 		t.Fatalf("another buyer sees %d plans (%v)", len(subs), err)
 	}
-	if _, err := f.subs.Cancel(f.ctx, "usr_other", plan.ID); !fault.Is(err, fault.KindNotFound) {
+	if _, err := f.subs.Cancel(f.ctx, f.other.UserID, plan.ID); !fault.Is(err, fault.KindNotFound) {
 		t.Fatalf("another buyer's cancel: %v", err)
 	}
 
 	// The buyer cancels: canceled here and in Stripe; the webhook after it,
 	// and a second cancel, change nothing; no more renewals or orders.
-	got, err := f.subs.Cancel(f.ctx, corp.UserID, plan.ID)
-	if err != nil || got.Status != payments.SubscriptionCanceled || got.CanceledAt == nil {
+	got, err := f.subs.Cancel(f.ctx, f.corp.UserID, plan.ID)
+	if err != nil || got.Status != subscriptions.StatusCanceled || got.CanceledAt == nil {
 		t.Fatalf("cancel: %+v %v", got, err)
 	}
 	f.follow(3)
-	if again, err := f.subs.Cancel(f.ctx, corp.UserID, plan.ID); err != nil || again.Status != payments.SubscriptionCanceled {
+	if again, err := f.subs.Cancel(f.ctx, f.corp.UserID, plan.ID); err != nil || again.Status != subscriptions.StatusCanceled {
 		t.Fatalf("cancel again: %+v %v", again, err)
 	}
 	if s, _ := f.sc.GetSubscription(f.ctx, f.stripeID(plan.ID)); s.Status != stripe.SubscriptionCanceled {
@@ -264,7 +258,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	// Every event ever sent, once more, shuffled: nothing moves.
 	f.seen = map[string]bool{}
 	f.follow(2)
-	if p := f.plan(plan.ID); p.Status != payments.SubscriptionCanceled {
+	if p := f.plan(plan.ID); p.Status != subscriptions.StatusCanceled {
 		t.Fatalf("replayed events moved a canceled plan to %s", p.Status)
 	}
 	if n := f.count(`SELECT COUNT(*) FROM orders`); n != 2 {
@@ -274,7 +268,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 
 func TestSubscriptionCanceledInStripeFirst(t *testing.T) {
 	f := newSubFixture(t)
-	res, err := f.subs.Subscribe(f.ctx, corp, payments.SubscribeInput{BundleID: f.bundle, Interval: "monthly", Recipients: recipients("Ann")})
+	res, err := f.subs.Subscribe(f.ctx, f.corp, subscriptions.SubscribeInput{BundleID: f.bundle, Interval: "monthly", Recipients: recipients("Ann")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,14 +278,14 @@ func TestSubscriptionCanceledInStripeFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.follow(2)
-	if p := f.plan(res.Subscription.ID); p.Status != payments.SubscriptionCanceled {
+	if p := f.plan(res.Subscription.ID); p.Status != subscriptions.StatusCanceled {
 		t.Fatalf("status %s", p.Status)
 	}
-	if got, err := f.subs.Cancel(f.ctx, corp.UserID, res.Subscription.ID); err != nil || got.Status != payments.SubscriptionCanceled {
+	if got, err := f.subs.Cancel(f.ctx, f.corp.UserID, res.Subscription.ID); err != nil || got.Status != subscriptions.StatusCanceled {
 		t.Fatalf("cancel after the webhook: %+v %v", got, err)
 	}
 	// The customer is the buyer's, reused by a second plan.
-	if _, err := f.subs.Subscribe(f.ctx, corp, payments.SubscribeInput{BundleID: f.bundle, Interval: "monthly", Recipients: recipients("Ben")}); err != nil {
+	if _, err := f.subs.Subscribe(f.ctx, f.corp, subscriptions.SubscribeInput{BundleID: f.bundle, Interval: "monthly", Recipients: recipients("Ben")}); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(`SELECT COUNT(DISTINCT stripe_customer_id) FROM subscriptions`); n != 1 {
@@ -301,13 +295,13 @@ func TestSubscriptionCanceledInStripeFirst(t *testing.T) {
 
 func TestSubscribeRefusesBadInput(t *testing.T) {
 	f := newSubFixture(t)
-	for name, in := range map[string]payments.SubscribeInput{
+	for name, in := range map[string]subscriptions.SubscribeInput{
 		"interval":      {BundleID: f.bundle, Interval: "weekly", Recipients: recipients("Ann")},
 		"no recipients": {BundleID: f.bundle, Interval: "monthly"},
 		"incomplete":    {BundleID: f.bundle, Interval: "monthly", Recipients: []orders.Recipient{{Name: "Ann"}}},
 		"unknown":       {BundleID: "bun_nope", Interval: "monthly", Recipients: recipients("Ann")},
 	} {
-		if _, err := f.subs.Subscribe(f.ctx, corp, in); !fault.Is(err, fault.KindInvalid) {
+		if _, err := f.subs.Subscribe(f.ctx, f.corp, in); !fault.Is(err, fault.KindInvalid) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -315,7 +309,7 @@ func TestSubscribeRefusesBadInput(t *testing.T) {
 	for i := range many {
 		many[i] = "R"
 	}
-	if _, err := f.subs.Subscribe(f.ctx, corp, payments.SubscribeInput{BundleID: f.bundle, Interval: "monthly", Recipients: recipients(many...)}); !fault.Is(err, fault.KindInvalid) {
+	if _, err := f.subs.Subscribe(f.ctx, f.corp, subscriptions.SubscribeInput{BundleID: f.bundle, Interval: "monthly", Recipients: recipients(many...)}); !fault.Is(err, fault.KindInvalid) {
 		t.Errorf("51 recipients: %v", err)
 	}
 	if n := f.count(`SELECT COUNT(*) FROM subscriptions`); n != 0 {

@@ -1,10 +1,11 @@
 package orders
 
-// Subscription periods: a corporate gifting plan's invoice, already paid in
-// Stripe, becomes that period's order through checkout's own path (the bundle
-// split into its parts with money.Allocate, one vendor order per vendor and
-// recipient, stock taken with catalog.ReserveTx/CommitTx), but paid at once:
-// there is no payment to start.
+// Orders paid when they are made: a subscription period's invoice, already
+// paid in Stripe (internal/subscriptions), becomes that period's order through
+// checkout's own path (buildOrder: the bundle split into its parts with
+// money.Allocate, one vendor order per vendor and recipient; newOrder.write),
+// but paid at once: there is no payment to start, and what is short of stock
+// is refunded rather than sold.
 
 import (
 	"context"
@@ -24,20 +25,18 @@ import (
 	"github.com/trove-platform/trove/internal/platform/queue"
 )
 
-// SourceStripeInvoice is orders.source_type for a subscription period's order.
-const SourceStripeInvoice = "stripe_invoice"
+// MaxRecipients is how many recipients one order may send a bundle to (a
+// gifting plan's list).
+const MaxRecipients = 50
 
-// MaxSubscriptionRecipients is how many recipients one plan may have.
-const MaxSubscriptionRecipients = 50
-
-// ValidateRecipients normalizes a plan's recipient list and checks it: 1 to
-// MaxSubscriptionRecipients recipients, each complete (name, first address
-// line, city, postal code, country) and well formed; now is for delivery
-// dates. The error is kind invalid and names the fields (recipients[i].…).
+// ValidateRecipients normalizes a list of recipients and checks it: 1 to
+// MaxRecipients recipients, each complete (name, first address line, city,
+// postal code, country) and well formed; now is for delivery dates. The error
+// is kind invalid and names the fields (recipients[i].…).
 func ValidateRecipients(rs []Recipient, now time.Time) ([]Recipient, error) {
 	var f fault.Fields
 	f.Check(len(rs) >= 1, "recipients", "give at least one recipient")
-	f.Check(len(rs) <= MaxSubscriptionRecipients, "recipients", "at most %d recipients", MaxSubscriptionRecipients)
+	f.Check(len(rs) <= MaxRecipients, "recipients", "at most %d recipients", MaxRecipients)
 	out := make([]Recipient, len(rs))
 	for i, r := range rs {
 		r = r.normalize()
@@ -51,14 +50,17 @@ func ValidateRecipients(rs []Recipient, now time.Time) ([]Recipient, error) {
 	return out, f.Err()
 }
 
-// SubscriptionOrderInput is one paid subscription invoice.
-type SubscriptionOrderInput struct {
+// PaidOrderInput is an order paid before it is made: a bundle for each of a
+// list of recipients, paid by a Stripe invoice.
+type PaidOrderInput struct {
 	InvoiceID       string // in_…: the order's source id; one order per invoice
 	PaymentIntentID string // the invoice's intent, if any (stored on the order)
-	SubscriptionID  string // Trove's sub_…, for the audit trail and flags
-	BuyerUserID     string
-	BuyerEmail      string
-	BundleID        string
+	// Reference says what was paid, in flags and errors for operators:
+	// "subscription sbn_…".
+	Reference   string
+	BuyerUserID string
+	BuyerEmail  string
+	BundleID    string
 	// UnitPrice is the plan's price per recipient (the bundle's price when
 	// subscribed): the order's total is UnitPrice x len(Recipients).
 	UnitPrice   money.Money
@@ -71,8 +73,8 @@ type SubscriptionOrderInput struct {
 }
 
 // ShortLine is a line of a subscription period's order whose goods could not
-// be had when the order was made: it is not sent, and what it cost goes back
-// to the buyer (ShortLinesRefunder).
+// be had when the order was made (CreatePaidOrder): it is not sent, and what
+// it cost goes back to the buyer (ShortLinesRefunder).
 type ShortLine struct {
 	LineID        string
 	VendorOrderID string
@@ -83,20 +85,20 @@ type ShortLine struct {
 	Amount        money.Money
 }
 
-// ShortLinesRefunder writes the refund of a subscription period's short lines,
+// ShortLinesRefunder writes the refund of a paid order's short lines,
 // within tx: the transaction that makes the order, so the order, the lines it
 // cannot send and their refund commit together (the vendors' hand-off never
 // sees a line that is not there). The payments package provides it.
 type ShortLinesRefunder func(ctx context.Context, tx *sqlx.Tx, orderID string, short []ShortLine) error
 
-// CreateSubscriptionOrder makes a paid subscription invoice into a paid order,
+// CreatePaidOrder makes a paid invoice into a paid order,
 // once per invoice: (source_type, source_id) = ('stripe_invoice', invoice id),
 // so a redelivered event finds the order made the first time (created false).
 // In one transaction: the bundle's parts are read from the catalog now, a
 // line per recipient x part (the unit price split across the parts as
 // checkout does), one vendor order per vendor and recipient (accepted), the
-// order written as paid with amount_received = AmountPaid, and orders.paid
-// enqueued as MarkPaid does.
+// order written as paid with amount_received = AmountPaid (newOrder.write, as
+// checkout writes), and orders.paid enqueued as MarkPaid does.
 //
 // Stock is taken line by line (catalog.ReserveTx/CommitTx, each variant once
 // for the lines it can serve, in line order): a line whose goods are short is
@@ -108,33 +110,33 @@ type ShortLinesRefunder func(ctx context.Context, tx *sqlx.Tx, orderID string, s
 // the bundle is no longer active, a part is no longer for sale, or the amount
 // paid is not the total. A bundle with no part left in the catalog cannot make
 // an order: that error is kind conflict (permanent).
-func (s *Store) CreateSubscriptionOrder(ctx context.Context, in SubscriptionOrderInput, refundShort ShortLinesRefunder) (Order, bool, error) {
+func (s *Store) CreatePaidOrder(ctx context.Context, in PaidOrderInput, refundShort ShortLinesRefunder) (Order, bool, error) {
 	if in.InvoiceID == "" || in.BundleID == "" || in.BuyerEmail == "" {
-		return Order{}, false, fault.Invalid("a subscription order needs the invoice, the bundle and the buyer's email")
+		return Order{}, false, fault.Invalid("a paid order needs the invoice, the bundle and the buyer's email")
 	}
-	if len(in.Recipients) == 0 || len(in.Recipients) > MaxSubscriptionRecipients {
-		return Order{}, false, fault.Invalid("a subscription order needs 1 to %d recipients", MaxSubscriptionRecipients)
+	if len(in.Recipients) == 0 || len(in.Recipients) > MaxRecipients {
+		return Order{}, false, fault.Invalid("a paid order needs 1 to %d recipients", MaxRecipients)
 	}
 	if in.UnitPrice.Amount <= 0 || in.UnitPrice.Amount > money.MaxAmount {
-		return Order{}, false, fault.Invalid("a subscription order needs a positive unit price of at most %d minor units", money.MaxAmount)
+		return Order{}, false, fault.Invalid("a paid order needs a positive unit price of at most %d minor units", money.MaxAmount)
 	}
 	var orderID string
 	var created bool
 	err := db.RetryDeadlocks(ctx, func() error {
 		orderID, created = "", false
 		err := db.InTxOpts(ctx, s.db, db.ReadCommitted, func(tx *sqlx.Tx) error {
-			existing, err := subscriptionOrderID(ctx, tx, in.InvoiceID)
+			existing, err := invoiceOrderID(ctx, tx, in.InvoiceID)
 			if err != nil || existing != "" {
 				orderID = existing
 				return err
 			}
-			orderID, err = s.createSubscriptionOrder(ctx, tx, in, refundShort)
+			orderID, err = s.createPaidOrder(ctx, tx, in, refundShort)
 			created = err == nil
 			return err
 		})
 		if db.IsDuplicate(err) {
 			// Another delivery of the same invoice made it first.
-			id, gerr := subscriptionOrderID(ctx, s.db, in.InvoiceID)
+			id, gerr := invoiceOrderID(ctx, s.db, in.InvoiceID)
 			if gerr != nil {
 				return gerr
 			}
@@ -152,10 +154,10 @@ func (s *Store) CreateSubscriptionOrder(ctx context.Context, in SubscriptionOrde
 	return o, created, err
 }
 
-// SubscriptionOrderByInvoice returns the order made for a subscription
-// invoice (not found if none).
-func (s *Store) SubscriptionOrderByInvoice(ctx context.Context, invoiceID string) (Order, error) {
-	id, err := subscriptionOrderID(ctx, s.db, invoiceID)
+// OrderByInvoice returns the order made for a paid invoice (not found if
+// none).
+func (s *Store) OrderByInvoice(ctx context.Context, invoiceID string) (Order, error) {
+	id, err := invoiceOrderID(ctx, s.db, invoiceID)
 	if err != nil {
 		return Order{}, err
 	}
@@ -165,7 +167,7 @@ func (s *Store) SubscriptionOrderByInvoice(ctx context.Context, invoiceID string
 	return loadOrder(ctx, s.db, id)
 }
 
-func subscriptionOrderID(ctx context.Context, q sqlx.QueryerContext, invoiceID string) (string, error) {
+func invoiceOrderID(ctx context.Context, q sqlx.QueryerContext, invoiceID string) (string, error) {
 	var id string
 	err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM orders WHERE source_type = 'stripe_invoice' AND source_id = ?`, invoiceID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -177,14 +179,14 @@ func subscriptionOrderID(ctx context.Context, q sqlx.QueryerContext, invoiceID s
 	return id, nil
 }
 
-func (s *Store) createSubscriptionOrder(ctx context.Context, tx *sqlx.Tx, in SubscriptionOrderInput, refundShort ShortLinesRefunder) (string, error) {
+func (s *Store) createPaidOrder(ctx context.Context, tx *sqlx.Tx, in PaidOrderInput, refundShort ShortLinesRefunder) (string, error) {
 	bundles, err := s.catalog.PurchasableBundles(ctx, tx, []string{in.BundleID})
 	if err != nil {
 		return "", err
 	}
 	b, ok := bundles[in.BundleID]
 	if !ok {
-		return "", fault.Conflict("bundle %s of subscription %s no longer exists", in.BundleID, in.SubscriptionID)
+		return "", fault.Conflict("bundle %s of %s no longer exists", in.BundleID, in.Reference)
 	}
 	var ids []string
 	for _, p := range b.Parts {
@@ -216,7 +218,7 @@ func (s *Store) createSubscriptionOrder(ctx context.Context, tx *sqlx.Tx, in Sub
 		pl.perOne = append(pl.perOne, part)
 	}
 	if len(pl.parts) == 0 {
-		return "", fault.Conflict("bundle %s of subscription %s has no part left in the catalog", in.BundleID, in.SubscriptionID)
+		return "", fault.Conflict("bundle %s of %s has no part left in the catalog", in.BundleID, in.Reference)
 	}
 	currency := unit.Currency
 	pc := &pricedCart{cart: cartRow{ID: in.InvoiceID, Currency: &currency, Email: in.BuyerEmail, GiftMessage: in.GiftMessage}}
@@ -234,8 +236,13 @@ func (s *Store) createSubscriptionOrder(ctx context.Context, tx *sqlx.Tx, in Sub
 	if in.AmountPaid != o.total() {
 		flags = append(flags, fmt.Sprintf("invoice %s was paid %s, but the order's total is %s", in.InvoiceID, in.AmountPaid, o.total()))
 	}
-	if err := o.insertPaid(ctx, tx, in); err != nil {
-		return "", err
+	o.sourceType, o.sourceID, o.status = SourceStripeInvoice, in.InvoiceID, StatusPaid
+	o.amountReceived = &in.AmountPaid.Amount
+	if in.PaymentIntentID != "" {
+		o.paymentIntentID = &in.PaymentIntentID
+	}
+	if err := o.write(ctx, tx); err != nil {
+		return "", err // a duplicate is handled by the caller
 	}
 	short, err := s.holdLines(ctx, tx, o, now.Add(s.ttl))
 	if err != nil {
@@ -281,8 +288,8 @@ func (s *Store) createSubscriptionOrder(ctx context.Context, tx *sqlx.Tx, in Sub
 		}
 	}
 	if len(flags) > 0 {
-		reason := fmt.Sprintf("subscription %s, invoice %s (paid): %s", in.SubscriptionID, in.InvoiceID, strings.Join(flags, "; "))
-		if err := s.flag(ctx, tx, o.id, reason, now); err != nil {
+		reason := fmt.Sprintf("%s, invoice %s (paid): %s", in.Reference, in.InvoiceID, strings.Join(flags, "; "))
+		if err := s.flagTx(ctx, tx, o.id, reason); err != nil {
 			return "", err
 		}
 	}
@@ -290,42 +297,6 @@ func (s *Store) createSubscriptionOrder(ctx context.Context, tx *sqlx.Tx, in Sub
 		return "", err
 	}
 	return o.id, nil
-}
-
-// insertPaid writes the order as paid (source stripe_invoice), its vendor
-// orders accepted and its lines.
-func (o *newOrder) insertPaid(ctx context.Context, tx *sqlx.Tx, in SubscriptionOrderInput) error {
-	var intent *string
-	if in.PaymentIntentID != "" {
-		intent = &in.PaymentIntentID
-	}
-	const qo = `INSERT INTO orders (id, source_type, source_id, buyer_user_id, buyer_email, status, currency, subtotal_amount,
-		total_amount, amount_received, gift_message, recipient_json, payment_intent_id, reservation_expires_at, placed_at, paid_at,
-		created_at, updated_at)
-		VALUES (?, 'stripe_invoice', ?, ?, ?, 'paid', ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`
-	if _, err := tx.ExecContext(ctx, qo, o.id, in.InvoiceID, o.buyerUserID, o.buyerEmail, o.currency, o.subtotal, o.subtotal,
-		in.AmountPaid.Amount, in.GiftMessage, intent, o.now, o.now, o.now, o.now, o.now); err != nil {
-		return err // a duplicate is handled by the caller
-	}
-	vos := make([][]any, len(o.vendorOrders))
-	for i, vo := range o.vendorOrders {
-		vos[i] = []any{vo.id, o.id, vo.vendor.VendorID, vo.vendor.Vendor.Slug, vo.vendor.Vendor.Name, vo.key, vo.recipient,
-			vo.message, vo.delivery, o.currency, vo.subtotal, vo.vendor.CommissionBPS, "accepted", o.now, o.now, o.now}
-	}
-	if err := insertRows(ctx, tx, `INSERT INTO vendor_orders (id, order_id, vendor_id, vendor_slug, vendor_name, recipient_key,
-		recipient_json, gift_message, delivery_date, currency, subtotal_amount, commission_bps, status, accepted_at, created_at, updated_at) VALUES `, vos); err != nil {
-		return fmt.Errorf("orders: insert vendor orders: %w", err)
-	}
-	lines := make([][]any, len(o.lines))
-	for i, l := range o.lines {
-		lines[i] = []any{l.id, o.id, l.vo.id, l.p.VendorID, i + 1, l.p.VariantID, l.p.ProductID, l.bundleID, l.p.SKU, l.p.Title,
-			l.p.VariantTitle, l.quantity, l.unit, l.amount, o.currency, o.now}
-	}
-	if err := insertRows(ctx, tx, `INSERT INTO order_lines (id, order_id, vendor_order_id, vendor_id, line_no, variant_id,
-		product_id, bundle_id, sku, title, variant_title, quantity, unit_price_amount, amount, currency, created_at) VALUES `, lines); err != nil {
-		return fmt.Errorf("orders: insert order lines: %w", err)
-	}
-	return nil
 }
 
 // holdLines holds the order's goods line by line, within tx, until until:

@@ -1,4 +1,4 @@
-package payments_test
+package subscriptions_test
 
 import (
 	"errors"
@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trove-platform/trove/internal/payments"
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/money"
+	"github.com/trove-platform/trove/internal/subscriptions"
 )
 
 // TestSubscriptionPriceBounds: each period of a plan is one Stripe charge, so
@@ -40,7 +40,7 @@ func TestSubscriptionPriceBounds(t *testing.T) {
 			before := f.count(`SELECT COUNT(*) FROM subscriptions`)
 			f.sb.WaitDeliveries()
 			events := len(f.sb.Deliveries())
-			res, err := f.subs.Subscribe(f.ctx, corp, payments.SubscribeInput{BundleID: f.bundle, Interval: "monthly",
+			res, err := f.subs.Subscribe(f.ctx, f.corp, subscriptions.SubscribeInput{BundleID: f.bundle, Interval: "monthly",
 				Recipients: recipients(tc.recipients...)})
 			if tc.field == "" {
 				if err != nil || res.Subscription.Amount != usd(tc.price) {

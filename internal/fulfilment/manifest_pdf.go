@@ -1,8 +1,10 @@
-// Package manifest renders packing manifests: the PDF a vendor prints and puts
+package fulfilment
+
+// Packing manifests as PDF: what a vendor prints and puts
 // in the parcel for its part of a paid order, or a day's batch of them.
 //
-// It is pure: data in, PDF bytes out, no database, clock or network, so the
-// orders jobs decide when to render and where to keep the file.
+// The renderer is pure: data in, PDF bytes out, no database, clock or
+// network; manifests.go decides when to render and where to keep the file.
 //
 // Choices:
 //
@@ -20,7 +22,6 @@
 //     reference, so a scanner at the packing bench finds the order.
 //   - Output is deterministic for the same input: the document dates come from
 //     the first manifest's PlacedAt, not the clock.
-package manifest
 
 import (
 	"bytes"
@@ -39,13 +40,13 @@ import (
 	"golang.org/x/image/font/sfnt"
 )
 
-// Address is where a parcel goes.
-type Address struct {
+// ManifestAddress is where a parcel goes.
+type ManifestAddress struct {
 	Name, Company, Line1, Line2, City, Region, PostalCode, Country, Phone string
 }
 
-// Item is one line of a vendor order.
-type Item struct {
+// ManifestItem is one line of a vendor order.
+type ManifestItem struct {
 	SKU, Title, Variant string
 	Quantity            int
 }
@@ -58,8 +59,8 @@ type Manifest struct {
 	OrderID      string     // the buyer's order id
 	PlacedAt     time.Time  // shown as a date (UTC)
 	DeliveryDate *time.Time // optional "deliver by"
-	Recipient    Address
-	Items        []Item
+	Recipient    ManifestAddress
+	Items        []ManifestItem
 	GiftMessage  string // may be long and multi-line, any UTF-8
 }
 
@@ -82,7 +83,7 @@ const (
 // manifest, in the order given. One manifest is a vendor order's packing slip;
 // several are the vendor's batch for a day. Pages are numbered within each
 // manifest ("Reference X · page n of m"), so a batch can be split into slips.
-func Render(w io.Writer, ms ...Manifest) error {
+func RenderManifests(w io.Writer, ms ...Manifest) error {
 	if len(ms) == 0 {
 		return errors.New("manifest: nothing to render")
 	}
@@ -253,7 +254,7 @@ func (r *renderer) tableHeader() {
 
 // row draws one item; a row that does not fit starts a new page with the
 // table header repeated.
-func (r *renderer) row(it Item) {
+func (r *renderer) row(it ManifestItem) {
 	pdf := r.pdf
 	pdf.SetFont(font, "", 10)
 	title := it.Title
@@ -328,7 +329,7 @@ func (r *renderer) rule() {
 	r.pdf.SetY(y + 2)
 }
 
-func addressLines(a Address) []string {
+func addressLines(a ManifestAddress) []string {
 	city := strings.Join(nonEmpty(a.City, strings.Join(nonEmpty(a.Region, a.PostalCode), " ")), ", ")
 	return nonEmpty(a.Name, a.Company, a.Line1, a.Line2, city, a.Country, a.Phone)
 }

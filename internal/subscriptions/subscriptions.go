@@ -1,24 +1,19 @@
-package payments
-
-// Corporate gifting plans: a buyer's recurring bundle (monthly or quarterly)
-// for a recipient list, billed by a Stripe subscription. Table: subscriptions.
+// Package subscriptions runs corporate gifting plans: a buyer's recurring
+// bundle (monthly or quarterly) for a recipient list, billed by a Stripe
+// subscription. Table: subscriptions.
 //
 // Subscribing writes our row first (sub_…, incomplete), then, outside any
 // transaction, makes (or reuses) the buyer's Stripe customer, a price of
 // bundle price x recipients every interval, and the Stripe subscription with
 // metadata trove_subscription_id, each with an idempotency key from our ids.
 // Each paid invoice (billing reason subscription_create or
-// subscription_cycle) becomes that period's order through orders (one per
-// invoice: source stripe_invoice/<invoice id>). The subscription's status is
-// re-read from Stripe whenever an event may change it (events come late, twice
-// and out of order); canceled is final.
-//
-// Handlers and where cmd/trove/routes.go mounts them (signed-in buyers,
-// RequireRole(auth.RoleBuyer)):
-//
-//	POST /api/v1/store/subscriptions                          HandleSubscribe(s)
-//	GET  /api/v1/store/subscriptions                          HandleListSubscriptions(s)
-//	POST /api/v1/store/subscriptions/{subscriptionID}/cancel  HandleCancelSubscription(s)
+// subscription_cycle) becomes that period's order through
+// orders.Store.CreatePaidOrder (one per invoice: source
+// stripe_invoice/<invoice id>); the lines short of stock are refunded in the
+// same transaction (payments.Refunds.RefundShortLines). The subscription's
+// status is re-read from Stripe whenever an event may change it (events come
+// late, twice and out of order); canceled is final (events.go).
+package subscriptions
 
 import (
 	"context"
@@ -26,17 +21,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog"
 	"github.com/trove-platform/trove/internal/orders"
+	"github.com/trove-platform/trove/internal/payments"
 	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db"
@@ -51,11 +44,14 @@ import (
 
 // Plan statuses (subscriptions.status).
 const (
-	SubscriptionIncomplete = "incomplete" // the first invoice is not paid yet
-	SubscriptionActive     = "active"
-	SubscriptionPastDue    = "past_due" // a renewal failed; Stripe retries it
-	SubscriptionCanceled   = "canceled" // final
+	StatusIncomplete = "incomplete" // the first invoice is not paid yet
+	StatusActive     = "active"
+	StatusPastDue    = "past_due" // a renewal failed; Stripe retries it
+	StatusCanceled   = "canceled" // final
 )
+
+// MaxRecipients is how many recipients one plan may have.
+const MaxRecipients = orders.MaxRecipients
 
 // Plan intervals, as the API names them.
 const (
@@ -67,20 +63,33 @@ const (
 // plan's id; invoices carry it in subscription_details.metadata.
 const MetadataSubscriptionID = "trove_subscription_id"
 
-// SubscriptionService runs corporate gifting plans.
-type SubscriptionService struct {
+// Service runs corporate gifting plans. Safe for concurrent use.
+type Service struct {
 	db      *sqlx.DB
 	clock   clock.Clock
 	stripe  *stripe.Client
 	orders  *orders.Store
 	catalog *catalog.Store
-	refunds *Refunds // of the lines a renewal could not send
+	refunds *payments.Refunds // of the lines a renewal could not send
+	hooks   *webhooks.Store
 }
 
-// NewSubscriptionService returns a SubscriptionService. refunds gives back
-// what a period's order cannot send for want of stock.
-func NewSubscriptionService(conn *sqlx.DB, c clock.Clock, sc *stripe.Client, os *orders.Store, cat *catalog.Store, refunds *Refunds) *SubscriptionService {
-	return &SubscriptionService{db: conn, clock: c, stripe: sc, orders: os, catalog: cat, refunds: refunds}
+// Deps are the Service's collaborators.
+type Deps struct {
+	DB      *sqlx.DB
+	Clock   clock.Clock
+	Stripe  *stripe.Client
+	Orders  *orders.Store
+	Catalog *catalog.Store
+	// Refunds gives back what a period's order cannot send for want of
+	// stock.
+	Refunds  *payments.Refunds
+	Webhooks *webhooks.Store
+}
+
+// New returns a Service.
+func New(d Deps) *Service {
+	return &Service{db: d.DB, clock: d.Clock, stripe: d.Stripe, orders: d.Orders, catalog: d.Catalog, refunds: d.Refunds, hooks: d.Webhooks}
 }
 
 // Subscriber is the signed-in buyer who owns plans.
@@ -114,9 +123,9 @@ type Subscription struct {
 	CreatedAt        time.Time   `json:"created_at"`
 }
 
-// SubscriptionPayment is what the buyer's browser needs to pay a first
-// invoice that could not be charged at once (confirmed like a checkout).
-type SubscriptionPayment struct {
+// Payment is what the buyer's browser needs to pay a first invoice that
+// could not be charged at once (confirmed like a checkout).
+type Payment struct {
 	ClientSecret string `json:"client_secret"`
 }
 
@@ -124,7 +133,7 @@ type SubscriptionPayment struct {
 type SubscribeResult struct {
 	Subscription Subscription `json:"subscription"`
 	// Payment is null unless the first invoice awaits the buyer's payment.
-	Payment *SubscriptionPayment `json:"payment"`
+	Payment *Payment `json:"payment"`
 }
 
 type subscriptionRow struct {
@@ -160,7 +169,7 @@ func (r subscriptionRow) unitPrice() money.Money {
 func (r subscriptionRow) recipients() ([]orders.Recipient, error) {
 	var rs []orders.Recipient
 	if err := json.Unmarshal([]byte(r.RecipientsJSON), &rs); err != nil {
-		return nil, fmt.Errorf("payments: subscription %s: recipients: %w", r.ID, err)
+		return nil, fmt.Errorf("subscriptions: subscription %s: recipients: %w", r.ID, err)
 	}
 	return rs, nil
 }
@@ -169,7 +178,7 @@ func (r subscriptionRow) recipients() ([]orders.Recipient, error) {
 func (r subscriptionRow) amount() (money.Money, error) {
 	a, err := r.unitPrice().Mul(int64(r.RecipientCount))
 	if err != nil {
-		return money.Money{}, fmt.Errorf("payments: subscription %s: %w", r.ID, err)
+		return money.Money{}, fmt.Errorf("subscriptions: subscription %s: %w", r.ID, err)
 	}
 	return a, nil
 }
@@ -192,7 +201,9 @@ func (r subscriptionRow) view() (Subscription, error) {
 		Status: r.Status, CurrentPeriodEnd: r.CurrentPeriodEnd, CanceledAt: r.CanceledAt, CreatedAt: r.CreatedAt}, nil
 }
 
-// Idempotency keys of the Stripe writes, derived from our ids.
+// Idempotency keys of the Stripe writes, derived from our ids. They keep the
+// payments. prefix they had when plans lived in internal/payments: a retry
+// must send the key its first attempt sent.
 func customerKey(userID string) string          { return "payments.customer:" + userID }
 func priceKey(subscriptionID string) string     { return "payments.subscription.price:" + subscriptionID }
 func subscribeKey(subscriptionID string) string { return "payments.subscription:" + subscriptionID }
@@ -203,7 +214,7 @@ func subscribeKey(subscriptionID string) string { return "payments.subscription:
 // buyer, reused), price and subscription made. If Stripe cannot be reached,
 // the error is kind unavailable and the plan stays incomplete with no Stripe
 // subscription (the buyer may cancel it or subscribe again).
-func (s *SubscriptionService) Subscribe(ctx context.Context, who Subscriber, in SubscribeInput) (SubscribeResult, error) {
+func (s *Service) Subscribe(ctx context.Context, who Subscriber, in SubscribeInput) (SubscribeResult, error) {
 	if who.UserID == "" {
 		return SubscribeResult{}, fault.Unauthorized("sign in as a buyer to subscribe")
 	}
@@ -264,12 +275,12 @@ func (s *SubscriptionService) Subscribe(ctx context.Context, who Subscriber, in 
 	now := s.clock.Now()
 	row := subscriptionRow{ID: id.New("sbn"), BuyerUserID: who.UserID, BuyerEmail: who.Email, BundleID: b.ID,
 		IntervalMonths: months, RecipientsJSON: string(rj), RecipientCount: n, GiftMessage: in.GiftMessage,
-		UnitPriceAmount: b.Price.Amount, Currency: b.Price.Currency, Status: SubscriptionIncomplete, CreatedAt: now, UpdatedAt: now}
+		UnitPriceAmount: b.Price.Amount, Currency: b.Price.Currency, Status: StatusIncomplete, CreatedAt: now, UpdatedAt: now}
 	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		// The buyer's Stripe customer, if an earlier plan made one.
 		var cus sql.NullString
 		if err := tx.GetContext(ctx, &cus, `SELECT MAX(stripe_customer_id) FROM subscriptions WHERE buyer_user_id = ?`, who.UserID); err != nil {
-			return fmt.Errorf("payments: buyer's customer: %w", err)
+			return fmt.Errorf("subscriptions: buyer's customer: %w", err)
 		}
 		if cus.Valid {
 			row.StripeCustomerID = &cus.String
@@ -279,7 +290,7 @@ func (s *SubscriptionService) Subscribe(ctx context.Context, who Subscriber, in 
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'incomplete', ?, ?, ?)`, row.ID, row.BuyerUserID, row.BuyerEmail, row.BundleID,
 			row.IntervalMonths, row.RecipientsJSON, row.RecipientCount, row.GiftMessage, row.UnitPriceAmount, row.Currency,
 			row.StripeCustomerID, now, now); err != nil {
-			return fmt.Errorf("payments: insert subscription: %w", err)
+			return fmt.Errorf("subscriptions: insert subscription: %w", err)
 		}
 		return audit.Record(ctx, tx, audit.Entry{At: now, ActorType: audit.ActorUser, ActorID: who.UserID, Action: "subscription.created",
 			ObjectType: "subscription", ObjectID: row.ID, After: map[string]any{"bundle_id": row.BundleID, "interval_months": months, "recipients": n}})
@@ -302,8 +313,8 @@ func (s *SubscriptionService) Subscribe(ctx context.Context, who Subscriber, in 
 		return SubscribeResult{}, err
 	}
 	res := SubscribeResult{Subscription: view}
-	if secret != "" && cur.Status == SubscriptionIncomplete {
-		res.Payment = &SubscriptionPayment{ClientSecret: secret}
+	if secret != "" && cur.Status == StatusIncomplete {
+		res.Payment = &Payment{ClientSecret: secret}
 	}
 	return res, nil
 }
@@ -311,7 +322,7 @@ func (s *SubscriptionService) Subscribe(ctx context.Context, who Subscriber, in 
 // startInStripe makes the customer (when the buyer has none), the price and
 // the subscription, storing each id as it comes; it returns the first
 // invoice's client secret when Stripe says the subscription awaits payment.
-func (s *SubscriptionService) startInStripe(ctx context.Context, row *subscriptionRow, bundleName string) (string, error) {
+func (s *Service) startInStripe(ctx context.Context, row *subscriptionRow, bundleName string) (string, error) {
 	if row.StripeCustomerID == nil {
 		cus, err := s.stripe.CreateCustomer(ctx, row.BuyerEmail, "", customerKey(row.BuyerUserID))
 		if err != nil {
@@ -327,7 +338,7 @@ func (s *SubscriptionService) startInStripe(ctx context.Context, row *subscripti
 		return "", err
 	}
 	if total.Amount <= 0 || total.Amount > money.MaxAmount {
-		return "", fmt.Errorf("payments: subscription %s would charge %s a period, beyond what one payment can be", row.ID, total)
+		return "", fmt.Errorf("subscriptions: subscription %s would charge %s a period, beyond what one payment can be", row.ID, total)
 	}
 	name := fmt.Sprintf("Trove gifting plan: %s for %d recipient(s)", bundleName, row.RecipientCount)
 	price, err := s.stripe.CreatePrice(ctx, name, total, row.IntervalMonths, priceKey(row.ID))
@@ -346,8 +357,8 @@ func (s *SubscriptionService) startInStripe(ctx context.Context, row *subscripti
 	now := s.clock.Now()
 	if _, err := s.db.ExecContext(ctx, `UPDATE subscriptions SET stripe_subscription_id = ?,
 		status = IF(status = 'incomplete', ?, status), current_period_end = COALESCE(?, current_period_end), updated_at = ? WHERE id = ?`,
-		sub.ID, ourStatus(sub.Status, SubscriptionIncomplete), nullTime(sub.CurrentPeriodEnd), now, row.ID); err != nil {
-		return "", fmt.Errorf("payments: store subscription %s: %w", sub.ID, err)
+		sub.ID, ourStatus(sub.Status, StatusIncomplete), nullTime(sub.CurrentPeriodEnd), now, row.ID); err != nil {
+		return "", fmt.Errorf("subscriptions: store subscription %s: %w", sub.ID, err)
 	}
 	if sub.Status == stripe.SubscriptionIncomplete {
 		return sub.ClientSecret, nil
@@ -355,9 +366,9 @@ func (s *SubscriptionService) startInStripe(ctx context.Context, row *subscripti
 	return "", nil
 }
 
-func (s *SubscriptionService) set(ctx context.Context, subID, assignment string, v any) error {
+func (s *Service) set(ctx context.Context, subID, assignment string, v any) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE subscriptions SET `+assignment+`, updated_at = ? WHERE id = ?`, v, s.clock.Now(), subID); err != nil {
-		return fmt.Errorf("payments: update subscription %s: %w", subID, err)
+		return fmt.Errorf("subscriptions: update subscription %s: %w", subID, err)
 	}
 	return nil
 }
@@ -366,13 +377,13 @@ func (s *SubscriptionService) set(ctx context.Context, subID, assignment string,
 func ourStatus(stripeStatus, cur string) string {
 	switch stripeStatus {
 	case stripe.SubscriptionIncomplete:
-		return SubscriptionIncomplete
+		return StatusIncomplete
 	case stripe.SubscriptionActive, stripe.SubscriptionTrialing:
-		return SubscriptionActive
+		return StatusActive
 	case stripe.SubscriptionPastDue, stripe.SubscriptionUnpaid:
-		return SubscriptionPastDue
+		return StatusPastDue
 	case stripe.SubscriptionCanceled, stripe.SubscriptionIncompleteExpired:
-		return SubscriptionCanceled
+		return StatusCanceled
 	}
 	return cur
 }
@@ -384,7 +395,7 @@ func nullTime(t time.Time) *time.Time {
 	return &t
 }
 
-func (s *SubscriptionService) get(ctx context.Context, q sqlx.QueryerContext, subID string) (subscriptionRow, error) {
+func (s *Service) get(ctx context.Context, q sqlx.QueryerContext, subID string) (subscriptionRow, error) {
 	var r subscriptionRow
 	err := sqlx.GetContext(ctx, q, &r, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = ?`, subID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -394,11 +405,11 @@ func (s *SubscriptionService) get(ctx context.Context, q sqlx.QueryerContext, su
 }
 
 // Subscriptions lists the buyer's own plans, newest first.
-func (s *SubscriptionService) Subscriptions(ctx context.Context, userID string) ([]Subscription, error) {
+func (s *Service) Subscriptions(ctx context.Context, userID string) ([]Subscription, error) {
 	var rows []subscriptionRow
 	if err := s.db.SelectContext(ctx, &rows, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE buyer_user_id = ?
 		ORDER BY created_at DESC, id DESC`, userID); err != nil {
-		return nil, fmt.Errorf("payments: list subscriptions: %w", err)
+		return nil, fmt.Errorf("subscriptions: list subscriptions: %w", err)
 	}
 	out := make([]Subscription, 0, len(rows))
 	for _, r := range rows {
@@ -414,7 +425,7 @@ func (s *SubscriptionService) Subscriptions(ctx context.Context, userID string) 
 // Cancel cancels the buyer's own plan (another buyer's answers not found):
 // the Stripe subscription is canceled now, then ours. Canceling a canceled
 // plan answers it as it is; the webhook arriving first changes nothing.
-func (s *SubscriptionService) Cancel(ctx context.Context, userID, subID string) (Subscription, error) {
+func (s *Service) Cancel(ctx context.Context, userID, subID string) (Subscription, error) {
 	row, err := s.get(ctx, s.db, subID)
 	if err != nil || row.BuyerUserID != userID {
 		if err == nil || fault.Is(err, fault.KindNotFound) {
@@ -422,7 +433,7 @@ func (s *SubscriptionService) Cancel(ctx context.Context, userID, subID string) 
 		}
 		return Subscription{}, err
 	}
-	if row.Status != SubscriptionCanceled && row.StripeSubscriptionID != nil {
+	if row.Status != StatusCanceled && row.StripeSubscriptionID != nil {
 		if _, err := s.stripe.CancelSubscription(ctx, *row.StripeSubscriptionID); err != nil {
 			return Subscription{}, fault.Wrap(fault.KindUnavailable, err, "subscription %s could not be canceled with the payment provider: try again", subID)
 		}
@@ -437,13 +448,13 @@ func (s *SubscriptionService) Cancel(ctx context.Context, userID, subID string) 
 	return row.view()
 }
 
-func (s *SubscriptionService) markCanceled(ctx context.Context, subID, actorType, actorID string) error {
+func (s *Service) markCanceled(ctx context.Context, subID, actorType, actorID string) error {
 	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		now := s.clock.Now()
 		res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET status = 'canceled', canceled_at = ?, updated_at = ?
 			WHERE id = ? AND status <> 'canceled'`, now, now, subID)
 		if err != nil {
-			return fmt.Errorf("payments: cancel subscription %s: %w", subID, err)
+			return fmt.Errorf("subscriptions: cancel subscription %s: %w", subID, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
@@ -453,67 +464,9 @@ func (s *SubscriptionService) markCanceled(ctx context.Context, subID, actorType
 	})
 }
 
-// FollowEvent follows one recorded Stripe event about plans: invoice.paid
-// (billing reason subscription_create or subscription_cycle) makes that
-// period's order, once per invoice; invoice.payment_failed,
-// customer.subscription.updated and customer.subscription.deleted set the
-// plan's status to what Stripe says now (re-read: the event's snapshot may be
-// stale), canceled being final. Other topics, and events about subscriptions
-// that are not Trove plans, change nothing. Errors that retrying cannot fix
-// are queue.Permanent.
-func (s *SubscriptionService) FollowEvent(ctx context.Context, ev webhooks.Event) error {
-	var env struct {
-		Data struct {
-			Object json.RawMessage `json:"object"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(ev.Payload, &env); err != nil || len(env.Data.Object) == 0 {
-		return queue.Permanent(fmt.Errorf("stripe %s: unreadable event", ev.EventID))
-	}
-	sev := stripe.Event{ID: ev.EventID, Type: ev.Topic, Object: env.Data.Object}
-	switch ev.Topic {
-	case stripe.EventInvoicePaid, stripe.EventInvoicePaymentFailed:
-		inv, err := sev.Invoice()
-		if err != nil {
-			return queue.Permanent(err)
-		}
-		if inv.SubscriptionID == "" {
-			return nil
-		}
-		row, ok, err := s.find(ctx, inv.SubscriptionMetadata[MetadataSubscriptionID], inv.SubscriptionID)
-		if err != nil || !ok {
-			return err
-		}
-		if ev.Topic == stripe.EventInvoicePaid {
-			if err := s.invoicePaid(ctx, row, inv); err != nil {
-				return err
-			}
-		}
-		return s.sync(ctx, row.ID, inv.SubscriptionID)
-	case stripe.EventSubscriptionUpdated, stripe.EventSubscriptionDeleted:
-		sub, err := sev.Subscription()
-		if err != nil {
-			return queue.Permanent(err)
-		}
-		row, ok, err := s.find(ctx, sub.Metadata[MetadataSubscriptionID], sub.ID)
-		if err != nil || !ok {
-			return err
-		}
-		if ev.Topic == stripe.EventSubscriptionDeleted {
-			// Deleted is final in Stripe too: no need to re-read.
-			if err := s.storeStripeID(ctx, row.ID, sub.ID); err != nil {
-				return err
-			}
-			return s.markCanceled(ctx, row.ID, audit.ActorProvider, "stripe")
-		}
-		return s.sync(ctx, row.ID, sub.ID)
-	}
-	return nil
-}
-
 // find is our plan for a Stripe subscription: by the id in its metadata, else
 // by the stored Stripe id. ok is false for a subscription that is not ours.
-func (s *SubscriptionService) find(ctx context.Context, ourID, stripeID string) (subscriptionRow, bool, error) {
+func (s *Service) find(ctx context.Context, ourID, stripeID string) (subscriptionRow, bool, error) {
 	var row subscriptionRow
 	var err error
 	if ourID != "" {
@@ -537,7 +490,7 @@ func (s *SubscriptionService) find(ctx context.Context, ourID, stripeID string) 
 	return row, true, nil
 }
 
-func (s *SubscriptionService) storeStripeID(ctx context.Context, subID, stripeID string) error {
+func (s *Service) storeStripeID(ctx context.Context, subID, stripeID string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE subscriptions SET stripe_subscription_id = ?, updated_at = ?
 		WHERE id = ? AND stripe_subscription_id IS NULL`, stripeID, s.clock.Now(), subID)
 	return err
@@ -545,7 +498,7 @@ func (s *SubscriptionService) storeStripeID(ctx context.Context, subID, stripeID
 
 // invoicePaid makes the period's order (once per invoice): what is in stock
 // ships, and the lines that are short are refunded in the same transaction.
-func (s *SubscriptionService) invoicePaid(ctx context.Context, row subscriptionRow, inv stripe.Invoice) error {
+func (s *Service) invoicePaid(ctx context.Context, row subscriptionRow, inv stripe.Invoice) error {
 	if inv.BillingReason != stripe.BillingReasonSubscriptionCreate && inv.BillingReason != stripe.BillingReasonSubscriptionCycle {
 		return nil
 	}
@@ -553,8 +506,8 @@ func (s *SubscriptionService) invoicePaid(ctx context.Context, row subscriptionR
 	if err != nil {
 		return queue.Permanent(err)
 	}
-	o, created, err := s.orders.CreateSubscriptionOrder(ctx, orders.SubscriptionOrderInput{InvoiceID: inv.ID,
-		PaymentIntentID: inv.PaymentIntentID, SubscriptionID: row.ID, BuyerUserID: row.BuyerUserID, BuyerEmail: row.BuyerEmail,
+	o, created, err := s.orders.CreatePaidOrder(ctx, orders.PaidOrderInput{InvoiceID: inv.ID,
+		PaymentIntentID: inv.PaymentIntentID, Reference: "subscription " + row.ID, BuyerUserID: row.BuyerUserID, BuyerEmail: row.BuyerEmail,
 		BundleID: row.BundleID, UnitPrice: row.unitPrice(), Recipients: rs, GiftMessage: row.GiftMessage, AmountPaid: inv.AmountPaid},
 		s.refunds.RefundShortLines())
 	if fault.Is(err, fault.KindConflict) || fault.Is(err, fault.KindInvalid) {
@@ -571,7 +524,7 @@ func (s *SubscriptionService) invoicePaid(ctx context.Context, row subscriptionR
 
 // sync sets the plan's status (and period end) to the Stripe subscription's
 // now; canceled is final, and past_due_at records when it fell behind.
-func (s *SubscriptionService) sync(ctx context.Context, subID, stripeID string) error {
+func (s *Service) sync(ctx context.Context, subID, stripeID string) error {
 	sub, err := s.stripe.GetSubscription(ctx, stripeID)
 	if err != nil {
 		return err
@@ -580,7 +533,7 @@ func (s *SubscriptionService) sync(ctx context.Context, subID, stripeID string) 
 		return err
 	}
 	status := ourStatus(sub.Status, "")
-	if status == SubscriptionCanceled {
+	if status == StatusCanceled {
 		return s.markCanceled(ctx, subID, audit.ActorProvider, "stripe")
 	}
 	now := s.clock.Now()
@@ -594,78 +547,7 @@ func (s *SubscriptionService) sync(ctx context.Context, subID, stripeID string) 
 		current_period_end = COALESCE(?, current_period_end), updated_at = ?
 		WHERE id = ? AND status <> 'canceled'`, status, status, now, nullTime(sub.CurrentPeriodEnd), now, subID)
 	if err != nil {
-		return fmt.Errorf("payments: sync subscription %s: %w", subID, err)
+		return fmt.Errorf("subscriptions: sync subscription %s: %w", subID, err)
 	}
 	return nil
-}
-
-// subscriber is the signed-in buyer of a request (routes are behind
-// RequireRole(auth.RoleBuyer)).
-func subscriber(r *http.Request) (Subscriber, error) {
-	p := auth.PrincipalFrom(r.Context())
-	if p == nil {
-		return Subscriber{}, fault.Unauthorized("sign in as a buyer")
-	}
-	return Subscriber{UserID: p.UserID, Email: p.Email}, nil
-}
-
-// HandleSubscribe answers 201 with the plan and, when the first invoice
-// awaits payment, the client secret to confirm it with.
-func HandleSubscribe(s *SubscriptionService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		who, err := subscriber(r)
-		if err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		var in SubscribeInput
-		if err := httpx.Decode(w, r, &in); err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		res, err := s.Subscribe(r.Context(), who, in)
-		if err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		httpx.JSON(w, http.StatusCreated, res)
-	})
-}
-
-// HandleListSubscriptions answers the buyer's own plans.
-func HandleListSubscriptions(s *SubscriptionService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		who, err := subscriber(r)
-		if err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		subs, err := s.Subscriptions(r.Context(), who.UserID)
-		if err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		httpx.JSON(w, http.StatusOK, map[string]any{"subscriptions": subs})
-	})
-}
-
-// HandleCancelSubscription cancels the buyer's own plan ({subscriptionID});
-// another buyer's answers 404.
-func HandleCancelSubscription(s *SubscriptionService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		who, err := subscriber(r)
-		if err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		sub, err := s.Cancel(r.Context(), who.UserID, chi.URLParam(r, "subscriptionID"))
-		if err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		httpx.JSON(w, http.StatusOK, map[string]any{"subscription": sub})
-	})
 }

@@ -26,14 +26,14 @@ func (f *fixture) subscriptionBundle(stockMug, stockCard int) (bundleID, mug, ca
 	return f.bundle("plan", usd(5000), part(mug, 1), part(card, 2)), mug, card
 }
 
-func (f *fixture) subscriptionInput(bundleID, invoice string, rs ...orders.Recipient) orders.SubscriptionOrderInput {
+func (f *fixture) subscriptionInput(bundleID, invoice string, rs ...orders.Recipient) orders.PaidOrderInput {
 	f.t.Helper()
 	buyer := f.buyer("corp" + strings.ToLower(strings.TrimPrefix(invoice, "in_")))
 	rs, err := orders.ValidateRecipients(rs, t0)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	return orders.SubscriptionOrderInput{InvoiceID: invoice, PaymentIntentID: "pi_" + invoice, SubscriptionID: "sub_x",
+	return orders.PaidOrderInput{InvoiceID: invoice, PaymentIntentID: "pi_" + invoice, Reference: "subscription sbn_x",
 		BuyerUserID: buyer.UserID, BuyerEmail: buyer.Email, BundleID: bundleID, UnitPrice: usd(5000), Recipients: rs,
 		GiftMessage: "Happy holidays", AmountPaid: usd(5000 * int64(len(rs)))}
 }
@@ -43,7 +43,7 @@ func TestSubscriptionOrderIsPaidWithALinePerRecipientAndPart(t *testing.T) {
 	bundleID, mug, card := f.subscriptionBundle(10, 10)
 	in := f.subscriptionInput(bundleID, "in_first", alice(), bob())
 
-	o, created, err := f.store.CreateSubscriptionOrder(f.ctx, in, nil)
+	o, created, err := f.store.CreatePaidOrder(f.ctx, in, nil)
 	if err != nil || !created {
 		t.Fatalf("create: %v %v", created, err)
 	}
@@ -100,7 +100,7 @@ func TestSubscriptionOrderOncePerInvoiceUnderRedelivery(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			o, created, err := f.store.CreateSubscriptionOrder(f.ctx, in, nil)
+			o, created, err := f.store.CreatePaidOrder(f.ctx, in, nil)
 			if err != nil {
 				t.Error(err)
 				return
@@ -126,10 +126,10 @@ func TestSubscriptionOrderOncePerInvoiceUnderRedelivery(t *testing.T) {
 	// A second invoice (the next period) is a second order.
 	in2 := in
 	in2.InvoiceID, in2.PaymentIntentID = "in_next", "pi_next"
-	if _, created, err := f.store.CreateSubscriptionOrder(f.ctx, in2, nil); err != nil || !created {
+	if _, created, err := f.store.CreatePaidOrder(f.ctx, in2, nil); err != nil || !created {
 		t.Fatalf("next period: %v %v", created, err)
 	}
-	if got, err := f.store.SubscriptionOrderByInvoice(f.ctx, "in_next"); err != nil || got.SourceID != "in_next" {
+	if got, err := f.store.OrderByInvoice(f.ctx, "in_next"); err != nil || got.SourceID != "in_next" {
 		t.Fatalf("by invoice: %+v %v", got.SourceID, err)
 	}
 }
@@ -144,12 +144,12 @@ func TestSubscriptionOrderShortStock(t *testing.T) {
 	in := f.subscriptionInput(bundleID, "in_short", alice(), bob())
 
 	// A refunder that fails: nothing is made, nothing is sold.
-	if _, _, err := f.store.CreateSubscriptionOrder(f.ctx, in, func(context.Context, *sqlx.Tx, string, []orders.ShortLine) error {
+	if _, _, err := f.store.CreatePaidOrder(f.ctx, in, func(context.Context, *sqlx.Tx, string, []orders.ShortLine) error {
 		return errors.New("refund could not be written")
 	}); err == nil {
 		t.Fatal("the order was made without its refund")
 	}
-	if _, _, err := f.store.CreateSubscriptionOrder(f.ctx, in, nil); err == nil {
+	if _, _, err := f.store.CreatePaidOrder(f.ctx, in, nil); err == nil {
 		t.Fatal("the order was made with nothing to refund its short lines")
 	}
 	if n := f.count(`SELECT COUNT(*) FROM orders`); n != 0 {
@@ -161,7 +161,7 @@ func TestSubscriptionOrderShortStock(t *testing.T) {
 
 	var got []orders.ShortLine
 	var inTx int
-	o, _, err := f.store.CreateSubscriptionOrder(f.ctx, in, func(ctx context.Context, tx *sqlx.Tx, orderID string, short []orders.ShortLine) error {
+	o, _, err := f.store.CreatePaidOrder(f.ctx, in, func(ctx context.Context, tx *sqlx.Tx, orderID string, short []orders.ShortLine) error {
 		got = short
 		// The order is there, inside the transaction, and paid.
 		return tx.GetContext(ctx, &inTx, `SELECT COUNT(*) FROM orders WHERE id = ? AND status = 'paid'`, orderID)
@@ -198,7 +198,7 @@ func TestSubscriptionOrderAmountMismatchIsFlagged(t *testing.T) {
 	bundleID, _, _ := f.subscriptionBundle(10, 10)
 	in := f.subscriptionInput(bundleID, "in_discount", alice())
 	in.AmountPaid = usd(4000)
-	o, _, err := f.store.CreateSubscriptionOrder(f.ctx, in, nil)
+	o, _, err := f.store.CreatePaidOrder(f.ctx, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestSubscriptionOrderShortFreePart(t *testing.T) {
 	in := f.subscriptionInput(bundleID, "in_free", alice(), bob())
 	in.UnitPrice, in.AmountPaid = usd(3000), usd(6000)
 
-	o, _, err := f.store.CreateSubscriptionOrder(f.ctx, in, nil)
+	o, _, err := f.store.CreatePaidOrder(f.ctx, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

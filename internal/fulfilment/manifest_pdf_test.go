@@ -1,4 +1,4 @@
-package manifest
+package fulfilment
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ func sample(ref string, items int) Manifest {
 		OrderID:      "ord_01JD4Z7Q2M",
 		PlacedAt:     placed,
 		DeliveryDate: &deliver,
-		Recipient: Address{
+		Recipient: ManifestAddress{
 			Name: "Ada Lovelace", Company: "Analytical Engines Ltd",
 			Line1: "12 Babbage Street", Line2: "Floor 3",
 			City: "London", Region: "Greater London", PostalCode: "EC1A 1BB",
@@ -31,7 +31,7 @@ func sample(ref string, items int) Manifest {
 		GiftMessage: "Thank you for a wonderful year together.\nWe could not have shipped without you — enjoy the candles and have a restful holiday season with your families.",
 	}
 	for i := range items {
-		m.Items = append(m.Items, Item{
+		m.Items = append(m.Items, ManifestItem{
 			SKU:      fmt.Sprintf("HC-%03d", i+1),
 			Title:    fmt.Sprintf("Soy candle number %d", i+1),
 			Variant:  "Cedar & fig, 200 g",
@@ -50,7 +50,7 @@ func render(t *testing.T, ms ...Manifest) ([]byte, string) {
 		t.Fatal("pdftotext is not installed: `make test` installs it, or run: sudo apt-get install -y poppler-utils")
 	}
 	var buf bytes.Buffer
-	if err := Render(&buf, ms...); err != nil {
+	if err := RenderManifests(&buf, ms...); err != nil {
 		t.Fatalf("Render: %v", err)
 	}
 	path := filepath.Join(t.TempDir(), "manifest.pdf")
@@ -75,7 +75,7 @@ func pages(text string) []string {
 }
 
 // assertItems checks that every SKU is on the same layout line as its quantity.
-func assertItems(t *testing.T, text string, items []Item) {
+func assertItems(t *testing.T, text string, items []ManifestItem) {
 	t.Helper()
 	for _, it := range items {
 		re := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(it.SKU) + `\s.*\s` + fmt.Sprint(it.Quantity) + `\s*$`)
@@ -211,7 +211,7 @@ func TestRenderDeterministic(t *testing.T) {
 	var first []byte
 	for i := range 10 {
 		var buf bytes.Buffer
-		if err := Render(&buf, ms...); err != nil {
+		if err := RenderManifests(&buf, ms...); err != nil {
 			t.Fatal(err)
 		}
 		if i == 0 {
@@ -233,7 +233,7 @@ func TestRenderErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := Render(&buf, tc.ms...); err == nil {
+			if err := RenderManifests(&buf, tc.ms...); err == nil {
 				t.Error("Render succeeded, want an error")
 			}
 			if buf.Len() != 0 {
