@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -41,8 +42,9 @@ type budget interface {
 // rolling 60 second window", "5000 calls in a rolling 24 hour window"). A
 // call over the minute waits until the oldest call that counts leaves the
 // window; a call over the concurrency waits a short poll (another process's
-// call ends when it ends); a call over the day fails at once with
-// ErrDailyLimit (waiting hours in a job is worse than rescheduling).
+// call ends when it ends: 50 ms, backing off to 500 ms); a call over the
+// day fails at once with ErrDailyLimit (waiting hours in a job is worse
+// than rescheduling).
 //
 // Time is the database's (UTC_TIMESTAMP): one clock for every process. The
 // lease outlives the HTTP client's timeout, so a process that dies mid-call
@@ -55,7 +57,7 @@ type sharedBudget struct {
 	limits Limits
 	window time.Duration // Minute plus 5% slack
 	lease  time.Duration // the longest a call holds a concurrency slot
-	poll   time.Duration // how often a call waiting for a slot in flight looks again
+	poll   time.Duration // how soon a call waiting for a slot in flight first looks again
 	log    *slog.Logger
 
 	mu    sync.Mutex
@@ -65,6 +67,10 @@ type sharedBudget struct {
 
 // keepCalls is how long call rows are kept: the day window and some.
 const keepCalls = day + time.Hour
+
+// maxPoll is the longest a call waiting for a slot in flight waits before
+// looking again.
+const maxPoll = 500 * time.Millisecond
 
 func newSharedBudget(conn *sqlx.DB, l Limits, httpTimeout time.Duration, log *slog.Logger) *sharedBudget {
 	lease := 2 * time.Minute
@@ -104,11 +110,12 @@ func (b *sharedBudget) acquire(ctx context.Context, tenantID string) (func(), er
 		b.known[tenantID] = true
 		b.mu.Unlock()
 	}
-	for {
+	for polls := 0; ; {
 		var id int64
 		var wait time.Duration
+		var busy bool
 		err := db.RetryDeadlocks(ctx, func() (err error) {
-			id, wait, err = b.try(ctx, tenantID)
+			id, wait, busy, err = b.try(ctx, tenantID)
 			return err
 		})
 		if err != nil {
@@ -118,6 +125,14 @@ func (b *sharedBudget) acquire(ctx context.Context, tenantID string) (func(), er
 		if id != 0 {
 			return func() { b.release(ctx, id); local() }, nil
 		}
+		if busy {
+			// Another process's calls fill the slots: look again soon, then
+			// less often (up to maxPoll), with jitter so that waiting
+			// processes do not all take the lock at once.
+			wait = min(b.poll<<min(polls, 4), maxPoll)
+			wait += time.Duration(rand.Int64N(int64(wait) / 5))
+			polls++
+		}
 		if err := sleep(ctx, wait); err != nil {
 			local()
 			return nil, err
@@ -126,9 +141,10 @@ func (b *sharedBudget) acquire(ctx context.Context, tenantID string) (func(), er
 }
 
 // try takes one call's place in the tenant's budget if there is one: it
-// answers the call's row id, or 0 and how long to wait before trying again,
-// or an *Error wrapping ErrDailyLimit.
-func (b *sharedBudget) try(ctx context.Context, tenantID string) (id int64, wait time.Duration, err error) {
+// answers the call's row id; or 0 and how long until the minute frees a
+// call; or 0 and busy when the calls in flight fill the slots; or an *Error
+// wrapping ErrDailyLimit.
+func (b *sharedBudget) try(ctx context.Context, tenantID string) (id int64, wait time.Duration, busy bool, err error) {
 	err = db.InTxOpts(ctx, b.db, db.ReadCommitted, func(tx *sqlx.Tx) error {
 		var now time.Time
 		const lock = `SELECT UTC_TIMESTAMP(6) FROM xero_call_budgets WHERE tenant_id = ? FOR UPDATE`
@@ -156,7 +172,7 @@ func (b *sharedBudget) try(ctx context.Context, tenantID string) (id int64, wait
 			return &Error{kind: ErrDailyLimit, Message: "the tenant's daily call budget is spent (shared by every Trove process)",
 				RetryAfter: oldest.Add(day).Sub(now).Round(time.Second)}
 		case int(n.InFlight.Int64) >= b.limits.Concurrent:
-			wait = b.poll
+			busy = true
 			return nil
 		case int(n.Minute.Int64) >= b.limits.PerMinute:
 			// The minute frees a call when the PerMinute-th newest leaves the window.
@@ -181,9 +197,9 @@ func (b *sharedBudget) try(ctx context.Context, tenantID string) (id int64, wait
 		return err
 	})
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
-	return id, wait, nil
+	return id, wait, busy, nil
 }
 
 // release ends the call's lease, even when ctx has ended (the call is over

@@ -324,36 +324,49 @@ func (x *Xero) api(scope string, fn func(*xeroReq) (any, *xeroErr)) http.Handler
 		x.rateHeaders(rec, t, now)
 		hold := x.hold
 		x.mu.Unlock()
-		defer func() {
-			x.mu.Lock()
-			t.inFlight--
-			x.mu.Unlock()
-		}()
+		// The call is in flight until its answer leaves: it stops counting
+		// before the answer is written (end, under x.mu), so a client that
+		// has its answer and starts the next call finds the slot free, as at
+		// Xero.
+		ended := false
+		end := func() {
+			if !ended {
+				ended = true
+				t.inFlight--
+			}
+		}
+		endLocked := func() { x.mu.Lock(); end(); x.mu.Unlock() }
+		defer endLocked()
 		if hold != nil {
 			<-hold
 		}
 
 		body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 		if err != nil {
+			endLocked()
 			xeroWriteJSON(rec, 400, xeroValidation(nil, "The request body could not be read"))
 			return
 		}
 		if len(idem) > 128 {
+			endLocked()
 			x.reject(rec, t, "Idempotency-Key must be at most 128 characters")
 			return
 		}
 		params, verr := xeroValidateSpec(r, body)
 		if verr != "" {
+			endLocked()
 			x.reject(rec, t, verr)
 			return
 		}
 
 		x.mu.Lock()
 		defer x.mu.Unlock()
+		defer end() // before the deferred unlock: runs under x.mu
 		now = x.clock.Now()
 		slot := idem
 		if idem != "" {
 			if prior, ok := t.Idem[slot]; ok && now.Sub(prior.At) < xeroIdemTTL {
+				end()
 				rec.Header().Set("Content-Type", "application/json; charset=utf-8")
 				rec.WriteHeader(prior.Status)
 				rec.Write(prior.Body)
@@ -374,6 +387,7 @@ func (x *Xero) api(scope string, fn func(*xeroReq) (any, *xeroErr)) http.Handler
 		if r.Method != http.MethodGet {
 			x.save() // before the answer: what it says has been kept
 		}
+		end()
 		rec.Header().Set("Content-Type", "application/json; charset=utf-8")
 		rec.WriteHeader(status)
 		rec.Write(b)
