@@ -22,6 +22,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/platform/ratelimit"
 	"github.com/trove-platform/trove/internal/platform/secrets"
+	"github.com/trove-platform/trove/internal/xero"
 )
 
 // Config is every setting of the trove binary. It is read from TROVE_*
@@ -88,7 +89,8 @@ type ShopifyConfig struct {
 // XeroConfig is the platform's Xero app and bookkeeping settings.
 type XeroConfig struct {
 	ClientID, ClientSecret           string
-	APIBase, IdentityBase, LoginBase string // "" is Xero itself
+	Scopes                           []string // asked for at the consent
+	APIBase, IdentityBase, LoginBase string   // "" is Xero itself
 	PayoutAccount, CommissionAccount string
 	BankAccount, TaxType             string
 }
@@ -453,6 +455,13 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 		APIBase: e.get("TROVE_XERO_API_BASE"), IdentityBase: e.get("TROVE_XERO_IDENTITY_BASE"), LoginBase: e.get("TROVE_XERO_LOGIN_BASE"),
 		PayoutAccount: e.str("TROVE_XERO_PAYOUT_ACCOUNT", "300"), CommissionAccount: e.str("TROVE_XERO_COMMISSION_ACCOUNT", "260"),
 		BankAccount: e.str("TROVE_XERO_BANK_ACCOUNT", "090"), TaxType: e.str("TROVE_XERO_TAX_TYPE", "NONE"),
+		Scopes: strings.Fields(e.str("TROVE_XERO_SCOPES", strings.Join(xero.DefaultScopes, " "))),
+	}
+	// Xero's consent refuses what the app may not ask for; better to say so
+	// at start than when an operator connects, or when a payout's bill fails.
+	if err := xero.CheckScopes(c.Xero.Scopes); err != nil {
+		e.problem("TROVE_XERO_SCOPES", "want space-separated Xero scopes covering Trove's calls (default %q): %v",
+			strings.Join(xero.DefaultScopes, " "), err)
 	}
 	for name, v := range map[string]string{"TROVE_XERO_API_BASE": c.Xero.APIBase, "TROVE_XERO_IDENTITY_BASE": c.Xero.IdentityBase,
 		"TROVE_XERO_LOGIN_BASE": c.Xero.LoginBase} {

@@ -68,6 +68,39 @@ func TestConfigRequiredPerCommand(t *testing.T) {
 	}
 }
 
+// TestConfigXeroScopes: Trove asks for Xero's granular scopes by default
+// (an app made after 2 March 2026 is refused accounting.transactions), and a
+// TROVE_XERO_SCOPES that cannot cover its calls is refused at start.
+func TestConfigXeroScopes(t *testing.T) {
+	for _, tc := range []struct {
+		name, scopes string
+		want         []string // nil: a problem naming TROVE_XERO_SCOPES
+	}{
+		{"default", "", []string{"offline_access", "accounting.invoices", "accounting.payments", "accounting.contacts", "accounting.settings.read"}},
+		{"set", "offline_access  accounting.invoices accounting.payments accounting.contacts",
+			[]string{"offline_access", "accounting.invoices", "accounting.payments", "accounting.contacts"}},
+		{"no payments", "offline_access accounting.invoices accounting.contacts", nil},
+		{"no offline_access", "accounting.invoices accounting.payments accounting.contacts", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := loadConfig(envFrom(map[string]string{"TROVE_XERO_SCOPES": tc.scopes}), configNeeds{sandbox: true, providers: true})
+			if tc.want == nil {
+				var ce *ConfigError
+				if !errors.As(err, &ce) || len(ce.Problems) != 1 || !strings.Contains(ce.Problems[0], "TROVE_XERO_SCOPES") {
+					t.Fatalf("got %v, want one problem with TROVE_XERO_SCOPES", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(cfg.Xero.Scopes, " ") != strings.Join(tc.want, " ") {
+				t.Fatalf("scopes %q, want %q", cfg.Xero.Scopes, tc.want)
+			}
+		})
+	}
+}
+
 // Every variable the code reads must be documented in deploy/env.example and in
 // the README's configuration table.
 func TestEveryVariableIsDocumented(t *testing.T) {

@@ -35,7 +35,7 @@ func newPayoutParts(conn *sqlx.DB, clk clock.Clock, cfg Config, log *slog.Logger
 	}
 	xc, err := xero.New(xero.Config{ClientID: cfg.Xero.ClientID, ClientSecret: cfg.Xero.ClientSecret, APIBase: cfg.Xero.APIBase,
 		IdentityBase: cfg.Xero.IdentityBase, LoginBase: cfg.Xero.LoginBase, HTTPClient: &http.Client{Timeout: 30 * time.Second},
-		Clock: clk, Log: log})
+		Scopes: cfg.Xero.Scopes, DB: conn, Clock: clk, Log: log}) // DB: every process shares each tenant's call budget
 	if err != nil {
 		return nil, err
 	}

@@ -63,12 +63,20 @@ type ReconcileJob struct {
 // Kind names the job.
 func (ReconcileJob) Kind() string { return "invoicing.reconcile" }
 
-// xeroErr sorts a Xero error for the queue: validation and "not connected"
-// cannot be fixed by a quick retry (they end as dead jobs with Xero's words,
-// for an operator); the rest are retried.
-func xeroErr(err error) error {
+// xeroErr sorts a Xero error for the queue: validation, the daily limit and
+// 403 cannot be fixed by a quick retry (they end as dead jobs with Xero's
+// words, for an operator); the rest are retried. A call Xero refused for a
+// scope the consent did not grant (the connection predates the scopes Trove
+// now asks for, or TROVE_XERO_SCOPES lacks one) marks the connection broken,
+// as a refused refresh does: only connecting again grants the scope. The job
+// is retried, so it carries on by itself once an operator has reconnected.
+func (s *Service) xeroErr(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, xero.ErrInsufficientScope) {
+		s.markBroken(ctx, "Xero refused a call for a scope the connection was not granted: reconnect Xero ("+err.Error()+")")
+		return fmt.Errorf("%w: %w", ErrNotConnected, err)
 	}
 	if errors.Is(err, xero.ErrValidation) || errors.Is(err, xero.ErrDailyLimit) || errors.Is(err, xero.ErrForbidden) {
 		return queue.Permanent(err)
@@ -101,7 +109,7 @@ func (s *Service) OnContact(ctx context.Context, _ queue.Meta, j ContactJob) err
 		return err
 	}
 	if _, err := s.contact(ctx, t, p.VendorID); err != nil {
-		return xeroErr(err)
+		return s.xeroErr(ctx, err)
 	}
 	return s.next(ctx, BillJob{PayoutID: p.ID}, "invoicing.bill:"+p.ID)
 }
@@ -197,11 +205,11 @@ func (s *Service) OnBill(ctx context.Context, _ queue.Meta, j BillJob) error {
 	if existing == nil {
 		contactID, err := s.contact(ctx, t, p.VendorID)
 		if err != nil {
-			return xeroErr(err)
+			return s.xeroErr(ctx, err)
 		}
 		inv, found, err := t.FindInvoiceByReference(ctx, p.ID)
 		if err != nil {
-			return xeroErr(err)
+			return s.xeroErr(ctx, err)
 		}
 		if !found {
 			lines, err := s.billLines(ctx, p)
@@ -213,7 +221,7 @@ func (s *Service) OnBill(ctx context.Context, _ queue.Meta, j BillJob) error {
 				ContactID: contactID, Date: day, DueDate: day, Currency: p.Amount.Currency, LineAmountTypes: "NoTax", Lines: lines},
 				"bill:"+p.ID)
 			if err != nil {
-				return xeroErr(err)
+				return s.xeroErr(ctx, err)
 			}
 		}
 		now := s.clock.Now()
@@ -256,7 +264,7 @@ func (s *Service) OnPayment(ctx context.Context, _ queue.Meta, j PaymentJob) err
 		}
 		inv, found, err := t.Invoice(ctx, *b.InvoiceID)
 		if err != nil {
-			return xeroErr(err)
+			return s.xeroErr(ctx, err)
 		}
 		if !found {
 			return queue.Permanent(fmt.Errorf("invoicing: Xero has no bill %s for payout %s", *b.InvoiceID, p.ID))
@@ -266,7 +274,7 @@ func (s *Service) OnPayment(ctx context.Context, _ queue.Meta, j PaymentJob) err
 			pay, err := t.CreatePayment(ctx, xero.Payment{InvoiceID: inv.ID, AccountCode: s.cfg.BankAccount, Reference: deref(p.StripeTransferID),
 				Date: p.TransferredAt.UTC(), Amount: inv.AmountDue, Currency: p.Amount.Currency}, "payment:"+p.ID)
 			if err != nil {
-				return xeroErr(err)
+				return s.xeroErr(ctx, err)
 			}
 			// Paid in full: Xero marks the bill PAID. The reconciliation
 			// reads it back from Xero; no second read here.
@@ -333,14 +341,14 @@ func (s *Service) OnCreditNote(ctx context.Context, _ queue.Meta, j CreditNoteJo
 	if cur.CreditNoteID == nil {
 		contactID, err := s.contact(ctx, t, p.VendorID)
 		if err != nil {
-			return xeroErr(err)
+			return s.xeroErr(ctx, err)
 		}
 		cn, err := t.CreateCreditNote(ctx, xero.CreditNote{Type: "ACCPAYCREDIT", Status: "AUTHORISED", Reference: r.ID, ContactID: contactID,
 			Date: day, Currency: r.Amount.Currency, LineAmountTypes: "NoTax", Lines: []xero.LineItem{{
 				Description: fmt.Sprintf("Refund %s on vendor order %s (payout %s)", r.RefundID, r.VendorOrderID, p.ID),
 				Quantity:    1, UnitAmount: r.Amount.Amount, AccountCode: s.cfg.PayoutAccount, TaxType: s.cfg.TaxType}}}, "credit_note:"+r.ID)
 		if err != nil {
-			return xeroErr(err)
+			return s.xeroErr(ctx, err)
 		}
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO xero_credit_notes (reversal_id, payout_id, tenant_id, credit_note_id, number, status,
 			total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, p.ID, t.TenantID(), cn.ID, cn.Number,
@@ -353,7 +361,7 @@ func (s *Service) OnCreditNote(ctx context.Context, _ queue.Meta, j CreditNoteJo
 		pay, err := t.CreatePayment(ctx, xero.Payment{CreditNoteID: *cur.CreditNoteID, AccountCode: s.cfg.BankAccount, Reference: deref(r.StripeReversalID),
 			Date: day, Amount: r.Amount.Amount, Currency: r.Amount.Currency}, "credit_refund:"+r.ID)
 		if err != nil {
-			return xeroErr(err)
+			return s.xeroErr(ctx, err)
 		}
 		if _, err := s.db.ExecContext(ctx, `UPDATE xero_credit_notes SET refund_payment_id = ?, status = 'PAID', updated_at = ? WHERE reversal_id = ?`,
 			pay.ID, now, r.ID); err != nil {

@@ -144,6 +144,7 @@ func (s *Service) xeroFigures(ctx context.Context, p payouts.Payout, r *Reconcil
 	}
 	inv, found, err := t.Invoice(ctx, *b.InvoiceID)
 	if err != nil || !found {
+		err = s.xeroErr(ctx, err) // a missing scope breaks the connection for operators to see
 		*problems = append(*problems, fmt.Sprintf("Xero bill %s unreadable (found %v): %v", *b.InvoiceID, found, err))
 		return
 	}
@@ -163,6 +164,7 @@ func (s *Service) xeroFigures(ctx context.Context, p payouts.Payout, r *Reconcil
 	for _, id := range notes {
 		cn, found, err := t.CreditNote(ctx, id)
 		if err != nil || !found {
+			err = s.xeroErr(ctx, err)
 			*problems = append(*problems, fmt.Sprintf("Xero credit note %s unreadable (found %v): %v", id, found, err))
 			return
 		}

@@ -53,9 +53,9 @@ type call struct {
 	in      any    // JSON body, or nil
 }
 
-// do sends the call through the limiter, handling 429 (wait and retry,
-// bounded), 401 (one forced token), 5xx and network errors (one quick retry),
-// and decodes a 2xx answer into out.
+// do sends the call through the budget, handling 429 (wait Retry-After and
+// retry, bounded), 401 (one forced token, unless the token lacks a scope),
+// 5xx and network errors (one quick retry), and decodes a 2xx answer into out.
 func (t *TenantClient) do(ctx context.Context, cl call, out any) error {
 	if t.tenantID == "" {
 		return &Error{kind: ErrValidation, Op: cl.op, Message: "no tenant id"}
@@ -88,7 +88,7 @@ func (t *TenantClient) do(ctx context.Context, cl call, out any) error {
 
 	forced, quickRetried, rateLimited := false, false, 0
 	for attempt := 1; ; attempt++ {
-		release, err := t.c.limiters.acquire(ctx, t.tenantID)
+		release, err := t.c.budget.acquire(ctx, t.tenantID)
 		if err != nil {
 			var xe *Error
 			if errors.As(err, &xe) {
@@ -127,7 +127,7 @@ func (t *TenantClient) do(ctx context.Context, cl call, out any) error {
 			t.c.log.WarnContext(ctx, "xero call failed", "op", cl.op, "tenant", t.tenantID, "attempt", attempt, "err", scrubURLError(err))
 			if !quickRetried {
 				quickRetried = true
-				if err := sleep(ctx, t.c.quickRetryWait); err != nil {
+				if err := t.c.sleep(ctx, t.c.quickRetryWait); err != nil {
 					return err
 				}
 				continue
@@ -146,6 +146,14 @@ func (t *TenantClient) do(ctx context.Context, cl call, out any) error {
 				return &Error{kind: ErrUnavailable, Op: cl.op, Status: s, Message: "unreadable response", cause: err}
 			}
 			return nil
+
+		case s == http.StatusUnauthorized && lacksScope(resp.Header, respBody):
+			// A fresh token carries the same scopes: refreshing cannot help.
+			e := responseError(cl.op, resp, respBody).(*Error)
+			e.kind = ErrInsufficientScope
+			e.Message = "Xero refused the call: the connection's consent did not grant " + cl.scope() +
+				"; connect the organisation again to grant it"
+			return e
 
 		case s == http.StatusUnauthorized && !forced:
 			forced = true
@@ -171,7 +179,7 @@ func (t *TenantClient) do(ctx context.Context, cl call, out any) error {
 			}
 			wait = min(wait, t.c.maxRetryWait)
 			t.c.log.InfoContext(ctx, "xero rate limited; waiting", "op", cl.op, "tenant", t.tenantID, "problem", problem, "wait", wait)
-			if err := sleep(ctx, wait); err != nil {
+			if err := t.c.sleep(ctx, wait); err != nil {
 				return err
 			}
 			continue
@@ -179,7 +187,7 @@ func (t *TenantClient) do(ctx context.Context, cl call, out any) error {
 		case s >= 500 && !quickRetried:
 			quickRetried = true
 			t.c.log.WarnContext(ctx, "xero server error; retrying once", "op", cl.op, "tenant", t.tenantID, "status", s)
-			if err := sleep(ctx, t.c.quickRetryWait); err != nil {
+			if err := t.c.sleep(ctx, t.c.quickRetryWait); err != nil {
 				return err
 			}
 			continue
@@ -195,15 +203,40 @@ func isDailyProblem(p string) bool {
 	return p == "day" || p == "daily"
 }
 
-// retryAfter reads how long Xero asks us to wait: the sandbox's precise
-// X-Trove-Retry-After-Ms when present, else Retry-After (seconds, or an
-// HTTP date). 0 when neither says.
-func retryAfter(h http.Header) time.Duration {
-	if v := h.Get("X-Trove-Retry-After-Ms"); v != "" {
-		if ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && ms >= 0 {
-			return time.Duration(ms) * time.Millisecond
+// lacksScope reports whether a 401 says the token lacks the call's scope
+// rather than being bad or expired: Xero names it in WWW-Authenticate
+// (Bearer error="insufficient_scope") and answers Detail
+// "AuthorizationUnsuccessful" (an unknown or expired token is
+// "AuthenticationUnsuccessful" or "TokenExpired: …").
+func lacksScope(h http.Header, body []byte) bool {
+	for _, v := range h.Values("WWW-Authenticate") {
+		if strings.Contains(v, "insufficient_scope") {
+			return true
 		}
 	}
+	var b struct{ Detail string }
+	return json.Unmarshal(body, &b) == nil && b.Detail == "AuthorizationUnsuccessful"
+}
+
+// scope names the scope the call needs, for the operator's message.
+func (cl call) scope() string {
+	p := strings.TrimPrefix(cl.path, "/")
+	p, _, _ = strings.Cut(p, "/")
+	s := map[string]string{"Contacts": scopeContacts, "Invoices": scopeInvoices, "CreditNotes": scopeInvoices,
+		"Payments": scopePayments}[p]
+	if s == "" {
+		return "the scope this call needs"
+	}
+	if cl.method == http.MethodGet {
+		return s + " (or " + s + ".read)"
+	}
+	return s
+}
+
+// retryAfter reads how long Xero asks us to wait: Retry-After, in whole
+// seconds (or an HTTP date). 0 when it does not say. Nothing else is read:
+// Xero sends no finer header, and the adapter speaks only Xero's.
+func retryAfter(h http.Header) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0

@@ -7,7 +7,9 @@ import (
 )
 
 // The limiter keeps this process inside Xero's per-tenant limits, so that in
-// the ordinary case Xero never has to answer 429:
+// the ordinary case Xero never has to answer 429. It is the budget when
+// Config.DB is nil; with several processes, the shared budget (budget.go)
+// keeps the same rules in the database:
 //
 //   - Concurrent: a semaphore per tenant; a call holds a slot from before its
 //     request is sent until its response body is read and closed.
@@ -26,9 +28,8 @@ import (
 // about real requests in real time, and a fake clock that never moves would
 // make a waiting call wait forever.
 //
-// The limits are per process. Several processes sharing one tenant share
-// Xero's budget: give each a share through Config.Limits; 429 handling covers
-// what slips through.
+// These limits are per process: several processes sharing one tenant must
+// share the budget through the database (Config.DB).
 type limiterSet struct {
 	limits Limits
 	window time.Duration

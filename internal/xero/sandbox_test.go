@@ -4,14 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
+	"github.com/trove-platform/trove/internal/platform/db"
+	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	sbxero "github.com/trove-platform/trove/internal/sandbox/xero"
 	"github.com/trove-platform/trove/internal/xero"
 )
@@ -41,6 +45,7 @@ func (r *refresher) AccessToken(ctx context.Context, tenantID string, force bool
 
 type env struct {
 	sb      *sbxero.Xero
+	srv     *httptest.Server
 	c       *xero.Client
 	ts      *refresher
 	tenants []string
@@ -50,6 +55,29 @@ type env struct {
 // against it, as the /oauth/xero/callback handler will.
 func connect(t *testing.T, sbLimits sbxero.Limits, limits xero.Limits, tenantNames ...string) *env {
 	t.Helper()
+	return connectWith(t, sbLimits, func(c *xero.Config) { c.Limits = limits }, tenantNames...)
+}
+
+// client is one process's adapter for the env's sandbox.
+func (e *env) client(t *testing.T, mod func(*xero.Config)) *xero.Client {
+	t.Helper()
+	cfg := xero.Config{
+		ClientID: e.sb.ClientID(), ClientSecret: e.sb.ClientSecret(),
+		APIBase: e.srv.URL, IdentityBase: e.srv.URL, LoginBase: e.srv.URL, Clock: clock.System{},
+		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := xero.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func connectWith(t *testing.T, sbLimits sbxero.Limits, mod func(*xero.Config), tenantNames ...string) *env {
+	t.Helper()
 	sb := sbxero.New(sbxero.Config{Clock: clock.System{}, Limits: sbLimits})
 	var ids []string
 	for _, n := range tenantNames {
@@ -57,14 +85,8 @@ func connect(t *testing.T, sbLimits sbxero.Limits, limits xero.Limits, tenantNam
 	}
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
-	c, err := xero.New(xero.Config{
-		ClientID: sb.ClientID(), ClientSecret: sb.ClientSecret(),
-		APIBase: srv.URL, IdentityBase: srv.URL, LoginBase: srv.URL,
-		Limits: limits, Clock: clock.System{},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := &env{sb: sb, srv: srv, tenants: ids}
+	c := e.client(t, mod)
 	const redirect = "https://trove.test/oauth/xero/callback"
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(c.AuthorizeURL("nonce-1", redirect))
@@ -102,7 +124,136 @@ func connect(t *testing.T, sbLimits sbxero.Limits, limits xero.Limits, tenantNam
 			t.Fatalf("connection %d: %+v, want %s %s", i, cn, ids[i], tenantNames[i])
 		}
 	}
-	return &env{sb: sb, c: c, ts: &refresher{c: c, tok: tok}, tenants: ids}
+	e.c, e.ts = c, &refresher{c: c, tok: tok}
+	return e
+}
+
+// TestTheBroadScopeIsRefused: an adapter asking for the deprecated
+// accounting.transactions (what Trove asked for before) cannot connect to an
+// app made after 2 March 2026: Xero shows its error page, with no code.
+func TestTheBroadScopeIsRefused(t *testing.T) {
+	e := connect(t, sbxero.Limits{}, xero.Limits{}, "Trove Ltd")
+	old := e.client(t, func(c *xero.Config) {
+		c.Scopes = []string{"openid", "profile", "email", "offline_access", "accounting.transactions", "accounting.contacts",
+			"accounting.settings.read"}
+	})
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(old.AuthorizeURL("nonce-1", "https://trove.test/oauth/xero/callback"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusInternalServerError || res.Header.Get("Location") != "" ||
+		!strings.Contains(string(body), "invalid_scope : accounting.transactions") {
+		t.Fatalf("consent with the broad scope: %d %q", res.StatusCode, body)
+	}
+}
+
+// TestTheBudgetIsSharedAcrossProcesses: two Trove processes (two adapters
+// sharing one database) calling one tenant stay inside Xero's per-tenant
+// limits together: the stand-in, which enforces them, never has to answer
+// 429, and every call gets through. Each process on its own would stay
+// inside the limits and together overshoot them.
+func TestTheBudgetIsSharedAcrossProcesses(t *testing.T) {
+	// processes makes two adapters, each with its own connection pool to
+	// the test's database, as two processes would have.
+	processes := func(t *testing.T, e *env, limits xero.Limits) [2]*xero.TenantClient {
+		dsn := dbtest.NewDSN(t)
+		var out [2]*xero.TenantClient
+		for i := range out {
+			conn, err := db.Open(context.Background(), dsn, db.Options{MaxOpenConns: 10, ConnectTimeout: 10 * time.Second}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { conn.Close() })
+			out[i] = e.client(t, func(c *xero.Config) { c.Limits, c.DB = limits, conn }).Tenant(e.tenants[0], e.ts)
+		}
+		return out
+	}
+	// run makes n calls from each process at once and reports every failure.
+	run := func(t *testing.T, ps [2]*xero.TenantClient, n int) {
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*n)
+		for p, tc := range ps {
+			for i := range n {
+				wg.Go(func() {
+					if _, _, err := tc.FindContact(context.Background(), fmt.Sprintf("V-%d-%d", p, i)); err != nil {
+						errs <- err
+					}
+				})
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	}
+
+	t.Run("a rolling minute", func(t *testing.T) {
+		t.Parallel()
+		// The stand-in's minute is 500 ms; Trove's 800 ms window leaves
+		// room for the time between a call's start and its arrival on a
+		// busy test machine (in production the slack is 3 s of 60).
+		e := connect(t, sbxero.Limits{PerMinute: 10, Minute: 500 * time.Millisecond}, xero.Limits{}, "Trove Ltd")
+		ps := processes(t, e, xero.Limits{PerMinute: 10, Minute: 800 * time.Millisecond})
+		run(t, ps, 10)
+		st := e.sb.Stats(e.tenants[0])
+		t.Logf("stand-in: %+v", st)
+		if st.Throttled != 0 || st.MaxInWindow > 10 || st.Requests != 20 {
+			t.Errorf("%d throttled, %d in one window, %d requests; want 0, at most 10, 20", st.Throttled, st.MaxInWindow, st.Requests)
+		}
+	})
+
+	t.Run("calls in flight", func(t *testing.T) {
+		t.Parallel()
+		e := connect(t, sbxero.Limits{}, xero.Limits{}, "Trove Ltd")
+		ps := processes(t, e, xero.Limits{})
+		release := e.sb.Hold() // admitted calls stay in flight until released
+		defer release()
+		done := make(chan struct{})
+		go func() { run(t, ps, 5); close(done) }()
+		deadline := time.Now().Add(5 * time.Second)
+		for e.sb.Stats(e.tenants[0]).PeakConcurrent < 5 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond) // time for a sixth call to arrive, if one would
+		held := e.sb.Stats(e.tenants[0])
+		release()
+		<-done
+		st := e.sb.Stats(e.tenants[0])
+		t.Logf("stand-in while held: %+v; after: %+v", held, st)
+		if held.PeakConcurrent != 5 || held.Throttled != 0 || held.Requests != 5 {
+			t.Errorf("while 5 were held: %d in flight, %d throttled, %d arrived; want 5, 0, 5",
+				held.PeakConcurrent, held.Throttled, held.Requests)
+		}
+		if st.Throttled != 0 || st.Requests != 10 || st.PeakConcurrent > 5 {
+			t.Errorf("after: %d throttled, %d requests, peak %d; want 0, 10, at most 5", st.Throttled, st.Requests, st.PeakConcurrent)
+		}
+	})
+
+	t.Run("a day", func(t *testing.T) {
+		t.Parallel()
+		e := connect(t, sbxero.Limits{}, xero.Limits{}, "Trove Ltd")
+		ps := processes(t, e, xero.Limits{PerDay: 4})
+		ctx := context.Background()
+		for i, p := range []int{0, 0, 0, 1} {
+			if _, _, err := ps[p].FindContact(ctx, "V-1"); err != nil {
+				t.Fatalf("call %d: %v", i+1, err)
+			}
+		}
+		for p := range ps {
+			_, _, err := ps[p].FindContact(ctx, "V-1")
+			var xe *xero.Error
+			if !errors.Is(err, xero.ErrDailyLimit) || !errors.As(err, &xe) || xe.RetryAfter < 23*time.Hour {
+				t.Errorf("process %d, the fifth call of the day: %v, want ErrDailyLimit for about 24h", p+1, err)
+			}
+		}
+		if n := e.sb.Stats(e.tenants[0]).Requests; n != 4 {
+			t.Errorf("%d calls reached Xero, want 4", n)
+		}
+	})
 }
 
 func TestSandboxBillPaidAndCredited(t *testing.T) {

@@ -7,10 +7,13 @@
 // Payment and CreditNote, with money as int64 minor units and dates as
 // time.Time; Xero's wire shapes never leave the package.
 //
-// Every accounting call goes through a per-tenant limiter that keeps this
-// process inside Xero's limits (5 calls in flight, 60 started per minute,
-// 5,000 per day, per tenant), waits out 429s for the time Xero asks, and asks
-// the caller's TokenSource for a fresh token once when Xero answers 401.
+// Every accounting call goes through a per-tenant budget that keeps Trove
+// inside Xero's limits (5 calls in flight, 60 started per rolling minute,
+// 5,000 per rolling day, per tenant): in the database, shared by every
+// process (Config.DB), or else in this process alone. It waits out 429s for
+// the Retry-After Xero sends, and asks the caller's TokenSource for a fresh
+// token once when Xero answers 401 for the token (not for a missing scope:
+// a fresh token has the same scopes).
 // Refresh is never hidden: the caller refreshes through Client.Refresh and
 // stores each rotated refresh token itself.
 //
@@ -22,6 +25,7 @@
 package xero
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +34,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
 )
@@ -48,8 +54,13 @@ var (
 	// forced refresh through the TokenSource.
 	ErrUnauthorized = errors.New("xero: access token refused")
 	// ErrForbidden: Xero answered 403: the tenant is no longer connected to the
-	// app, or the token lacks a scope.
+	// app (or the xero-tenant-id is not one the token may reach).
 	ErrForbidden = errors.New("xero: forbidden")
+	// ErrInsufficientScope: Xero refused the call because the consent did not
+	// grant the scope it needs (401 with WWW-Authenticate error
+	// "insufficient_scope"). A fresh token has the same scopes: the
+	// organisation must be connected again, asking for the missing scope.
+	ErrInsufficientScope = errors.New("xero: the connection lacks a scope")
 	// ErrValidation: Xero refused the request (400, usually a
 	// ValidationException). The error text carries Xero's validation messages.
 	// Retrying the same request will not help.
@@ -60,8 +71,8 @@ var (
 	// ErrRateLimited: Xero still answered 429 after the bounded retries. The
 	// same call may succeed later (Retryable reports true).
 	ErrRateLimited = errors.New("xero: rate limited")
-	// ErrDailyLimit: the tenant's daily call budget is spent (in this
-	// process's count, or Xero said so). Retrying today cannot help;
+	// ErrDailyLimit: the tenant's daily call budget is spent (in Trove's
+	// count, or Xero said so). Retrying today cannot help;
 	// Error.RetryAfter says when budget frees up, when known.
 	ErrDailyLimit = errors.New("xero: daily call limit reached")
 	// ErrUnavailable: Xero could not be reached or answered 5xx. Retryable.
@@ -136,7 +147,7 @@ func Retryable(err error) bool {
 	return errors.Is(err, ErrUnavailable) || errors.Is(err, ErrRateLimited)
 }
 
-// Limits are Xero's per-tenant call limits, applied by this process.
+// Limits are Xero's per-tenant call limits, applied by the budget.
 type Limits struct {
 	Concurrent int           // calls in flight at once; 0: 5
 	PerMinute  int           // calls started in any Minute; 0: 60
@@ -160,10 +171,74 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// DefaultScopes are asked for when Config.Scopes is empty.
+// DefaultScopes are asked for when Config.Scopes is empty: offline_access
+// (refresh tokens) and the granular accounting scopes the adapter's calls
+// need. Xero apps created on or after 2 March 2026 cannot ask for the broad
+// accounting.transactions (and it is withdrawn from every app by September
+// 2027): invoices and credit notes are accounting.invoices, payments
+// accounting.payments. accounting.settings.read (the chart of accounts, tax
+// rates, the organisation) is read-only and asked for with them.
 var DefaultScopes = []string{
-	"openid", "profile", "email", "offline_access",
-	"accounting.transactions", "accounting.contacts", "accounting.settings.read",
+	"offline_access", "accounting.invoices", "accounting.payments", "accounting.contacts", "accounting.settings.read",
+}
+
+// Scope families the adapter's calls need: each call needs its family's
+// scope, or (a read) the family's ".read" scope.
+const (
+	scopeContacts = "accounting.contacts"
+	scopeInvoices = "accounting.invoices" // invoices, credit notes and their allocations
+	scopePayments = "accounting.payments"
+	// scopeBroad is the deprecated scope that covered invoices, credit notes
+	// and payments. Apps made before 2 March 2026 may still be granted it
+	// until September 2027; newer apps are refused it at the consent.
+	scopeBroad = "accounting.transactions"
+)
+
+// neededScopes are what the adapter's calls need, each with what it is for.
+var neededScopes = []struct{ scope, why string }{
+	{"offline_access", "refresh tokens, so bookkeeping runs without an operator"},
+	{scopeContacts, "finding and creating the vendors' contacts"},
+	{scopeInvoices, "bills, credit notes and their allocations"},
+	{scopePayments, "paying bills and refunding credit notes"},
+}
+
+// CheckScopes reports whether scopes (what Trove asks for at the consent)
+// cover every call the adapter makes, saying what is missing and what it is
+// for. The deprecated accounting.transactions still covers invoices and
+// payments for apps made before 2 March 2026: it passes, but Deprecated
+// names it.
+func CheckScopes(scopes []string) error {
+	has := map[string]bool{}
+	for _, s := range scopes {
+		has[s] = true
+	}
+	var missing []string
+	for _, n := range neededScopes {
+		ok := has[n.scope]
+		if (n.scope == scopeInvoices || n.scope == scopePayments) && has[scopeBroad] {
+			ok = true
+		}
+		if !ok {
+			missing = append(missing, fmt.Sprintf("%s (%s)", n.scope, n.why))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the scopes lack %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Deprecated returns the scopes in the list that Xero has withdrawn from
+// apps created on or after 2 March 2026 (and from every app by September
+// 2027): such an app's consent page refuses them with invalid_scope.
+func Deprecated(scopes []string) []string {
+	var out []string
+	for _, s := range scopes {
+		if s == scopeBroad || s == scopeBroad+".read" || s == "accounting.reports.read" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Config is what the adapter needs; see cmd/trove/config.go for where it comes from.
@@ -177,17 +252,25 @@ type Config struct {
 	IdentityBase string
 	// LoginBase: the consent page is LoginBase+"/identity/connect/authorize".
 	// "": https://login.xero.com.
-	LoginBase  string
-	Scopes     []string     // nil: DefaultScopes
-	Limits     Limits       // zero fields: Xero's limits
+	LoginBase string
+	// Scopes are asked for at the consent; nil: DefaultScopes. They must
+	// cover the adapter's calls (CheckScopes).
+	Scopes []string
+	Limits Limits // zero fields: Xero's limits
+	// DB, when set, holds the tenants' call budget (tables xero_call_budgets
+	// and xero_calls, owned by this package), so that every process using
+	// the database shares Xero's per-tenant limits. nil: this process keeps
+	// the limits alone, which is right only for one process per tenant
+	// (and for tests).
+	DB         *sqlx.DB
 	HTTPClient *http.Client // nil: a client with a 30 s timeout
 	Clock      clock.Clock  // nil: the system clock; stamps token expiry
 	Log        *slog.Logger // nil: logs nothing
 }
 
 // Client talks to Xero with one app's credentials, for any number of
-// tenants. Safe for concurrent use. Keep one per process: the limiters live in
-// it.
+// tenants. Safe for concurrent use. Keep one per process: the budget's
+// in-process part lives in it.
 type Client struct {
 	cfg          Config
 	apiBase      string
@@ -197,12 +280,15 @@ type Client struct {
 	clock        clock.Clock
 	log          *slog.Logger
 	limits       Limits
-	limiters     *limiterSet
+	budget       budget
 
 	// Retry policy; tests may lower the waits.
 	maxRateAttempts int           // attempts in all while Xero answers 429
 	maxRetryWait    time.Duration // the longest single 429 wait
 	quickRetryWait  time.Duration // the pause before the one retry after a 5xx/network error
+	// sleep waits between attempts (a 429's Retry-After, the quick retry);
+	// tests replace it to see the waits asked for without spending them.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New checks cfg and returns a Client.
@@ -232,11 +318,14 @@ func New(cfg Config) (*Client, error) {
 	if l.Concurrent < 0 || l.PerMinute < 0 || l.PerDay < 0 || l.Minute < 0 {
 		problems = append(problems, "Limits must not be negative")
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("xero: config: %s", strings.Join(problems, "; "))
-	}
 	if len(cfg.Scopes) == 0 {
 		cfg.Scopes = DefaultScopes
+	}
+	if err := CheckScopes(cfg.Scopes); err != nil {
+		problems = append(problems, "Scopes: "+err.Error())
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("xero: config: %s", strings.Join(problems, "; "))
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
@@ -249,7 +338,15 @@ func New(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if old := Deprecated(cfg.Scopes); len(old) > 0 {
+		log.Warn("xero: asking for deprecated scopes: apps created on or after 2 March 2026 are refused them, and every app is by September 2027",
+			"scopes", strings.Join(old, " "))
+	}
 	limits := l.withDefaults()
+	var b budget = newLimiterSet(limits)
+	if cfg.DB != nil {
+		b = newSharedBudget(cfg.DB, limits, hc.Timeout, log)
+	}
 	return &Client{
 		cfg:             cfg,
 		apiBase:         apiBase,
@@ -259,9 +356,10 @@ func New(cfg Config) (*Client, error) {
 		clock:           cfg.Clock,
 		log:             log,
 		limits:          limits,
-		limiters:        newLimiterSet(limits),
+		budget:          b,
 		maxRateAttempts: 5,
 		maxRetryWait:    65 * time.Second,
 		quickRetryWait:  250 * time.Millisecond,
+		sleep:           sleep,
 	}, nil
 }

@@ -368,52 +368,110 @@ func TestWhereClauses(t *testing.T) {
 	}
 }
 
+// sleeps records the waits the client asks for, without spending them.
+type sleeps struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	s.waits = append(s.waits, d)
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+func (s *sleeps) got() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.waits)
+}
+
+// TestRateLimitRetries: a 429 is retried after the Retry-After Xero sends
+// (whole seconds, or an HTTP date), and nothing else: the adapter reads no
+// header of its own.
 func TestRateLimitRetries(t *testing.T) {
-	t.Run("Retry-After then success", func(t *testing.T) {
-		f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
-			switch n {
-			case 1:
-				w.Header().Set("Retry-After", "1")
-				w.Header().Set("X-Rate-Limit-Problem", "minute")
-				writeJSON(w, 429, ``)
-			case 2:
-				w.Header().Set("Retry-After", "60")
-				w.Header().Set("X-Trove-Retry-After-Ms", "20") // the sandbox's precise wait wins
-				writeJSON(w, 429, ``)
-			default:
+	in90s := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
+	for _, tc := range []struct {
+		name    string
+		headers [][]string // per 429 answer, pairs of name and value
+		want    []time.Duration
+		approx  bool // HTTP dates are read against the wall clock
+	}{
+		{"seconds", [][]string{{"Retry-After", "1", "X-Rate-Limit-Problem", "minute"}, {"Retry-After", "7"}},
+			[]time.Duration{time.Second, 7 * time.Second}, false},
+		{"an HTTP date, capped at the longest wait", [][]string{{"Retry-After", in90s}}, []time.Duration{65 * time.Second}, false},
+		{"a sandbox-only header is not Xero's", [][]string{{"Retry-After", "2", "X-Trove-Retry-After-Ms", "1"}},
+			[]time.Duration{2 * time.Second}, false},
+		{"no Retry-After: a second", [][]string{{"X-Rate-Limit-Problem", "concurrent"}}, []time.Duration{time.Second}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				if n <= len(tc.headers) {
+					h := tc.headers[n-1]
+					for i := 0; i+1 < len(h); i += 2 {
+						w.Header().Set(h[i], h[i+1])
+					}
+					writeJSON(w, 429, ``)
+					return
+				}
 				canned(w, r)
+			})
+			c := newTestClient(t, f.URL, nil)
+			var sl sleeps
+			c.sleep = sl.sleep
+			if _, err := c.Tenant(testTenant, &tokens{}).CreateInvoice(context.Background(), testBill(), "k"); err != nil {
+				t.Fatal(err)
+			}
+			if got := sl.got(); !slices.Equal(got, tc.want) {
+				t.Errorf("waited %v, want %v", got, tc.want)
+			}
+			reqs := f.requests()
+			if len(reqs) != len(tc.headers)+1 {
+				t.Fatalf("%d requests, want %d", len(reqs), len(tc.headers)+1)
+			}
+			for _, r := range reqs {
+				if r.header.Get("Idempotency-Key") != "k" || r.body != reqs[0].body {
+					t.Errorf("retry changed the request: key %q", r.header.Get("Idempotency-Key"))
+				}
 			}
 		})
-		tc := newTestClient(t, f.URL, nil).Tenant(testTenant, &tokens{})
+	}
+	t.Run("the wait is spent", func(t *testing.T) {
+		f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			if n == 1 {
+				w.Header().Set("Retry-After", "1")
+				writeJSON(w, 429, ``)
+				return
+			}
+			canned(w, r)
+		})
 		start := time.Now()
-		if _, err := tc.CreateInvoice(context.Background(), testBill(), "k"); err != nil {
+		if _, _, err := newTestClient(t, f.URL, nil).Tenant(testTenant, &tokens{}).Invoice(context.Background(), "inv-1"); err != nil {
 			t.Fatal(err)
 		}
 		if el := time.Since(start); el < time.Second {
 			t.Errorf("returned after %s: did not wait Retry-After", el)
 		}
-		reqs := f.requests()
-		if len(reqs) != 3 {
-			t.Fatalf("%d requests, want 3", len(reqs))
-		}
-		for _, r := range reqs {
-			if r.header.Get("Idempotency-Key") != "k" || r.body != reqs[0].body {
-				t.Errorf("retry changed the request: key %q", r.header.Get("Idempotency-Key"))
-			}
-		}
 	})
 	t.Run("bounded", func(t *testing.T) {
 		f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
-			w.Header().Set("X-Trove-Retry-After-Ms", "1")
+			w.Header().Set("Retry-After", "3")
 			writeJSON(w, 429, ``)
 		})
-		tc := newTestClient(t, f.URL, nil).Tenant(testTenant, &tokens{})
-		_, _, err := tc.Invoice(context.Background(), "inv-1")
-		if !errors.Is(err, ErrRateLimited) || !Retryable(err) {
-			t.Fatalf("got %v, want a retryable ErrRateLimited", err)
+		c := newTestClient(t, f.URL, nil)
+		var sl sleeps
+		c.sleep = sl.sleep
+		_, _, err := c.Tenant(testTenant, &tokens{}).Invoice(context.Background(), "inv-1")
+		var xe *Error
+		if !errors.Is(err, ErrRateLimited) || !Retryable(err) || !errors.As(err, &xe) || xe.RetryAfter != 3*time.Second {
+			t.Fatalf("got %v, want a retryable ErrRateLimited saying 3s", err)
 		}
 		if n := len(f.requests()); n != 5 {
 			t.Fatalf("%d attempts, want 5", n)
+		}
+		if got := sl.got(); len(got) != 4 {
+			t.Fatalf("waits %v, want 4", got)
 		}
 	})
 	t.Run("daily limit at Xero", func(t *testing.T) {
@@ -464,6 +522,26 @@ func TestUnauthorizedForcesOneFreshToken(t *testing.T) {
 		}
 		if ts.forced != 1 || len(f.requests()) != 2 {
 			t.Fatalf("forced %d times, %d requests; want 1 and 2", ts.forced, len(f.requests()))
+		}
+	})
+	t.Run("a missing scope is not refreshed", func(t *testing.T) {
+		// What Xero answers a token whose consent lacks the call's scope.
+		f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope"`)
+			writeJSON(w, 401, `{"Type":null,"Title":"Unauthorized","Status":401,"Detail":"AuthorizationUnsuccessful","Extensions":{}}`)
+		})
+		ts := &tokens{}
+		tc := newTestClient(t, f.URL, nil).Tenant(testTenant, ts)
+		_, err := tc.CreatePayment(context.Background(), Payment{InvoiceID: "inv-1", AccountCode: "090", Amount: 30, Currency: "USD",
+			Date: day1}, "k")
+		if !errors.Is(err, ErrInsufficientScope) || errors.Is(err, ErrUnauthorized) || Retryable(err) {
+			t.Fatalf("got %v, want ErrInsufficientScope", err)
+		}
+		if !strings.Contains(err.Error(), "accounting.payments") {
+			t.Errorf("the error does not name the scope: %v", err)
+		}
+		if ts.forced != 0 || len(f.requests()) != 1 {
+			t.Fatalf("forced %d times, %d requests; want 0 and 1", ts.forced, len(f.requests()))
 		}
 	})
 	t.Run("token source fails", func(t *testing.T) {
@@ -660,8 +738,9 @@ func TestLimiter(t *testing.T) {
 		}
 	})
 	t.Run("tenants have their own budgets", func(t *testing.T) {
-		other := c.limiters.tenant("tenant-2")
-		if other == c.limiters.tenant(testTenant) || len(other.minute.ts) != 0 {
+		ls := c.budget.(*limiterSet)
+		other := ls.tenant("tenant-2")
+		if other == ls.tenant(testTenant) || len(other.minute.ts) != 0 {
 			t.Fatal("tenant-2 shares tenant-1's limiter")
 		}
 	})
@@ -733,7 +812,7 @@ func TestOAuth(t *testing.T) {
 	q := u.Query()
 	if u.Path != "/identity/connect/authorize" || q.Get("response_type") != "code" || q.Get("client_id") != "client-id" ||
 		q.Get("state") != "st8" || q.Get("redirect_uri") != "https://trove.test/oauth/xero/callback" ||
-		q.Get("scope") != "openid profile email offline_access accounting.transactions accounting.contacts accounting.settings.read" {
+		q.Get("scope") != "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings.read" {
 		t.Fatalf("authorize URL %s", u)
 	}
 
@@ -794,12 +873,27 @@ func TestNewChecksConfig(t *testing.T) {
 		"no secret":     {ClientID: "i"},
 		"bad base":      {ClientID: "i", ClientSecret: "s", APIBase: "ftp://x"},
 		"negative rate": {ClientID: "i", ClientSecret: "s", Limits: Limits{PerMinute: -1}},
+		"no payments scope": {ClientID: "i", ClientSecret: "s",
+			Scopes: []string{"offline_access", "accounting.invoices", "accounting.contacts"}},
+		"read-only invoices": {ClientID: "i", ClientSecret: "s",
+			Scopes: []string{"offline_access", "accounting.invoices.read", "accounting.payments", "accounting.contacts"}},
+		"no refresh tokens": {ClientID: "i", ClientSecret: "s",
+			Scopes: []string{"accounting.invoices", "accounting.payments", "accounting.contacts"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := New(cfg); err == nil {
 				t.Fatal("want an error")
 			}
 		})
+	}
+	// An app made before 2 March 2026 may still ask for the broad scope
+	// (until September 2027): allowed, and named as deprecated.
+	old := []string{"offline_access", "accounting.transactions", "accounting.contacts"}
+	if _, err := New(Config{ClientID: "i", ClientSecret: "s", Scopes: old}); err != nil {
+		t.Fatalf("the broad scope on an older app: %v", err)
+	}
+	if d := Deprecated(old); !slices.Equal(d, []string{"accounting.transactions"}) || Deprecated(DefaultScopes) != nil {
+		t.Fatalf("deprecated %v", d)
 	}
 	c, err := New(Config{ClientID: "i", ClientSecret: "s"})
 	if err != nil {

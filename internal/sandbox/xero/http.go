@@ -44,72 +44,84 @@ func (x *Xero) routes() http.Handler {
 	mux.HandleFunc("GET /identity/connect/authorize", x.authorize)
 	mux.HandleFunc("POST /connect/token", x.token)
 	mux.HandleFunc("GET /connections", x.connections)
-	route := func(pattern string, fn func(*xeroReq) (any, *xeroErr)) {
-		mux.Handle(pattern, x.api(fn))
+	// Each endpoint names the granular scope it needs (Xero's scopes since
+	// March 2026: developer.xero.com/documentation/guides/oauth2/scopes): a
+	// GET is also allowed by the scope's ".read" variant.
+	route := func(pattern, scope string, fn func(*xeroReq) (any, *xeroErr)) {
+		mux.Handle(pattern, x.api(scope, fn))
 	}
-	route("GET "+xeroAPI+"/Organisation", x.getOrganisation)
-	route("GET "+xeroAPI+"/Accounts", x.getAccounts)
-	route("GET "+xeroAPI+"/Accounts/{AccountID}", x.getAccounts)
-	route("GET "+xeroAPI+"/TaxRates", x.getTaxRates)
-	route("GET "+xeroAPI+"/Contacts", x.getContacts)
-	route("GET "+xeroAPI+"/Contacts/{ContactID}", x.getContacts)
-	route("PUT "+xeroAPI+"/Contacts", x.saveContacts(false))
-	route("POST "+xeroAPI+"/Contacts", x.saveContacts(true))
-	route("POST "+xeroAPI+"/Contacts/{ContactID}", x.saveContacts(true))
-	route("GET "+xeroAPI+"/Invoices", x.getInvoices)
-	route("GET "+xeroAPI+"/Invoices/{InvoiceID}", x.getInvoices)
-	route("PUT "+xeroAPI+"/Invoices", x.saveInvoices(false))
-	route("POST "+xeroAPI+"/Invoices", x.saveInvoices(true))
-	route("POST "+xeroAPI+"/Invoices/{InvoiceID}", x.saveInvoices(true))
-	route("GET "+xeroAPI+"/Payments", x.getPayments)
-	route("GET "+xeroAPI+"/Payments/{PaymentID}", x.getPayments)
-	route("PUT "+xeroAPI+"/Payments", x.createPayments)
-	route("GET "+xeroAPI+"/CreditNotes", x.getCreditNotes)
-	route("GET "+xeroAPI+"/CreditNotes/{CreditNoteID}", x.getCreditNotes)
-	route("PUT "+xeroAPI+"/CreditNotes", x.saveCreditNotes(false))
-	route("POST "+xeroAPI+"/CreditNotes", x.saveCreditNotes(true))
-	route("POST "+xeroAPI+"/CreditNotes/{CreditNoteID}", x.saveCreditNotes(true))
-	route("PUT "+xeroAPI+"/CreditNotes/{CreditNoteID}/Allocations", x.allocateCreditNote)
-	route(xeroAPI+"/", func(q *xeroReq) (any, *xeroErr) { return nil, xeroNotFound() })
+	const (
+		settings = "accounting.settings"
+		contacts = "accounting.contacts"
+		invoices = "accounting.invoices" // invoices, credit notes and their allocations
+		payments = "accounting.payments"
+	)
+	route("GET "+xeroAPI+"/Organisation", settings, x.getOrganisation)
+	route("GET "+xeroAPI+"/Accounts", settings, x.getAccounts)
+	route("GET "+xeroAPI+"/Accounts/{AccountID}", settings, x.getAccounts)
+	route("GET "+xeroAPI+"/TaxRates", settings, x.getTaxRates)
+	route("GET "+xeroAPI+"/Contacts", contacts, x.getContacts)
+	route("GET "+xeroAPI+"/Contacts/{ContactID}", contacts, x.getContacts)
+	route("PUT "+xeroAPI+"/Contacts", contacts, x.saveContacts(false))
+	route("POST "+xeroAPI+"/Contacts", contacts, x.saveContacts(true))
+	route("POST "+xeroAPI+"/Contacts/{ContactID}", contacts, x.saveContacts(true))
+	route("GET "+xeroAPI+"/Invoices", invoices, x.getInvoices)
+	route("GET "+xeroAPI+"/Invoices/{InvoiceID}", invoices, x.getInvoices)
+	route("PUT "+xeroAPI+"/Invoices", invoices, x.saveInvoices(false))
+	route("POST "+xeroAPI+"/Invoices", invoices, x.saveInvoices(true))
+	route("POST "+xeroAPI+"/Invoices/{InvoiceID}", invoices, x.saveInvoices(true))
+	route("GET "+xeroAPI+"/Payments", payments, x.getPayments)
+	route("GET "+xeroAPI+"/Payments/{PaymentID}", payments, x.getPayments)
+	route("PUT "+xeroAPI+"/Payments", payments, x.createPayments)
+	route("GET "+xeroAPI+"/CreditNotes", invoices, x.getCreditNotes)
+	route("GET "+xeroAPI+"/CreditNotes/{CreditNoteID}", invoices, x.getCreditNotes)
+	route("PUT "+xeroAPI+"/CreditNotes", invoices, x.saveCreditNotes(false))
+	route("POST "+xeroAPI+"/CreditNotes", invoices, x.saveCreditNotes(true))
+	route("POST "+xeroAPI+"/CreditNotes/{CreditNoteID}", invoices, x.saveCreditNotes(true))
+	route("PUT "+xeroAPI+"/CreditNotes/{CreditNoteID}/Allocations", invoices, x.allocateCreditNote)
+	route(xeroAPI+"/", "", func(q *xeroReq) (any, *xeroErr) { return nil, xeroNotFound() })
 	return mux
 }
 
 // ---- identity: login.xero.com and identity.xero.com ----
 
+// authorize is login.xero.com's consent. A bad request gets Xero's error
+// page, not a redirect: "Sorry, something went wrong … Error code: 500 …
+// Error: <code> : <description>" (developer.xero.com/documentation/oauth2/
+// troubleshooting: a wrong redirect_uri, client_id or scope shows the 500
+// error screen).
 func (x *Xero) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	bad := func(msg string) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, "Sorry, something went wrong: %s\n", msg)
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, "Sorry, something went wrong\nGo back and try again.\nError code: 500\nError: %s\n", msg)
 	}
 	redirect, err := url.Parse(q.Get("redirect_uri"))
 	switch {
 	case q.Get("response_type") != "code":
-		bad("unsupported_response_type: response_type must be code")
+		bad("unsupported_response_type : response_type must be code")
 		return
 	case q.Get("client_id") != x.cfg.ClientID:
-		bad("unauthorized_client: unknown client_id")
+		bad("unauthorized_client : Unknown client or client not enabled")
 		return
 	case err != nil || !redirect.IsAbs() || redirect.Host == "" || redirect.Fragment != "":
-		bad("invalid_request: redirect_uri must be an absolute URI")
+		bad("unauthorized_client : Invalid redirect_uri")
 		return
 	}
 	scopes := strings.Fields(q.Get("scope"))
-	has := func(s string) bool {
-		for _, v := range scopes {
-			if v == s {
-				return true
-			}
-		}
-		return false
-	}
-	if !has("offline_access") || !has("accounting.transactions") {
-		bad("invalid_scope: scope must include offline_access and accounting.transactions")
+	if len(scopes) == 0 {
+		bad("invalid_scope : scope is required")
 		return
 	}
+	for _, s := range scopes {
+		if msg := xeroScopeRefused(s); msg != "" {
+			bad("invalid_scope : " + msg)
+			return
+		}
+	}
 	if q.Get("state") == "" {
-		bad("invalid_request: state is required")
+		bad("invalid_request : state is required")
 		return
 	}
 	code := xeroToken(24)
@@ -177,15 +189,20 @@ func (x *Xero) token(w http.ResponseWriter, r *http.Request) {
 		oauthErr(400, "unsupported_grant_type")
 		return
 	}
-	access, refresh := xeroToken(32), xeroToken(32)
+	access := xeroToken(32)
 	x.Access[access] = &xeroAccess{Grant: g.ID, Expires: now.Add(x.cfg.AccessTokenTTL)}
-	x.Refresh[refresh] = &xeroRefresh{Grant: g.ID, Issued: now}
+	answer := map[string]any{
+		"access_token": access, "expires_in": int(x.cfg.AccessTokenTTL / time.Second), "token_type": "Bearer", "scope": g.Scope,
+	}
+	// Only a consent to offline_access gets a refresh token.
+	if xeroContains(strings.Fields(g.Scope), "offline_access") {
+		refresh := xeroToken(32)
+		x.Refresh[refresh] = &xeroRefresh{Grant: g.ID, Issued: now}
+		answer["refresh_token"] = refresh
+	}
 	x.save()
 	w.Header().Set("Cache-Control", "no-store")
-	xeroWriteJSON(w, 200, map[string]any{
-		"access_token": access, "expires_in": int(x.cfg.AccessTokenTTL / time.Second), "token_type": "Bearer",
-		"refresh_token": refresh, "scope": g.Scope,
-	})
+	xeroWriteJSON(w, 200, answer)
 }
 
 // bearer resolves the request's access token to its grant. msg is Xero's
@@ -239,9 +256,10 @@ func xeroUnauthorized(w http.ResponseWriter, detail string) {
 
 // ---- the accounting API: api.xero.com/api.xro/2.0 ----
 
-// api wraps an accounting endpoint: token, tenant, outage, rate limits,
-// spec validation, idempotency, then the endpoint under the lock.
-func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
+// api wraps an accounting endpoint: token, the token's scopes against the
+// endpoint's scope, tenant, outage, rate limits, spec validation,
+// idempotency, then the endpoint under the lock.
+func (x *Xero) api(scope string, fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &xeroRecorder{ResponseWriter: w}
 		tenantID := r.Header.Get("Xero-Tenant-Id")
@@ -266,6 +284,14 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 			xeroUnauthorized(rec, msg)
 			return
 		}
+		if scope != "" && !xeroScopeAllows(g.Scope, scope, r.Method) {
+			x.mu.Unlock()
+			// What Xero answers a token whose consent lacks the scope.
+			rec.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope"`)
+			xeroWriteJSON(rec, 401, map[string]any{"Type": nil, "Title": "Unauthorized", "Status": 401,
+				"Detail": "AuthorizationUnsuccessful", "Instance": xeroUUID(), "Extensions": map[string]any{}})
+			return
+		}
 		t := x.Tenants[tenantID]
 		if t == nil || !xeroContains(g.Tenants, tenantID) {
 			x.mu.Unlock()
@@ -286,16 +312,10 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 			t.Stats.Throttled++
 			x.rateHeaders(rec, t, now)
 			x.mu.Unlock()
-			secs := int(math.Ceil(wait.Seconds()))
-			if secs < 1 {
-				secs = 1
-			}
-			ms := int64(math.Ceil(float64(wait) / float64(time.Millisecond)))
-			if ms < 1 {
-				ms = 1
-			}
+			// Xero's Retry-After is whole seconds, rounded up so that a
+			// client waiting it is admitted.
+			secs := max(1, int(math.Ceil(wait.Seconds())))
 			rec.Header().Set("Retry-After", strconv.Itoa(secs))
-			rec.Header().Set("X-Trove-Retry-After-Ms", strconv.FormatInt(ms, 10))
 			rec.Header().Set("X-Rate-Limit-Problem", problem)
 			xeroWriteJSON(rec, 429, map[string]any{"Title": "Too Many Requests", "Status": 429,
 				"Detail": "Rate limit exceeded: " + problem})
@@ -304,36 +324,49 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 		x.rateHeaders(rec, t, now)
 		hold := x.hold
 		x.mu.Unlock()
-		defer func() {
-			x.mu.Lock()
-			t.inFlight--
-			x.mu.Unlock()
-		}()
+		// The call is in flight until its answer leaves: it stops counting
+		// before the answer is written (end, under x.mu), so a client that
+		// has its answer and starts the next call finds the slot free, as at
+		// Xero.
+		ended := false
+		end := func() {
+			if !ended {
+				ended = true
+				t.inFlight--
+			}
+		}
+		endLocked := func() { x.mu.Lock(); end(); x.mu.Unlock() }
+		defer endLocked()
 		if hold != nil {
 			<-hold
 		}
 
 		body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 		if err != nil {
+			endLocked()
 			xeroWriteJSON(rec, 400, xeroValidation(nil, "The request body could not be read"))
 			return
 		}
 		if len(idem) > 128 {
+			endLocked()
 			x.reject(rec, t, "Idempotency-Key must be at most 128 characters")
 			return
 		}
 		params, verr := xeroValidateSpec(r, body)
 		if verr != "" {
+			endLocked()
 			x.reject(rec, t, verr)
 			return
 		}
 
 		x.mu.Lock()
 		defer x.mu.Unlock()
+		defer end() // before the deferred unlock: runs under x.mu
 		now = x.clock.Now()
 		slot := idem
 		if idem != "" {
 			if prior, ok := t.Idem[slot]; ok && now.Sub(prior.At) < xeroIdemTTL {
+				end()
 				rec.Header().Set("Content-Type", "application/json; charset=utf-8")
 				rec.WriteHeader(prior.Status)
 				rec.Write(prior.Body)
@@ -354,6 +387,7 @@ func (x *Xero) api(fn func(*xeroReq) (any, *xeroErr)) http.Handler {
 		if r.Method != http.MethodGet {
 			x.save() // before the answer: what it says has been kept
 		}
+		end()
 		rec.Header().Set("Content-Type", "application/json; charset=utf-8")
 		rec.WriteHeader(status)
 		rec.Write(b)

@@ -70,20 +70,32 @@ const (
 //	https://api.xero.com/connections                  -> B/connections
 //	https://api.xero.com/api.xro/2.0/…                -> B/api.xro/2.0/…
 //
-// Order of checks on an accounting call: bearer token (401), xero-tenant-id
-// of the token's grant (403), FailNext outage, rate limits (429), the spec
+// Order of checks on an accounting call: bearer token (401), the grant's
+// scopes against the endpoint's (401 insufficient_scope), xero-tenant-id of
+// the token's grant (403), FailNext outage, rate limits (429), the spec
 // (400 ValidationException, counted in Stats.Rejected), Idempotency-Key
 // replay, then the endpoint's business rules (400 ValidationException,
 // nothing stored when any element of the batch fails).
 //
 // Behaviours taken from Xero's documentation:
+//   - the stand-in is an app created after 2 March 2026: the consent refuses
+//     the broad accounting.transactions (and .read) and
+//     accounting.reports.read with Xero's error page ("Error: invalid_scope
+//     : …", no redirect), as it does an unknown scope; each accounting call
+//     needs its granular scope (accounting.invoices for invoices and credit
+//     notes, accounting.payments, accounting.contacts, accounting.settings;
+//     a GET also takes the .read variant), else 401 with WWW-Authenticate
+//     Bearer error="insufficient_scope" and Detail AuthorizationUnsuccessful.
+//     Only a consent to offline_access gets a refresh token (scopes.go).
 //   - access tokens live 30 minutes; refresh tokens rotate on each use, an
 //     unused one expires after 60 days, and a used one can be retried for a
 //     30 minute grace period (developer.xero.com/faq/oauth2; also stated by
 //     Xero staff on community.xero.com/developer/discussion/105714701);
 //     anything else answers 400 {"error":"invalid_grant"}.
 //   - limits per tenant: 5 in flight, 60 a minute, 5000 a day; 429 with
-//     Retry-After and X-Rate-Limit-Problem; every answer carries
+//     Retry-After (whole seconds, rounded up, so tests that shrink the
+//     minute still wait at least a second) and X-Rate-Limit-Problem, and no
+//     header Xero does not send; every answer carries
 //     X-MinLimit-Remaining, X-DayLimit-Remaining, X-AppMinLimit-Remaining
 //     (developer.xero.com/faq/limits). The windows here are rolling.
 //   - Idempotency-Key: at most 128 characters (the spec's own parameter

@@ -40,10 +40,18 @@ func newXeroEnv(t *testing.T, limits sbxero.Limits) *xeroEnv {
 	return e
 }
 
+// grantedScopes are what Trove asks for: the granular scopes.
+const grantedScopes = "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings.read"
+
 func (e *xeroEnv) authorize(t *testing.T, redirect string) string {
 	t.Helper()
+	return e.authorizeScopes(t, redirect, grantedScopes)
+}
+
+func (e *xeroEnv) authorizeScopes(t *testing.T, redirect, scope string) string {
+	t.Helper()
 	q := url.Values{"response_type": {"code"}, "client_id": {"cid"}, "redirect_uri": {redirect},
-		"scope": {"openid offline_access accounting.transactions accounting.contacts"}, "state": {"st-1"}}
+		"scope": {scope}, "state": {"st-1"}}
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := c.Get(e.srv.URL + "/identity/connect/authorize?" + q.Encode())
 	if err != nil {
@@ -186,24 +194,88 @@ func TestXeroOAuthAndConnections(t *testing.T) {
 		}
 	})
 
-	t.Run("bad authorize requests", func(t *testing.T) {
-		for _, q := range []string{
-			"response_type=token&client_id=cid&redirect_uri=https://a.b/c&scope=offline_access+accounting.transactions&state=s",
-			"response_type=code&client_id=x&redirect_uri=https://a.b/c&scope=offline_access+accounting.transactions&state=s",
-			"response_type=code&client_id=cid&redirect_uri=/relative&scope=offline_access+accounting.transactions&state=s",
-			"response_type=code&client_id=cid&redirect_uri=https://a.b/c&scope=accounting.transactions&state=s",
-			"response_type=code&client_id=cid&redirect_uri=https://a.b/c&scope=offline_access+accounting.transactions",
+	t.Run("bad authorize requests get Xero's error page", func(t *testing.T) {
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		for _, tc := range []struct{ query, want string }{
+			{"response_type=token&client_id=cid&redirect_uri=https://a.b/c&scope=offline_access+accounting.invoices&state=s",
+				"unsupported_response_type"},
+			{"response_type=code&client_id=x&redirect_uri=https://a.b/c&scope=offline_access+accounting.invoices&state=s",
+				"unauthorized_client"},
+			{"response_type=code&client_id=cid&redirect_uri=/relative&scope=offline_access+accounting.invoices&state=s",
+				"unauthorized_client : Invalid redirect_uri"},
+			{"response_type=code&client_id=cid&redirect_uri=https://a.b/c&scope=offline_access+accounting.invoices",
+				"invalid_request"},
+			// Apps created on or after 2 March 2026 are refused the broad scopes.
+			{"response_type=code&client_id=cid&redirect_uri=https://a.b/c&scope=offline_access+accounting.transactions+accounting.contacts&state=s",
+				"invalid_scope : accounting.transactions is not available"},
+			{"response_type=code&client_id=cid&redirect_uri=https://a.b/c&scope=offline_access+accounting.transactions.read&state=s",
+				"invalid_scope : accounting.transactions.read is not available"},
+			{"response_type=code&client_id=cid&redirect_uri=https://a.b/c&scope=offline_access+accounting.reports.read&state=s",
+				"invalid_scope : accounting.reports.read is not available"},
+			{"response_type=code&client_id=cid&redirect_uri=https://a.b/c&scope=offline_access+accounting.invoice&state=s",
+				"invalid_scope : unknown scope accounting.invoice"},
+			{"response_type=code&client_id=cid&redirect_uri=https://a.b/c&state=s", "invalid_scope"},
 		} {
-			res, err := http.Get(e.srv.URL + "/identity/connect/authorize?" + q)
+			res, err := noFollow.Get(e.srv.URL + "/identity/connect/authorize?" + tc.query)
 			if err != nil {
 				t.Fatal(err)
 			}
+			body, _ := io.ReadAll(res.Body)
 			res.Body.Close()
-			if res.StatusCode != 400 {
-				t.Errorf("%s: %d", q, res.StatusCode)
+			if res.StatusCode != 500 || res.Header.Get("Location") != "" || !strings.Contains(string(body), "Error: "+tc.want) {
+				t.Errorf("%s: %d %q, want Xero's error page with %q", tc.query, res.StatusCode, body, tc.want)
 			}
 		}
 	})
+
+	t.Run("no offline_access, no refresh token", func(t *testing.T) {
+		code := e.authorizeScopes(t, "https://app.example/cb", "accounting.invoices")
+		tok := e.tokenCall(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {"https://app.example/cb"}}, 200)
+		if tok["access_token"] == nil || tok["refresh_token"] != nil || tok["scope"] != "accounting.invoices" {
+			t.Fatalf("token answer %v", tok)
+		}
+	})
+}
+
+// TestXeroScopesPerCall: each call needs its granular scope (a GET also
+// takes the scope's .read variant); without it Xero answers 401 with
+// WWW-Authenticate insufficient_scope and does nothing.
+func TestXeroScopesPerCall(t *testing.T) {
+	e := newXeroEnv(t, sbxero.Limits{})
+	code := e.authorizeScopes(t, "https://app.example/cb", "offline_access accounting.contacts accounting.invoices.read")
+	tok := e.tokenCall(t, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {"https://app.example/cb"}}, 200)
+	e.access = tok["access_token"].(string)
+	contact := map[string]any{"Contacts": []any{map[string]any{"Name": "Acme Ceramics"}}}
+	payment := map[string]any{"Payments": []any{map[string]any{"Invoice": map[string]any{"InvoiceID": "7d0c5f43-3d2b-4b8e-9a51-0d7f3c1e2a99"},
+		"Account": map[string]any{"Code": "090"}, "Date": "2025-03-10", "Amount": 1}}}
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{"PUT", "/Contacts", contact, 200},
+		{"GET", "/Contacts", nil, 200},
+		{"GET", "/Invoices", nil, 200}, // accounting.invoices.read
+		{"PUT", "/Invoices", xeroBill(map[string]any{"Name": "Acme Ceramics"}, "DRAFT", ""), 401}, // a write needs accounting.invoices
+		{"GET", "/CreditNotes", nil, 200},
+		{"PUT", "/CreditNotes", map[string]any{"CreditNotes": []any{}}, 401},
+		{"PUT", "/Payments", payment, 401}, // accounting.payments
+		{"GET", "/Payments", nil, 401},
+		{"GET", "/Accounts", nil, 401}, // accounting.settings(.read)
+		{"GET", "/Organisation", nil, 401},
+	} {
+		r := e.call(t, tc.method, tc.path, tc.body)
+		if r.status != tc.want {
+			t.Errorf("%s %s: %d %s, want %d", tc.method, tc.path, r.status, r.raw, tc.want)
+			continue
+		}
+		if tc.want == 401 && (r.header.Get("WWW-Authenticate") != `Bearer error="insufficient_scope"` || r.body["Detail"] != "AuthorizationUnsuccessful") {
+			t.Errorf("%s %s: refused with %v %s, want Xero's insufficient_scope answer", tc.method, tc.path, r.header, r.raw)
+		}
+	}
+	if n := len(e.x.Invoices(e.tenant)); n != 0 {
+		t.Fatalf("a refused call stored %d invoices", n)
+	}
 }
 
 func TestXeroBillPaidInFull(t *testing.T) {
@@ -396,9 +468,14 @@ func TestXeroMinuteLimit(t *testing.T) {
 		e.clk.Advance(100 * time.Millisecond)
 	}
 	r := e.call(t, "GET", "/Accounts", nil)
-	if r.status != 429 || r.header.Get("X-Rate-Limit-Problem") != "minute" || r.header.Get("Retry-After") != "1" ||
-		r.header.Get("X-Trove-Retry-After-Ms") != "700" {
+	// Xero's headers only: Retry-After in whole seconds (0.7 s rounds up).
+	if r.status != 429 || r.header.Get("X-Rate-Limit-Problem") != "minute" || r.header.Get("Retry-After") != "1" {
 		t.Fatalf("over the limit: %d %v", r.status, r.header)
+	}
+	for name := range r.header {
+		if strings.HasPrefix(strings.ToLower(name), "x-trove") {
+			t.Errorf("the stand-in sends %s, which Xero does not", name)
+		}
 	}
 	e.clk.Advance(700 * time.Millisecond)
 	if r := e.call(t, "GET", "/Accounts", nil); r.status != 200 {
