@@ -12,14 +12,15 @@
 # read at run time, none at build time: see deploy/env.example.
 
 # --- web: build the two browser apps ------------------------------------------
-# The apps use Vite 8, vitest 4 and TypeScript 7 and declare
-# engines "^20.19.0 || >=22.12.0"; the node:20 tag tracks the newest 20.x, which
-# satisfies that. Node 20 is past its end of life (April 2026); it only builds
-# static files here and is not in the final image, and node:22-bookworm-slim
-# would work as a drop-in. The built files are plain HTML/JS/CSS, the same on every
-# platform, so this stage always runs on the builder's own platform
-# ($BUILDPLATFORM) and is shared when building images for several platforms.
-FROM --platform=$BUILDPLATFORM node:20-bookworm-slim AS web
+# Node 24, the Active LTS line (supported until April 2028); the node:24 tag
+# tracks its newest release. The apps use Vite 8, vitest 4 and TypeScript 7 and
+# declare engines "^20.19.0 || >=22.12.0", so Node 22 (maintenance LTS) would do
+# too; Node 20 reached its end of life in April 2026. Node only builds static
+# files here and is not in the final image. The built files are plain
+# HTML/JS/CSS, the same on every platform, so this stage always runs on the
+# builder's own platform ($BUILDPLATFORM) and is shared when building images
+# for several platforms.
+FROM --platform=$BUILDPLATFORM node:24-bookworm-slim AS web
 
 # web/ is an npm workspace (the shared package and the two apps, one
 # package-lock.json). Only the manifests first, so `npm ci` stays a cached
