@@ -3005,6 +3005,18 @@ export interface operations {
                     readonly "text/plain": string;
                 };
             };
+            /**
+             * @description Metrics have a listener of their own (TROVE_METRICS_ADDR is set):
+             *     this one does not serve them.
+             */
+            readonly 404: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     readonly login: {
