@@ -74,9 +74,10 @@ ARG TARGETOS TARGETARCH
 RUN --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
     go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/trove ./cmd/trove
-# The local blob driver's folder, made here because the runtime image has no
-# shell: copied with the nonroot owner, it seeds a named volume mounted on it.
-RUN mkdir -p /out/blobs
+# The local blob driver's folder and the sandbox providers' (serve --sandbox),
+# made here because the runtime image has no shell: copied with the nonroot
+# owner, each seeds a named volume mounted on it, which is then writable.
+RUN mkdir -p /out/blobs /out/sandbox
 
 # --- runtime ------------------------------------------------------------------
 # distroless/static: no shell and no package manager, but it has CA
@@ -91,6 +92,7 @@ LABEL org.opencontainers.image.title="trove" \
 
 COPY --from=build /out/trove /trove
 COPY --from=build --chown=65532:65532 /out/blobs /var/lib/trove/blobs
+COPY --from=build --chown=65532:65532 /out/sandbox /var/lib/trove/sandbox
 
 EXPOSE 8080
 # The binary's own default is 127.0.0.1:8080, which nothing outside the
@@ -99,6 +101,9 @@ ENV TROVE_HTTP_ADDR=:8080
 # Packing manifests with the local blob driver: mount a volume here (or set
 # TROVE_BLOB_DRIVER=s3).
 ENV TROVE_BLOB_DIR=/var/lib/trove/blobs
+# `serve --sandbox` keeps the stand-ins' state here (the default, .data/sandbox
+# under /, is not writable): mount a volume here too.
+ENV TROVE_SANDBOX_DIR=/var/lib/trove/sandbox
 
 # nonroot, by number: Kubernetes' runAsNonRoot can only check a numeric user
 # ("nonroot" by name makes it refuse to start the pod).
@@ -107,7 +112,7 @@ USER 65532:65532
 # Exec form: trove is PID 1 and gets SIGTERM itself; it drains in-flight
 # requests for up to TROVE_SHUTDOWN_TIMEOUT (20s by default), so give the
 # container a stop timeout longer than that (docker's default is 10s).
-# Other commands: migrate up|down|status, seed, version
-# (docker run --rm ... trove migrate up).
+# Other commands: serve --sandbox, config check [--sandbox], migrate
+# up|down|status, seed, version (docker run --rm ... trove migrate up).
 ENTRYPOINT ["/trove"]
 CMD ["serve"]
