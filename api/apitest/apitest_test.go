@@ -58,7 +58,11 @@ func TestCheckCatchesBreaches(t *testing.T) {
 		return "{" + strings.Join(parts, ",") + "}"
 	}
 	account := `{"vendor_id":"ven_1","stripe_account_id":"acct_1","details_submitted":true,"payouts_enabled":true,"transfers_active":true,"updated_at":` + ts + `}`
-	const cartPath, accountPath = "/api/v1/store/carts/cart_1", "/api/v1/vendor/finance/account"
+	audit := func(before, after string) string {
+		return `{"entries":[{"id":1,"at":` + ts + `,"actor_type":"user","actor_id":"usr_1","vendor_id":null,"action":"vendor.updated",` +
+			`"object_type":"vendor","object_id":"ven_1","before":` + before + `,"after":` + after + `,"reason":"","request_id":"req_1"}]}`
+	}
+	const cartPath, accountPath, auditPath = "/api/v1/store/carts/cart_1", "/api/v1/vendor/finance/account", "/api/v1/admin/audit"
 
 	for _, tc := range []struct {
 		name       string
@@ -83,6 +87,11 @@ func TestCheckCatchesBreaches(t *testing.T) {
 		{"account: an object missing its required fields", accountPath, `{"ready":true,"account":{"vendor_id":"ven_1"}}`, 200, true},
 		{"account: a string where [object, null] is wanted", accountPath, `{"ready":true,"account":"acct_1"}`, 200, true},
 		{"account: a status the contract does not list", accountPath, `{"ready":false,"account":null}`, 418, true},
+		// Any JSON value, null included (an action with no object before it).
+		{"audit: null before, an object after", auditPath, audit(`null`, `{"name":"x"}`), 200, false},
+		{"audit: a string before, null after", auditPath, audit(`"x"`, `null`), 200, false},
+		{"audit: a number and an array", auditPath, audit(`1`, `[1,"a",null]`), 200, false},
+		{"audit: before left out", auditPath, strings.Replace(audit(`null`, `null`), `"before":null,`, "", 1), 200, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := &http.Response{StatusCode: tc.status, Header: http.Header{"Content-Type": {"application/json"}}}
