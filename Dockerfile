@@ -12,14 +12,15 @@
 # read at run time, none at build time: see deploy/env.example.
 
 # --- web: build the two browser apps ------------------------------------------
-# The apps use Vite 8, vitest 4 and TypeScript 7 and declare
-# engines "^20.19.0 || >=22.12.0"; the node:20 tag tracks the newest 20.x, which
-# satisfies that. Node 20 is past its end of life (April 2026); it only builds
-# static files here and is not in the final image, and node:22-bookworm-slim
-# would work as a drop-in. The built files are plain HTML/JS/CSS, the same on every
-# platform, so this stage always runs on the builder's own platform
-# ($BUILDPLATFORM) and is shared when building images for several platforms.
-FROM --platform=$BUILDPLATFORM node:20-bookworm-slim AS web
+# Node 24, the Active LTS line (supported until April 2028); the node:24 tag
+# tracks its newest release. The apps use Vite 8, vitest 4 and TypeScript 7 and
+# declare engines "^20.19.0 || >=22.12.0", so Node 22 (maintenance LTS) would do
+# too; Node 20 reached its end of life in April 2026. Node only builds static
+# files here and is not in the final image. The built files are plain
+# HTML/JS/CSS, the same on every platform, so this stage always runs on the
+# builder's own platform ($BUILDPLATFORM) and is shared when building images
+# for several platforms.
+FROM --platform=$BUILDPLATFORM node:24-bookworm-slim AS web
 
 # web/ is an npm workspace (the shared package and the two apps, one
 # package-lock.json). Only the manifests first, so `npm ci` stays a cached
@@ -73,9 +74,10 @@ ARG TARGETOS TARGETARCH
 RUN --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
     go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/trove ./cmd/trove
-# The local blob driver's folder, made here because the runtime image has no
-# shell: copied with the nonroot owner, it seeds a named volume mounted on it.
-RUN mkdir -p /out/blobs
+# The local blob driver's folder and the sandbox providers' (serve --sandbox),
+# made here because the runtime image has no shell: copied with the nonroot
+# owner, each seeds a named volume mounted on it, which is then writable.
+RUN mkdir -p /out/blobs /out/sandbox
 
 # --- runtime ------------------------------------------------------------------
 # distroless/static: no shell and no package manager, but it has CA
@@ -90,6 +92,7 @@ LABEL org.opencontainers.image.title="trove" \
 
 COPY --from=build /out/trove /trove
 COPY --from=build --chown=65532:65532 /out/blobs /var/lib/trove/blobs
+COPY --from=build --chown=65532:65532 /out/sandbox /var/lib/trove/sandbox
 
 EXPOSE 8080
 # The binary's own default is 127.0.0.1:8080, which nothing outside the
@@ -98,6 +101,9 @@ ENV TROVE_HTTP_ADDR=:8080
 # Packing manifests with the local blob driver: mount a volume here (or set
 # TROVE_BLOB_DRIVER=s3).
 ENV TROVE_BLOB_DIR=/var/lib/trove/blobs
+# `serve --sandbox` keeps the stand-ins' state here (the default, .data/sandbox
+# under /, is not writable): mount a volume here too.
+ENV TROVE_SANDBOX_DIR=/var/lib/trove/sandbox
 
 # nonroot, by number: Kubernetes' runAsNonRoot can only check a numeric user
 # ("nonroot" by name makes it refuse to start the pod).
@@ -106,7 +112,7 @@ USER 65532:65532
 # Exec form: trove is PID 1 and gets SIGTERM itself; it drains in-flight
 # requests for up to TROVE_SHUTDOWN_TIMEOUT (20s by default), so give the
 # container a stop timeout longer than that (docker's default is 10s).
-# Other commands: migrate up|down|status, seed, version
-# (docker run --rm ... trove migrate up).
+# Other commands: serve --sandbox, config check [--sandbox], migrate
+# up|down|status, seed, version (docker run --rm ... trove migrate up).
 ENTRYPOINT ["/trove"]
 CMD ["serve"]

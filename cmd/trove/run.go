@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,6 +30,7 @@ commands:
   migrate up|down|status       apply, roll back one, or list migrations
   migrate create NAME [--dir migrations]
                                write a new empty SQL migration
+  config check [--sandbox]     say whether serve (with these flags) accepts the settings, without starting it
   queue setup                  create the SQS queue and its dead-letter queue, or update them (TROVE_QUEUE=sqs)
   seed                         load demo data (idempotent)
   version                      print the version
@@ -46,20 +46,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "serve":
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		sandbox := fs.Bool("sandbox", false, "mount the local stand-ins for Stripe, Shopify and Xero")
-		if err := fs.Parse(args); err != nil {
-			return usageError(err.Error())
-		}
-		if fs.NArg() > 0 {
-			return usageError("serve takes no arguments: " + strings.Join(fs.Args(), " "))
-		}
-		cfg, err := loadConfig(getenv, configNeeds{database: true, secret: true, providers: true, sandbox: *sandbox})
+		opts, err := serveArgs("serve", args, stderr)
 		if err != nil {
 			return err
 		}
-		return serve(ctx, cfg, serveOptions{sandbox: *sandbox}, stdout)
+		cfg, err := loadConfig(getenv, serveNeeds(opts))
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, opts, stdout)
+	case "config":
+		return configCommand(args, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
 	case "seed":

@@ -6,12 +6,18 @@ require_go() {
   command -v go >/dev/null 2>&1 || die "Go is not installed: install Go 1.26 (https://go.dev/doc/install) and put it on PATH"
 }
 
-# The web apps use Vite 8, which needs Node.js 20.19+ (Debian 12's own nodejs is 18).
+# Node.js 24 LTS is what the image builds with (22 LTS works too). Vite 8 and
+# the other tools still run on 20.19+, so that is the floor here, but Node 20
+# is past its end of life (April 2026): say so rather than fail.
+# (Debian 12's own nodejs is 18.)
 require_node() {
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
-    die "Node.js 20.19+ with npm is needed to build and test the web apps (Debian 12's nodejs package is too old: use NodeSource or nvm)"
+    die "Node.js 24 LTS (or 22) with npm is needed to build and test the web apps (Debian 12's nodejs package is too old: use NodeSource or nvm)"
   node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' ||
-    die "Node.js $(node --version) is too old: the web apps need 20.19 or newer"
+    die "Node.js $(node --version) is too old: the web apps need Node.js 24 LTS or 22 (20.19 at the very least)"
+  if node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 22 ? 0 : 1)'; then
+    echo "note: Node.js $(node --version) is past its end of life; move to Node.js 24 LTS (or 22)" >&2
+  fi
 }
 
 # The manifest PDF tests read their output back with pdftotext (poppler-utils).

@@ -4,7 +4,7 @@
 #   - a throwaway MariaDB for the run (unless TROVE_TEST_DATABASE_URL is set)
 #   - go vet, then go test (with -race where concurrency matters)
 #   - the web apps' API types (web/shared/src/api/schema.gen.ts) are the ones
-#     api/openapi.yaml generates now
+#     api/openapi.yaml generates now, and the contract passes Redocly's lint
 #   - the web unit tests (Vitest: the shared package and both apps)
 #   - pdftotext (Debian's poppler-utils) for the manifest PDF tests
 set -euo pipefail
@@ -29,6 +29,13 @@ if ! diff -u web/shared/src/api/schema.gen.ts "$fresh" >"$fresh.diff"; then
   die "web/shared/src/api/schema.gen.ts is stale: it is not what api/openapi.yaml generates. Run 'cd web && npm run gen:api' and commit the result."
 fi
 rm -f "$fresh" "$fresh.diff"
+
+# The contract itself, by Redocly's OpenAPI 3.1 linter (api/redocly.yaml: the
+# recommended rules, every one an error). Offline: the CLI is a devDependency
+# of web/ and the config turns its telemetry off.
+echo "==> api/openapi.yaml: redocly lint"
+(cd web && npm run lint:api --silent) ||
+  die "api/openapi.yaml does not pass the lint (problems above). Fix them; where a rule does not hold for an operation on purpose, list it with the reason in api/.redocly.lint-ignore.yaml."
 
 if [ -z "${TROVE_TEST_DATABASE_URL:-}" ]; then
   dbdir=$(mktemp -d "${TMPDIR:-/tmp}/trove-test-db.XXXXXX")

@@ -1949,9 +1949,13 @@ export interface components {
             readonly object_type: string;
             readonly object_id: string;
             /** @description The object (or the changed fields) before the action: any JSON value, or null. */
-            readonly before: unknown;
+            readonly before: {
+                readonly [key: string]: unknown;
+            } | readonly unknown[] | string | number | boolean | null;
             /** @description The object (or the changed fields) after the action: any JSON value, or null. */
-            readonly after: unknown;
+            readonly after: {
+                readonly [key: string]: unknown;
+            } | readonly unknown[] | string | number | boolean | null;
             readonly reason: string;
             readonly request_id: string;
         };
@@ -3003,6 +3007,18 @@ export interface operations {
                 };
                 content: {
                     readonly "text/plain": string;
+                };
+            };
+            /**
+             * @description Metrics have a listener of their own (TROVE_METRICS_ADDR is set):
+             *     this one does not serve them.
+             */
+            readonly 404: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
