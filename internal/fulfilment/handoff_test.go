@@ -55,7 +55,7 @@ func newWorld(t *testing.T, timeout time.Duration) *world {
 	prod, _ := sb.Product(shop, productID)
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
-	client, err := shopify.New(shopify.Config{APIKey: "key", APISecrets: []string{"secret"}, APIVersion: "2025-10",
+	client, err := shopify.New(shopify.Config{APIKey: "key", APISecrets: []string{"secret"}, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: []string{"read_products", "write_orders", "read_orders"}, Endpoint: srv.URL, HTTPClient: &http.Client{Timeout: timeout}})
 	if err != nil {
 		t.Fatal(err)

@@ -95,7 +95,7 @@ func TestGraphQLThrottleRetry(t *testing.T) {
 		if req["operationName"] != "TroveShop" || !strings.Contains(req["query"].(string), "query TroveShop") {
 			t.Errorf("request %d does not name its operation: %v", i, req)
 		}
-		if admin.paths[i] != "demo.myshopify.com/admin/api/2025-10/graphql.json" || admin.tokens[i] != "shpat_x" {
+		if admin.paths[i] != "demo.myshopify.com/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json" || admin.tokens[i] != "shpat_x" {
 			t.Errorf("request %d went to %s with token %q", i, admin.paths[i], admin.tokens[i])
 		}
 	}

@@ -36,7 +36,7 @@ func sandboxShop(t *testing.T, shop string, scopes ...string) (*sbshopify.Shopif
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(sb.WaitDeliveries)
-	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: "2025-10",
+	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: scopes, Endpoint: srv.URL, Clock: clk})
 	if err != nil {
 		t.Fatal(err)

@@ -52,7 +52,7 @@ func newShopifyFixture(t *testing.T, strict bool) *shopifyFixture {
 		sb.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	client, err := shopify.New(shopify.Config{APIKey: "k", APISecrets: []string{"s"}, APIVersion: "2025-10",
+	client, err := shopify.New(shopify.Config{APIKey: "k", APISecrets: []string{"s"}, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: []string{"read_products"}, Endpoint: srv.URL, Clock: clk})
 	if err != nil {
 		t.Fatal(err)

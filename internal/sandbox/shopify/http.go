@@ -244,9 +244,55 @@ func shopifyReadForm(w http.ResponseWriter, r *http.Request) (url.Values, error)
 }
 
 var (
-	shopifyVersionPattern = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}|unstable)$`)
+	shopifyVersionPattern = regexp.MustCompile(`^([0-9]{4})-(01|04|07|10)$`)
 	shopifyOpNamePattern  = regexp.MustCompile(`^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)`)
 )
+
+// servedVersion is the Admin API version that answers a request pinned to
+// requested, or why the request is refused. Shopify releases a version at
+// 17:00 UTC on the first day of each quarter and supports it for 12 months;
+// the next quarter's is callable before as a release candidate, and
+// "unstable" always. Anything else (a month that is not a quarter's first,
+// a version further ahead than the release candidate) is Not Found.
+// A retired version Shopify does not refuse: it answers it with the oldest
+// version it still supports, and says so only in X-Shopify-API-Version. The
+// stand-in refuses it instead (404, saying why), so that a pinned version
+// that has run out shows in tests; Config.FallForward makes it answer as
+// Shopify does.
+func (s *Shopify) servedVersion(requested string) (served, refusal string) {
+	if requested == "unstable" {
+		return requested, ""
+	}
+	m := shopifyVersionPattern.FindStringSubmatch(requested)
+	if m == nil {
+		return "", "Not Found"
+	}
+	year, _ := strconv.Atoi(m[1])
+	month, _ := strconv.Atoi(m[2])
+	released := time.Date(year, time.Month(month), 1, 17, 0, 0, 0, time.UTC)
+	now := s.clock.Now().UTC()
+	switch {
+	case released.Before(time.Date(2019, time.April, 1, 0, 0, 0, 0, time.UTC)):
+		return "", "Not Found"
+	case now.Before(released.AddDate(0, -3, 0)):
+		return "", "Not Found" // not even a release candidate yet
+	case now.Before(released.AddDate(1, 0, 0)):
+		return requested, "" // supported, or the release candidate
+	}
+	// Retired. The oldest supported version is the one released nine
+	// months before the latest.
+	latest := time.Date(now.Year(), time.Month((int(now.Month())-1)/3*3+1), 1, 17, 0, 0, 0, time.UTC)
+	if now.Before(latest) {
+		latest = latest.AddDate(0, -3, 0)
+	}
+	oldest := latest.AddDate(0, -9, 0).Format("2006-01")
+	if s.cfg.FallForward {
+		return oldest, ""
+	}
+	return "", fmt.Sprintf("API version %s is no longer supported: its support ended on %s. Shopify would answer it with %s, "+
+		"the oldest version it supports; the sandbox refuses it (Config.FallForward answers as Shopify does).",
+		requested, released.AddDate(1, 0, 0).Format("2006-01-02"), oldest)
+}
 
 // shopifyCost is what a query costs: Shopify's bucket is 2,000 points
 // refilled at 100 a second (Standard plan) and refuses a single query over 1,000.
@@ -265,9 +311,9 @@ type shopifyGQLRequest struct {
 // handleGraphQL is the GraphQL Admin API, answering the adapter's operations
 // by operation name.
 func (s *Shopify) handleGraphQL(w http.ResponseWriter, r *http.Request) {
-	version := r.PathValue("version")
-	if !shopifyVersionPattern.MatchString(version) {
-		shopifyJSON(w, http.StatusNotFound, map[string]string{"errors": "Not Found"})
+	version, refusal := s.servedVersion(r.PathValue("version"))
+	if refusal != "" {
+		shopifyJSON(w, http.StatusNotFound, map[string]string{"errors": refusal})
 		return
 	}
 	var req shopifyGQLRequest

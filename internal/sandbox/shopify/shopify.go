@@ -34,6 +34,12 @@ type Config struct {
 	// refresh token may be retried (a lost response) until its replacement is
 	// used, for up to 30 days; after that it is refused with invalid_grant.
 	StrictRefreshRotation bool
+	// FallForward makes a request pinned to a retired Admin API version be
+	// answered as Shopify answers it: by the oldest supported version, named
+	// in X-Shopify-API-Version. By default the stand-in refuses it (404),
+	// so that a pinned version that ran out fails tests rather than passing
+	// on behaviour the code was not written for.
+	FallForward bool
 	// ComplianceURL is where SendCompliance posts. Shopify takes it from the
 	// app's configuration; empty means the shop's last webhook subscription
 	// address.

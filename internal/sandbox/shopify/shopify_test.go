@@ -52,7 +52,7 @@ func newRig(t *testing.T, prefix string, cfg sbshopify.Config) *rig {
 	t.Cleanup(srv.Close)
 	t.Cleanup(sb.WaitDeliveries)
 	c, err := shopify.New(shopify.Config{
-		APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: "2025-10",
+		APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: []string{"read_products", "read_inventory"}, Endpoint: srv.URL + prefix, Clock: clk,
 	})
 	if err != nil {
@@ -166,7 +166,7 @@ func TestShopifyCallbackChecks(t *testing.T) {
 	if err := r.client.VerifyCallback(q); !errors.Is(err, shopify.ErrInvalidCallback) {
 		t.Errorf("an hour later: want ErrInvalidCallback, got %v", err)
 	}
-	other, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"another-secret"}, APIVersion: "2025-10",
+	other, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"another-secret"}, APIVersion: shopify.DefaultAPIVersion,
 		Endpoint: r.srv.URL, Clock: r.clock})
 	if err != nil {
 		t.Fatal(err)
@@ -433,7 +433,7 @@ func TestShopifyWebhooks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if subs := r.sb.Subscriptions(northwind); len(subs) != len(topics) || subs[0].APIVersion != "2025-10" {
+	if subs := r.sb.Subscriptions(northwind); len(subs) != len(topics) || subs[0].APIVersion != shopify.DefaultAPIVersion {
 		t.Fatalf("subscriptions = %+v", subs)
 	}
 
@@ -449,7 +449,7 @@ func TestShopifyWebhooks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Topic != topic || h.Shop != northwind || h.APIVersion != "2025-10" || h.WebhookID == "" || h.TriggeredAt.IsZero() {
+		if h.Topic != topic || h.Shop != northwind || h.APIVersion != shopify.DefaultAPIVersion || h.WebhookID == "" || h.TriggeredAt.IsZero() {
 			t.Fatalf("headers = %+v", h)
 		}
 		if !r.client.VerifyWebhook(got[0].body, h.HMAC) {
@@ -600,7 +600,7 @@ func TestShopifyMaxCost(t *testing.T) {
 	r := newRig(t, "", sbshopify.Config{})
 	tok := r.install(t, copper)
 	body := `{"query":"query TroveProductsPage { x }","operationName":"TroveProductsPage","variables":{"first":250,"variantsFirst":100}}`
-	req, _ := http.NewRequest(http.MethodPost, r.srv.URL+"/admin/api/2025-10/graphql.json", strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, r.srv.URL+"/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json", strings.NewReader(body))
 	req.Host = copper
 	req.Header.Set("X-Shopify-Access-Token", tok.AccessToken)
 	req.Header.Set("Content-Type", "application/json")
@@ -686,19 +686,19 @@ func TestShopifyWire(t *testing.T) {
 		}
 	})
 	t.Run("GraphQL without a token is 401", func(t *testing.T) {
-		status, out := post(t, "/admin/api/2025-10/graphql.json", copper, "application/json", "", `{"query":"query TroveShop { shop { name } }"}`)
+		status, out := post(t, "/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json", copper, "application/json", "", `{"query":"query TroveShop { shop { name } }"}`)
 		if status != 401 || out["errors"] == nil {
 			t.Fatalf("%d %v", status, out)
 		}
 	})
 	t.Run("the operation name may come from the document", func(t *testing.T) {
 		tok := r.install(t, copper)
-		status, out := post(t, "/admin/api/2025-10/graphql.json", copper, "application/json", tok.AccessToken, `{"query":"query TroveShop { shop { name } }"}`)
+		status, out := post(t, "/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json", copper, "application/json", tok.AccessToken, `{"query":"query TroveShop { shop { name } }"}`)
 		data, _ := out["data"].(map[string]any)
 		if status != 200 || data["shop"] == nil || out["extensions"] == nil {
 			t.Fatalf("%d %v", status, out)
 		}
-		status, out = post(t, "/admin/api/2025-10/graphql.json", copper, "application/json", tok.AccessToken, `{"query":"query Other { shop { id } }"}`)
+		status, out = post(t, "/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json", copper, "application/json", tok.AccessToken, `{"query":"query Other { shop { id } }"}`)
 		if status != 200 || out["errors"] == nil {
 			t.Fatalf("unknown operation: %d %v", status, out)
 		}

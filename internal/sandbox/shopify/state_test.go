@@ -29,7 +29,7 @@ func openRig(t *testing.T, path string, clk *clock.Fake) *rig {
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(sb.WaitDeliveries)
-	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: "2025-10",
+	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: []string{"read_products", "write_orders"}, Endpoint: srv.URL, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
