@@ -34,6 +34,10 @@ type Config struct {
 	// refresh token may be retried (a lost response) until its replacement is
 	// used, for up to 30 days; after that it is refused with invalid_grant.
 	StrictRefreshRotation bool
+	// OrderSearchLag is how long a new order stays out of the orders
+	// search (orders(query:)), as Shopify's search index lags creates by
+	// seconds; order(id:) finds it at once. Default 5 seconds, on Clock.
+	OrderSearchLag time.Duration
 	// FallForward makes a request pinned to a retired Admin API version be
 	// answered as Shopify answers it: by the oldest supported version, named
 	// in X-Shopify-API-Version. By default the stand-in refuses it (404),
@@ -189,6 +193,9 @@ func New(cfg Config) *Shopify {
 	}
 	if cfg.RefreshTokenTTL <= 0 {
 		cfg.RefreshTokenTTL = 90 * 24 * time.Hour
+	}
+	if cfg.OrderSearchLag <= 0 {
+		cfg.OrderSearchLag = 5 * time.Second
 	}
 	s := &Shopify{
 		cfg:   cfg,

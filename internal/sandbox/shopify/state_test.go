@@ -86,6 +86,7 @@ func TestOpenCarriesOnAfterARestart(t *testing.T) {
 	if !ok || p.Variants[0].Available != 17 {
 		t.Fatalf("stock after the restart: %+v (want 20 - 3 = 17; a re-seed would put 20 back)", p)
 	}
+	clk.Advance(10 * time.Second) // past the order search's lag
 	if got, found, err := r2.client.FindOrderByReference(ctx, copper, tok.AccessToken, "vo-1"); err != nil || !found || got.ID != first.ID {
 		t.Fatalf("the order made before the restart: %+v %v %v", got, found, err)
 	}
