@@ -25,6 +25,7 @@ func (s *Shopify) routes() http.Handler {
 	mux.HandleFunc("GET /admin/oauth/authorize", s.handleAuthorize)
 	mux.HandleFunc("POST /admin/oauth/access_token", s.handleAccessToken)
 	mux.HandleFunc("POST /admin/api/{version}/graphql.json", s.handleGraphQL)
+	mux.HandleFunc("GET /bulk/{id}/{file}", s.handleBulkFile)
 	return mux
 }
 
@@ -363,6 +364,7 @@ func (s *Shopify) handleGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, actual, gqlErr := s.runOperation(sh, version, tok.Scope, op, vars)
+	sh.pointsSpent += actual
 	s.save()
 	if d := sh.answerDelay; d > 0 { // the work is done; the answer is late
 		sh.answerDelay = 0
@@ -438,16 +440,16 @@ func shopifyRequestedCost(op string, v shopifyVariables) int {
 	switch op {
 	case "TroveShop":
 		return 1
-	case "TroveProductsPage":
-		return 1 + 2 + v.num("first", 0)*shopifyProductCost(v.num("variantsFirst", 0))
 	case "TroveProduct":
 		return 1 + shopifyProductCost(v.num("variantsFirst", 0))
 	case "TroveProductVariants":
 		return 1 + 2 + 2*v.num("first", 0)
 	case "TroveInventoryItemProduct":
 		return 3
-	case "TroveWebhookSubscriptionCreate":
+	case "TroveWebhookSubscriptionCreate", "TroveBulkRun":
 		return 10
+	case "TroveBulkOperation":
+		return 1
 	case "TroveOrderByReference", "TroveOrderCreate", "TroveOrder":
 		return shopifyOrderRequestedCost(op)
 	}
@@ -461,43 +463,6 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v sho
 	switch op {
 	case "TroveShop":
 		return map[string]any{"shop": map[string]any{"name": sh.Name, "currencyCode": sh.Currency, "myshopifyDomain": sh.Domain}}, 1, ""
-
-	case "TroveProductsPage":
-		first, vf := v.num("first", 0), v.num("variantsFirst", 0)
-		if first < 1 || first > 250 || vf < 1 || vf > 250 {
-			return nil, 1, "first must be between 1 and 250"
-		}
-		after := int64(0)
-		if c := v.str("after"); c != "" {
-			var ok bool
-			if after, ok = shopifyDecodeCursor(c); !ok {
-				return nil, 1, "Invalid cursor for current pagination sort."
-			}
-		}
-		var nodes []any
-		actual := 3
-		var last int64
-		more := false
-		for _, p := range sh.sortedProducts() {
-			if p.ID <= after {
-				continue
-			}
-			if len(nodes) == first {
-				more = true
-				break
-			}
-			node, cost, _ := sh.gqlProduct(p, vf, 0)
-			nodes = append(nodes, node)
-			actual += cost
-			last = p.ID
-		}
-		if nodes == nil {
-			nodes = []any{}
-		}
-		return map[string]any{
-			"shop":     map[string]any{"currencyCode": sh.Currency},
-			"products": map[string]any{"pageInfo": shopifyPageInfo(more, last), "nodes": nodes},
-		}, actual, ""
 
 	case "TroveProduct":
 		vf := v.num("variantsFirst", 0)
@@ -558,6 +523,13 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v sho
 
 	case "TroveWebhookSubscriptionCreate":
 		return s.subscribe(sh, version, v), 10, ""
+
+	case "TroveBulkRun":
+		return s.bulkRun(sh, scope, v), 10, ""
+
+	case "TroveBulkOperation":
+		data, gqlErr := s.bulkOperation(sh, v)
+		return data, 1, gqlErr
 
 	case "TroveOrderByReference", "TroveOrderCreate", "TroveOrder":
 		return s.runOrderOperation(sh, scope, op, v)

@@ -149,6 +149,10 @@ type shopifyShop struct {
 	OrderNumber     int           // the last order's number; the first is 1001
 	slowOrderCreate time.Duration // SlowNextOrderCreate
 	answerDelay     time.Duration // set by an operation: wait this long before answering
+
+	bulkOps     map[int64]*bulkOp // see bulk.go; not kept across restarts
+	slowBulk    int               // SlowNextBulkOperation
+	pointsSpent int               // GraphQL cost points spent, since the stand-in started
 }
 
 type shopifyProduct struct {
@@ -325,6 +329,15 @@ func (s *Shopify) ThrottleNext(shop string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.mustShop(shop).throttleNext = n
+}
+
+// PointsSpent is how many GraphQL cost points the shop's requests have
+// spent since the stand-in started: what they took from the shop's bucket
+// (2,000 points, refilled at 100 a second), which every app call shares.
+func (s *Shopify) PointsSpent(shop string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mustShop(shop).pointsSpent
 }
 
 // Installed reports whether the app holds a grant for the shop.
