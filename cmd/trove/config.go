@@ -22,6 +22,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/platform/ratelimit"
 	"github.com/trove-platform/trove/internal/platform/secrets"
+	"github.com/trove-platform/trove/internal/shopify"
 	"github.com/trove-platform/trove/internal/xero"
 )
 
@@ -364,9 +365,11 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 			}
 		}
 	}
-	c.Shopify.APIVersion = e.str("TROVE_SHOPIFY_API_VERSION", "2025-10")
+	// Whether the version is still supported depends on the day: serve
+	// checks that at start (shopifyVersionCheck).
+	c.Shopify.APIVersion = e.str("TROVE_SHOPIFY_API_VERSION", shopify.DefaultAPIVersion)
 	if !regexp.MustCompile(`^20[0-9]{2}-(01|04|07|10)$`).MatchString(c.Shopify.APIVersion) {
-		e.problem("TROVE_SHOPIFY_API_VERSION", "want a Shopify API version such as 2025-10, got %q", c.Shopify.APIVersion)
+		e.problem("TROVE_SHOPIFY_API_VERSION", "want a Shopify API version such as %s, got %q", shopify.DefaultAPIVersion, c.Shopify.APIVersion)
 	}
 	c.Shopify.Scopes = strings.Split(e.str("TROVE_SHOPIFY_SCOPES", "read_products,read_inventory,write_orders,read_orders,write_fulfillments"), ",")
 	c.Shopify.Endpoint = e.get("TROVE_SHOPIFY_ENDPOINT")

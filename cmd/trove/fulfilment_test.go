@@ -174,6 +174,82 @@ func TestFulfilmentEndToEnd(t *testing.T) {
 		}
 	})
 
+	// Trove holds a store's customers' names and addresses in the orders
+	// it hands to the store: a data request is answered with them, to the
+	// store's owners, and audited without them.
+	t.Run("customers/data_request: the store's owners get what Trove holds about the customer", func(t *testing.T) {
+		waitUntil(t, "the hand-offs", func() bool { return voOf(ownerA).Shopify != nil && voOf(ownerB).Shopify != nil })
+		a, b := voOf(ownerA), voOf(ownerB)
+		id, _ := strconv.ParseInt(strings.TrimPrefix(a.Shopify.ID, "gid://shopify/Order/"), 10, 64)
+		for _, req := range []struct {
+			shop    string
+			payload map[string]any
+		}{
+			// Named by the Shopify order Trove made in A's store.
+			{shopA, map[string]any{"shop_id": 1, "shop_domain": shopA, "customer": map[string]any{"id": 501, "email": "robin@recipient.example"},
+				"orders_requested": []int64{id}, "data_request": map[string]any{"id": 9001}}},
+			// B's customer is the buyer: found by the email.
+			{shopB, map[string]any{"shop_id": 2, "shop_domain": shopB, "customer": map[string]any{"id": 502, "email": "BUYER@corp.example"},
+				"orders_requested": []int64{}, "data_request": map[string]any{"id": 9002}}},
+			// Nothing held.
+			{shopB, map[string]any{"shop_id": 2, "shop_domain": shopB, "customer": map[string]any{"id": 503, "email": "stranger@example.com"},
+				"orders_requested": []int64{id + 1000}, "data_request": map[string]any{"id": 9003}}},
+		} {
+			if code, err := sb.SendCompliance(req.shop, "customers/data_request", req.payload); err != nil || code != 200 {
+				t.Fatalf("data request to %s: %d %v", req.shop, code, err)
+			}
+		}
+		mailTo := func(to, subject string) *mailtest.Message {
+			for _, m := range mp.Messages(t) {
+				if strings.Contains(m.Subject, subject) && slices.ContainsFunc(m.To, func(a mailtest.Address) bool { return a.Address == to }) {
+					full := mp.Message(t, m.ID)
+					return &full
+				}
+			}
+			return nil
+		}
+		waitUntil(t, "the data request mails", func() bool {
+			return mailTo("owner@a.example", "data request 9001") != nil && mailTo("owner@b.example", "data request 9002") != nil
+		})
+		forA := mailTo("owner@a.example", "data request 9001")
+		for _, want := range []string{a.ID, "Robin Recipient", "1 Main St", "Springfield", "Candle", "named in the request", "How long it is kept"} {
+			if !strings.Contains(forA.Text, want) {
+				t.Errorf("the mail to A lacks %q:\n%s", want, forA.Text)
+			}
+		}
+		if !strings.Contains(strings.Join(strings.Fields(forA.Text), " "), giftMessage) {
+			t.Errorf("the mail to A lacks the gift message:\n%s", forA.Text)
+		}
+		if strings.Contains(strings.ToLower(forA.Text), "buyer@corp.example") {
+			t.Errorf("the buyer's email went to a request for the recipient:\n%s", forA.Text)
+		}
+		forB := mailTo("owner@b.example", "data request 9002")
+		if !strings.Contains(forB.Text, b.ID) || !strings.Contains(strings.ToLower(forB.Text), "buyer@corp.example") || strings.Contains(forB.Text, a.ID) {
+			t.Errorf("the mail to B:\n%s", forB.Text)
+		}
+		if mailTo("staff@a.example", "data request") != nil || mailTo("owner@b.example", "data request 9003") != nil {
+			t.Error("a data request mail went to staff, or for a customer of whom nothing is held")
+		}
+		var entries []string
+		waitUntil(t, "the audit entries", func() bool {
+			entries = nil
+			p.db.Select(&entries, `SELECT after_json FROM audit_log WHERE action = 'shopify.customers.data_request' ORDER BY id`)
+			return len(entries) == 3
+		})
+		held := 0
+		for _, e := range entries {
+			if strings.Contains(e, "1 Main St") || strings.Contains(e, "Robin") || strings.Contains(strings.ToLower(e), "buyer@corp.example") {
+				t.Errorf("the audit entry holds the customer's data: %s", e)
+			}
+			if strings.Contains(e, `"customer_data_held":true`) {
+				held++
+			}
+		}
+		if held != 2 {
+			t.Errorf("audit entries: %v", entries)
+		}
+	})
+
 	t.Run("the day's manifests: one PDF of the vendor's open orders", func(t *testing.T) {
 		a := voOf(ownerA)
 		day := a.AcceptedAt[:len("2006-01-02")]

@@ -171,6 +171,7 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 				}
 				return nil
 			}},
+			shopifyVersionReady(shop.client, clk),
 		},
 	})
 	handler := httpx.RequestContext(log)(metrics.Observe(httpx.Recover(router)))

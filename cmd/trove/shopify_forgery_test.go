@@ -94,7 +94,7 @@ func TestShopifyWebhookForgery(t *testing.T) {
 		req.Header.Set("X-Shopify-Shop-Domain", shop)
 		req.Header.Set("X-Shopify-Event-Id", id)
 		req.Header.Set("X-Shopify-Triggered-At", triggeredAt)
-		req.Header.Set("X-Shopify-API-Version", "2025-10")
+		req.Header.Set("X-Shopify-API-Version", "2026-10")
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -3,14 +3,14 @@
 // the hand-off to the vendor's Shopify store and the follow-up of Shopify's
 // order and fulfillment webhooks, packing manifests (rendered as PDF, kept in
 // the blob store behind short-lived links), the mail that goes with them, and
-// the vendor and operator API. It owns no table: the vendor orders are
-// written by internal/orders, with the order that makes them, and this
-// package changes them through orders.Store.UpdateVendorOrder.
+// the vendor and operator API. It owns one table, shopify_handoffs (each
+// orderCreate sent, see OnHandOff); the vendor orders are written by
+// internal/orders, with the order that makes them, and this package changes
+// them through orders.Store.UpdateVendorOrder.
 package fulfilment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -43,6 +43,10 @@ type Config struct {
 	Platform  string        // the platform's name on manifests, "Trove"
 	PublicURL string        // where users reach Trove, for links in mail
 	LinkTTL   time.Duration // API download links; 0 = DefaultLinkTTL
+	// HandOffSettle is how long after an orderCreate whose outcome is
+	// unknown Shopify's order search must show the order if it was made;
+	// 0 = DefaultHandOffSettle. See OnHandOff.
+	HandOffSettle time.Duration
 }
 
 // Service runs fulfilment. Safe for concurrent use.
@@ -86,6 +90,9 @@ func New(d Deps, cfg Config) *Service {
 	if cfg.Platform == "" {
 		cfg.Platform = "Trove"
 	}
+	if cfg.HandOffSettle <= 0 {
+		cfg.HandOffSettle = DefaultHandOffSettle
+	}
 	log := d.Log
 	if log == nil {
 		log = slog.Default()
@@ -125,7 +132,8 @@ func (s *Service) OnPaid(ctx context.Context, _ queue.Meta, p orders.Paid) error
 			if vo.Status == orders.VendorOrderPending {
 				continue
 			}
-			if _, err := s.queue.Enqueue(ctx, tx, HandOff{VendorOrderID: vo.ID}, queue.UniqueKey("fulfilment.handoff:"+vo.ID)); err != nil {
+			if _, err := s.queue.Enqueue(ctx, tx, HandOff{VendorOrderID: vo.ID}, queue.UniqueKey("fulfilment.handoff:"+vo.ID),
+				queue.MaxAttempts(HandOffAttempts)); err != nil {
 				return err
 			}
 			if _, err := s.queue.Enqueue(ctx, tx, VendorMail{VendorOrderID: vo.ID}, queue.UniqueKey("fulfilment.vendor_mail:"+vo.ID)); err != nil {
@@ -134,57 +142,6 @@ func (s *Service) OnPaid(ctx context.Context, _ queue.Meta, p orders.Paid) error
 		}
 		return nil
 	})
-}
-
-// OnHandOff creates the vendor order's order in the vendor's Shopify store,
-// once. Shopify's orderCreate has no idempotency key, so the order carries
-// Trove's reference as a tag and is looked up by it first: a job that runs
-// twice, or whose create timed out after Shopify made the order, finds the
-// order instead of making another. A named lock per vendor order keeps two
-// runs from looking and creating at the same time.
-func (s *Service) OnHandOff(ctx context.Context, _ queue.Meta, j HandOff) error {
-	f, err := s.orders.VendorOrderByID(ctx, j.VendorOrderID)
-	if err != nil {
-		return queue.PermanentIfNotFound(err)
-	}
-	switch {
-	case f.Shopify != nil:
-		return nil // done already
-	case f.Status == orders.VendorOrderPending:
-		return queue.Permanent(fmt.Errorf("fulfilment: vendor order %s is not paid", f.ID))
-	case f.Status == orders.VendorOrderCancelled:
-		return nil // nothing to fulfil
-	}
-	in, err := s.newShopifyOrder(ctx, f)
-	if err != nil {
-		return err
-	}
-	unlock, err := db.NamedLock(ctx, s.db, "trove:handoff:"+f.ID, 30*time.Second)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	var ref orders.ShopifyOrderRef
-	err = s.conns.WithToken(ctx, f.VendorID, func(shop, token string) error {
-		found, ok, err := s.shopify.FindOrderByReference(ctx, shop, token, f.ID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			if found, err = s.shopify.CreateOrder(ctx, shop, token, in); err != nil {
-				return err
-			}
-		}
-		ref = orders.ShopifyOrderRef{ID: found.ID, Name: found.Name}
-		return nil
-	})
-	if errors.Is(err, shopify.ErrOrderRejected) {
-		return queue.Permanent(err)
-	}
-	if err != nil {
-		return err
-	}
-	return s.recordHandOff(ctx, f.ID, ref)
 }
 
 // newShopifyOrder is the vendor order in Shopify's terms: the lines still to

@@ -3,11 +3,14 @@ package fulfilment_test
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,7 +37,9 @@ type world struct {
 	sb     *sbshopify.Shopify
 	svc    *fulfilment.Service
 	orders *orders.Store
-	vo     string // a paid vendor order of acme
+	clock  *clock.Fake  // everyone's, the stand-in's too
+	down   *atomic.Bool // while set, "Shopify" answers 503 without doing anything
+	vo     string       // a paid vendor order of acme
 }
 
 // newWorld connects a vendor's store of the sandbox Shopify through the real
@@ -45,18 +50,26 @@ func newWorld(t *testing.T, timeout time.Duration) *world {
 	t.Helper()
 	ctx := context.Background()
 	conn := dbtest.New(t)
-	clk := clock.System{}
+	clk := clock.NewFake(time.Now())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
-	sb := sbshopify.New(sbshopify.Config{APIKey: "key", APISecret: "secret"})
+	sb := sbshopify.New(sbshopify.Config{APIKey: "key", APISecret: "secret", Clock: clk})
 	sb.AddShop(shop, "Acme", "USD")
 	productID := sb.UpsertProductQuietly(shop, sbshopify.Product{Title: "Candle", Status: "ACTIVE",
 		Variants: []sbshopify.Variant{{SKU: "CANDLE-1", Title: "Cedar", Price: "25.00", Available: 10}}})
 	prod, _ := sb.Product(shop, productID)
-	srv := httptest.NewServer(sb.Handler())
+	down := &atomic.Bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() && strings.HasPrefix(r.URL.Path, "/admin/api/") {
+			http.Error(w, `{"errors":"Service Unavailable"}`, http.StatusServiceUnavailable)
+			return
+		}
+		sb.Handler().ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
-	client, err := shopify.New(shopify.Config{APIKey: "key", APISecrets: []string{"secret"}, APIVersion: "2025-10",
-		Scopes: []string{"read_products", "write_orders", "read_orders"}, Endpoint: srv.URL, HTTPClient: &http.Client{Timeout: timeout}})
+	client, err := shopify.New(shopify.Config{APIKey: "key", APISecrets: []string{"secret"}, APIVersion: shopify.DefaultAPIVersion,
+		Scopes: []string{"read_products", "write_orders", "read_orders"}, Endpoint: srv.URL, HTTPClient: &http.Client{Timeout: timeout},
+		Clock: clk, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +122,7 @@ func newWorld(t *testing.T, timeout time.Duration) *world {
 	svc := fulfilment.New(fulfilment.Deps{DB: conn, Clock: clk, Queue: q, Orders: os, Catalog: cat, Conns: conns, Shopify: client,
 		Webhooks: webhooks.NewStore(conn, clk, q), Blobs: blobs, Post: mail.Postman{Sender: mail.NewLocal(), From: "t@trove.test"}, Log: log},
 		fulfilment.Config{PublicURL: "http://trove.test"})
-	return &world{sb: sb, svc: svc, orders: os, vo: o.VendorOrders[0].ID}
+	return &world{sb: sb, svc: svc, orders: os, clock: clk, down: down, vo: o.VendorOrders[0].ID}
 }
 
 // install runs the OAuth install against the sandbox and returns the token.
@@ -155,7 +168,10 @@ func TestHandOff(t *testing.T) {
 		}
 	})
 
-	t.Run("a create that times out after Shopify made the order is found, not made again", func(t *testing.T) {
+	// orderCreate has no idempotency key, and Shopify's order search shows a
+	// new order only seconds later, while the queue's first retry comes
+	// after about one: the retry must not take "not found" for "not made".
+	t.Run("a create that times out after Shopify made the order: retries make no second order", func(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t, 300*time.Millisecond)
 		w.sb.SlowNextOrderCreate(shop, 2*time.Second)
@@ -165,13 +181,64 @@ func TestHandOff(t *testing.T) {
 		if f, _ := w.orders.VendorOrderByID(ctx, w.vo); f.Shopify != nil || len(w.sb.Orders(shop)) != 1 {
 			t.Fatalf("after the timeout: recorded %+v, %d Shopify orders", f.Shopify, len(w.sb.Orders(shop)))
 		}
-		// The queue runs the job again.
+		// The queue's retries: after a second, and a few more while the
+		// search has not caught up.
+		for _, after := range []time.Duration{time.Second, 2 * time.Second} {
+			w.clock.Advance(after)
+			err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo})
+			if !errors.Is(err, fulfilment.ErrHandOffSettling) {
+				t.Fatalf("a retry before the search caught up: %v", err)
+			}
+			if n := len(w.sb.Orders(shop)); n != 1 {
+				t.Fatalf("%d Shopify orders for one vendor order", n)
+			}
+		}
+		w.clock.Advance(5 * time.Second) // the search has caught up
 		if err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}); err != nil {
 			t.Fatal(err)
 		}
 		f, _ := w.orders.VendorOrderByID(ctx, w.vo)
 		if got := w.sb.Orders(shop); len(got) != 1 || f.Shopify == nil || f.Shopify.ID != got[0].GID {
 			t.Fatalf("after the retry: %d Shopify orders, recorded %+v", len(got), f.Shopify)
+		}
+	})
+
+	t.Run("a create that failed before Shopify made the order is sent again once the search would show it", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, 5*time.Second)
+		w.down.Store(true) // a 503: made or not, the answer does not say
+		if err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}); err == nil {
+			t.Fatal("want the 503")
+		}
+		w.down.Store(false)
+		w.clock.Advance(time.Second)
+		if err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}); !errors.Is(err, fulfilment.ErrHandOffSettling) {
+			t.Fatalf("a second after: %v", err)
+		}
+		w.clock.Advance(fulfilment.DefaultHandOffSettle)
+		if err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}); err != nil {
+			t.Fatal(err)
+		}
+		f, _ := w.orders.VendorOrderByID(ctx, w.vo)
+		if got := w.sb.Orders(shop); len(got) != 1 || f.Shopify == nil || f.Shopify.ID != got[0].GID {
+			t.Fatalf("%d Shopify orders, recorded %+v", len(got), f.Shopify)
+		}
+	})
+
+	t.Run("an answer that proves nothing was made lets the next run create at once", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, 5*time.Second)
+		w.sb.ThrottleNext(shop, 100) // THROTTLED: the mutation never ran
+		if err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}); !errors.Is(err, shopify.ErrThrottled) {
+			t.Fatalf("want throttled, got %v", err)
+		}
+		w.sb.ThrottleNext(shop, 0)
+		w.clock.Advance(time.Second)
+		if err := w.svc.OnHandOff(ctx, queue.Meta{}, fulfilment.HandOff{VendorOrderID: w.vo}); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.sb.Orders(shop); len(got) != 1 {
+			t.Fatalf("%d Shopify orders", len(got))
 		}
 	})
 

@@ -16,10 +16,13 @@ import (
 )
 
 // HandlesTopic reports whether a Shopify webhook topic is fulfilment's to
-// follow up (the rest are the catalog sync's).
+// follow up (the rest are the catalog sync's): the order topics, and
+// customers/data_request, since what Trove holds about a store's customers
+// is in the vendor orders it handed to the store (compliance.go).
 func HandlesTopic(topic string) bool {
 	switch topic {
-	case shopify.TopicOrdersUpdated, shopify.TopicOrdersCancelled, shopify.TopicFulfillmentsCreate, shopify.TopicFulfillmentsUpdate:
+	case shopify.TopicOrdersUpdated, shopify.TopicOrdersCancelled, shopify.TopicFulfillmentsCreate, shopify.TopicFulfillmentsUpdate,
+		shopify.TopicCustomersDataRequest:
 		return true
 	}
 	return false
@@ -37,6 +40,9 @@ func (s *Service) OnShopifyWebhook(ctx context.Context, _ queue.Meta, e webhooks
 }
 
 func (s *Service) follow(ctx context.Context, ev webhooks.Event) error {
+	if ev.Topic == shopify.TopicCustomersDataRequest {
+		return s.dataRequest(ctx, ev)
+	}
 	var p struct {
 		ID      json.Number `json:"id"`
 		OrderID json.Number `json:"order_id"`

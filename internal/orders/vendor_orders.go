@@ -253,6 +253,30 @@ func (s *Store) VendorOrderByShopifyOrder(ctx context.Context, vendorID, shopify
 	return loadVendorOrder(ctx, s.db, `v.vendor_id = ? AND v.shopify_order_id = ?`, vendorID, shopifyOrderID)
 }
 
+// VendorOrdersOfCustomer returns the vendor's vendor orders (any status)
+// that a store's privacy request names: those handed off as one of the
+// Shopify orders (GIDs), and those of orders bought with the email
+// (compared without regard to case; "" matches none). Newest first, at most
+// 1,000.
+func (s *Store) VendorOrdersOfCustomer(ctx context.Context, vendorID string, shopifyOrderIDs []string, email string) ([]VendorOrder, error) {
+	var conds []string
+	args := []any{vendorID}
+	if len(shopifyOrderIDs) > 0 {
+		conds = append(conds, `v.shopify_order_id IN (?`+strings.Repeat(`, ?`, len(shopifyOrderIDs)-1)+`)`)
+		for _, id := range shopifyOrderIDs {
+			args = append(args, id)
+		}
+	}
+	if email = strings.TrimSpace(email); email != "" {
+		conds = append(conds, `LOWER(o.buyer_email) = LOWER(?)`)
+		args = append(args, email)
+	}
+	if len(conds) == 0 {
+		return []VendorOrder{}, nil
+	}
+	return loadVendorOrders(ctx, s.db, `v.vendor_id = ? AND (`+strings.Join(conds, ` OR `)+`) ORDER BY o.placed_at DESC, v.id LIMIT 1000`, args...)
+}
+
 // VendorOrderFilter narrows a vendor's list of its paid vendor orders.
 type VendorOrderFilter struct {
 	Statuses []string  // any of these; empty: every status but pending

@@ -43,14 +43,14 @@ type Variant struct {
 	PriceErr error
 }
 
-// Page sizes. A query's requested cost is 2 + first × (cost of a node) per
-// connection and one point per object; Shopify refuses a single query above
-// 1,000 points. A products page with five variants per product asks for
-// 1 (shop) + 2 + 50 × (1 product + 3 image objects + 2 + 5 × 2) = 803 points;
-// a product with more variants gets the rest by follow-up queries of 100
-// (1 + 2 + 100 × 2 = 203 points).
+// Page sizes of single product reads (webhook follow-ups; whole catalogs
+// are read with a bulk operation, see bulk.go). A query's requested cost is
+// 2 + first × (cost of a node) per connection and one point per object;
+// Shopify refuses a single query above 1,000 points. A product with five
+// variants asks for 1 (shop) + 1 product + 3 image objects + 2 + 5 × 2 = 17
+// points; a product with more variants gets the rest by follow-up queries of
+// 100 (1 + 2 + 100 × 2 = 203 points).
 const (
-	productsPerPage         = 50
 	variantsPerProduct      = 5
 	variantsPerFollowUpPage = 100
 )
@@ -82,13 +82,6 @@ var (
 	opShop = operation{"TroveShop", `query TroveShop {
   shop { name currencyCode myshopifyDomain }
 }`}
-	opProductsPage = operation{"TroveProductsPage", `query TroveProductsPage($first: Int!, $after: String, $variantsFirst: Int!) {
-  shop { currencyCode }
-  products(first: $first, after: $after, sortKey: ID) {
-    pageInfo { hasNextPage endCursor }
-    nodes { ...TroveProductFields }
-  }
-}` + productFields}
 	opProduct = operation{"TroveProduct", `query TroveProduct($id: ID!, $variantsFirst: Int!) {
   shop { currencyCode }
   product(id: $id) { ...TroveProductFields }
@@ -175,41 +168,6 @@ func (c *Client) Shop(ctx context.Context, shop, accessToken string) (ShopInfo, 
 	return ShopInfo{Name: data.Shop.Name, Currency: data.Shop.CurrencyCode}, nil
 }
 
-// Products reads one page of the shop's products (every status), oldest id
-// first, with all their variants. Pass after="" for the first page and the
-// returned next for the following ones; next is "" after the last page.
-func (c *Client) Products(ctx context.Context, shop, accessToken, after string) (page []Product, next string, err error) {
-	vars := map[string]any{"first": productsPerPage, "variantsFirst": variantsPerProduct}
-	if after != "" {
-		vars["after"] = after
-	}
-	var data struct {
-		Shop     gqlShopCurrency `json:"shop"`
-		Products struct {
-			PageInfo gqlPageInfo  `json:"pageInfo"`
-			Nodes    []gqlProduct `json:"nodes"`
-		} `json:"products"`
-	}
-	if err := c.graphql(ctx, shop, accessToken, opProductsPage, vars, &data); err != nil {
-		return nil, "", err
-	}
-	page = make([]Product, 0, len(data.Products.Nodes))
-	for _, n := range data.Products.Nodes {
-		p, err := c.product(ctx, shop, accessToken, data.Shop.CurrencyCode, n)
-		if err != nil {
-			return nil, "", err
-		}
-		page = append(page, p)
-	}
-	if data.Products.PageInfo.HasNextPage {
-		if data.Products.PageInfo.EndCursor == "" {
-			return nil, "", fmt.Errorf("shopify: products page of %s says there is more but gives no cursor", shop)
-		}
-		next = data.Products.PageInfo.EndCursor
-	}
-	return page, next, nil
-}
-
 // Product reads one product by its GID (or numeric id, as webhook payloads
 // carry it). found is false when the shop has no such product (deleted).
 func (c *Client) Product(ctx context.Context, shop, accessToken, productID string) (p Product, found bool, err error) {
@@ -260,12 +218,8 @@ func (c *Client) ProductIDForInventoryItem(ctx context.Context, shop, accessToke
 	return data.InventoryItem.Variant.Product.ID, true, nil
 }
 
-// product converts a wire product, fetching the variants beyond the first
-// page when there are more.
-func (c *Client) product(ctx context.Context, shop, accessToken, currency string, n gqlProduct) (Product, error) {
-	if !money.ValidCurrency(currency) {
-		return Product{}, fmt.Errorf("shopify: %s has currency %q, not an ISO 4217 code", shop, currency)
-	}
+// convertProduct converts a wire product, without its variants.
+func convertProduct(n gqlProduct) (Product, error) {
 	p := Product{ID: n.ID, Title: n.Title, Description: n.Description, Status: n.Status, Tags: n.Tags}
 	if p.Tags == nil {
 		p.Tags = []string{}
@@ -279,6 +233,19 @@ func (c *Client) product(ctx context.Context, shop, accessToken, currency string
 	}
 	if m := n.FeaturedMedia; m != nil && m.Preview != nil && m.Preview.Image != nil {
 		p.ImageURL = m.Preview.Image.URL
+	}
+	return p, nil
+}
+
+// product converts a wire product, fetching the variants beyond the first
+// page when there are more.
+func (c *Client) product(ctx context.Context, shop, accessToken, currency string, n gqlProduct) (Product, error) {
+	if !money.ValidCurrency(currency) {
+		return Product{}, fmt.Errorf("shopify: %s has currency %q, not an ISO 4217 code", shop, currency)
+	}
+	p, err := convertProduct(n)
+	if err != nil {
+		return Product{}, err
 	}
 	variants := n.Variants
 	for {

@@ -95,7 +95,7 @@ func TestGraphQLThrottleRetry(t *testing.T) {
 		if req["operationName"] != "TroveShop" || !strings.Contains(req["query"].(string), "query TroveShop") {
 			t.Errorf("request %d does not name its operation: %v", i, req)
 		}
-		if admin.paths[i] != "demo.myshopify.com/admin/api/2025-10/graphql.json" || admin.tokens[i] != "shpat_x" {
+		if admin.paths[i] != "demo.myshopify.com/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json" || admin.tokens[i] != "shpat_x" {
 			t.Errorf("request %d went to %s with token %q", i, admin.paths[i], admin.tokens[i])
 		}
 	}
@@ -172,21 +172,18 @@ func TestGraphQL429RetryAfter(t *testing.T) {
 	}
 }
 
-func TestProductsConversion(t *testing.T) {
-	page := map[string]any{
+func TestProductConversion(t *testing.T) {
+	product := map[string]any{
 		"shop": map[string]any{"currencyCode": "JPY"},
-		"products": map[string]any{
-			"pageInfo": map[string]any{"hasNextPage": true, "endCursor": "c1"},
-			"nodes": []any{map[string]any{
-				"id": "gid://shopify/Product/1", "title": "Tea", "description": "Green tea.", "status": "ACTIVE",
-				"tags": []string{"tea"}, "updatedAt": "2026-11-20T10:00:00Z",
-				"featuredMedia": map[string]any{"preview": map[string]any{"image": map[string]any{"url": "https://cdn.example/tea.jpg"}}},
-				"variants": map[string]any{
-					"pageInfo": map[string]any{"hasNextPage": true, "endCursor": "v1"},
-					"nodes": []any{map[string]any{"id": "gid://shopify/ProductVariant/11", "sku": "T-1", "title": "50 g",
-						"price": "1200.00", "inventoryQuantity": 7, "inventoryItem": map[string]any{"id": "gid://shopify/InventoryItem/21"}}},
-				},
-			}},
+		"product": map[string]any{
+			"id": "gid://shopify/Product/1", "title": "Tea", "description": "Green tea.", "status": "ACTIVE",
+			"tags": []string{"tea"}, "updatedAt": "2026-11-20T10:00:00Z",
+			"featuredMedia": map[string]any{"preview": map[string]any{"image": map[string]any{"url": "https://cdn.example/tea.jpg"}}},
+			"variants": map[string]any{
+				"pageInfo": map[string]any{"hasNextPage": true, "endCursor": "v1"},
+				"nodes": []any{map[string]any{"id": "gid://shopify/ProductVariant/11", "sku": "T-1", "title": "50 g",
+					"price": "1200.00", "inventoryQuantity": 7, "inventoryItem": map[string]any{"id": "gid://shopify/InventoryItem/21"}}},
+			},
 		},
 	}
 	more := map[string]any{"product": map[string]any{"variants": map[string]any{
@@ -195,20 +192,16 @@ func TestProductsConversion(t *testing.T) {
 			"price": "2000", "inventoryQuantity": nil, "inventoryItem": map[string]any{"id": "gid://shopify/InventoryItem/22"}}},
 	}}}
 	admin := &fakeAdmin{responses: []func(http.ResponseWriter){
-		reply(200, map[string]any{"data": page, "extensions": cost(802, 1198, 100)}),
-		reply(200, map[string]any{"data": more, "extensions": cost(203, 995, 100)}),
+		reply(200, map[string]any{"data": product, "extensions": cost(17, 1983, 100)}),
+		reply(200, map[string]any{"data": more, "extensions": cost(203, 1780, 100)}),
 	}}
 	srv := httptest.NewServer(admin)
 	defer srv.Close()
 	c, _ := newClient(t, srv.URL)
-	got, next, err := c.Products(context.Background(), "demo.myshopify.com", "shpat_x", "c0")
-	if err != nil {
-		t.Fatal(err)
+	p, found, err := c.Product(context.Background(), "demo.myshopify.com", "shpat_x", "1")
+	if err != nil || !found {
+		t.Fatal(found, err)
 	}
-	if next != "c1" || len(got) != 1 {
-		t.Fatalf("next = %q, %d products", next, len(got))
-	}
-	p := got[0]
 	if p.ID != "gid://shopify/Product/1" || p.ImageURL != "https://cdn.example/tea.jpg" || p.Status != "ACTIVE" ||
 		!p.UpdatedAt.Equal(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) || len(p.Variants) != 2 {
 		t.Fatalf("product = %+v", p)
@@ -222,12 +215,107 @@ func TestProductsConversion(t *testing.T) {
 			t.Errorf("variant %d = %+v, want %+v", i, p.Variants[i], want[i])
 		}
 	}
-	if v := admin.requests[0]["variables"].(map[string]any); v["after"] != "c0" || v["first"] != 50.0 {
-		t.Errorf("page variables = %v", v)
+	if v := admin.requests[0]["variables"].(map[string]any); v["id"] != "gid://shopify/Product/1" || v["variantsFirst"] != 5.0 {
+		t.Errorf("product variables = %v", v)
 	}
 	if r := admin.requests[1]; r["operationName"] != "TroveProductVariants" || r["variables"].(map[string]any)["after"] != "v1" {
 		t.Errorf("follow-up = %v", r)
 	}
+}
+
+// bulkAdmin is a GraphQL Admin API that answers the bulk operations of
+// AllProducts, polls as given, and serves the file at /bulk/products.jsonl.
+func bulkAdmin(t *testing.T, polls []map[string]any, file string) (*fakeAdmin, *httptest.Server) {
+	t.Helper()
+	responses := []func(http.ResponseWriter){
+		reply(200, map[string]any{"data": map[string]any{"shop": map[string]any{"name": "Demo", "currencyCode": "EUR"}}}),
+		reply(200, map[string]any{"data": map[string]any{"bulkOperationRunQuery": map[string]any{
+			"bulkOperation": map[string]any{"id": "gid://shopify/BulkOperation/1", "status": "CREATED"}, "userErrors": []any{}}}}),
+	}
+	for _, p := range polls {
+		responses = append(responses, reply(200, map[string]any{"data": map[string]any{"bulkOperation": p}}))
+	}
+	admin := &fakeAdmin{responses: responses}
+	mux := http.NewServeMux()
+	mux.Handle("/admin/", admin)
+	mux.HandleFunc("GET /bulk/products.jsonl", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Shopify-Access-Token") != "" {
+			t.Error("the access token went to the file's URL")
+		}
+		w.Write([]byte(file))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return admin, srv
+}
+
+func TestAllProducts(t *testing.T) {
+	url := "https://storage.example/bulk/products.jsonl"
+	running := map[string]any{"id": "gid://shopify/BulkOperation/1", "status": "RUNNING", "errorCode": nil, "objectCount": "2", "url": nil}
+	done := map[string]any{"id": "gid://shopify/BulkOperation/1", "status": "COMPLETED", "errorCode": nil, "objectCount": "5", "url": url}
+	// Flat output, in no promised order: a variant may come before its product.
+	file := `{"id":"gid://shopify/ProductVariant/12","sku":"T-2","title":"100 g","price":"20.00","inventoryQuantity":3,"inventoryItem":{"id":"gid://shopify/InventoryItem/22"},"__parentId":"gid://shopify/Product/1"}
+{"id":"gid://shopify/Product/1","title":"Tea","description":"Green tea.","status":"ACTIVE","tags":["tea"],"updatedAt":"2026-11-20T10:00:00Z","featuredMedia":{"preview":{"image":{"url":"https://cdn.example/tea.jpg"}}}}
+{"id":"gid://shopify/ProductVariant/11","sku":"T-1","title":"50 g","price":"12.00","inventoryQuantity":7,"inventoryItem":{"id":"gid://shopify/InventoryItem/21"},"__parentId":"gid://shopify/Product/1"}
+{"id":"gid://shopify/Product/2","title":"Cup","description":"","status":"DRAFT","tags":[],"updatedAt":"2026-11-21T10:00:00Z","featuredMedia":null}
+{"id":"gid://shopify/ProductVariant/31","sku":"C-1","title":"Big","price":"99999999999.00","inventoryQuantity":1,"inventoryItem":{"id":"gid://shopify/InventoryItem/41"},"__parentId":"gid://shopify/Product/2"}
+`
+	admin, srv := bulkAdmin(t, []map[string]any{running, done}, file)
+	c, _ := newClient(t, srv.URL)
+	got, err := c.AllProducts(context.Background(), "demo.myshopify.com", "shpat_x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "gid://shopify/Product/1" || got[0].ImageURL != "https://cdn.example/tea.jpg" || len(got[0].Variants) != 2 ||
+		got[1].Status != "DRAFT" || len(got[1].Variants) != 1 {
+		t.Fatalf("products = %+v", got)
+	}
+	if v := got[0].Variants[1]; v.ID != "gid://shopify/ProductVariant/11" || v.Price != (money.Money{Amount: 1200, Currency: "EUR"}) || v.Available != 7 {
+		t.Errorf("variant = %+v", v)
+	}
+	if got[1].Variants[0].PriceErr == nil {
+		t.Error("a price Trove cannot sell must be flagged, not fail the read")
+	}
+	ops := []string{}
+	for _, r := range admin.requests {
+		ops = append(ops, r["operationName"].(string))
+	}
+	if strings.Join(ops, ",") != "TroveShop,TroveBulkRun,TroveBulkOperation,TroveBulkOperation" {
+		t.Errorf("operations = %v", ops)
+	}
+	q := admin.requests[1]["variables"].(map[string]any)["query"].(string)
+	if !strings.Contains(q, "products {") || !strings.Contains(q, "variants {") || strings.Contains(q, "first:") {
+		t.Errorf("bulk query = %s", q)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		polls []map[string]any
+		file  string
+		want  string
+	}{
+		{"failed", []map[string]any{{"id": "gid://shopify/BulkOperation/1", "status": "FAILED", "errorCode": "TIMEOUT", "objectCount": "0", "url": nil}}, "", "FAILED (TIMEOUT)"},
+		{"a variant without its product", []map[string]any{done},
+			`{"id":"gid://shopify/ProductVariant/12","sku":"T-2","title":"x","price":"1.00","__parentId":"gid://shopify/Product/9"}` + "\n", "not the product"},
+		{"not JSON", []map[string]any{done}, "<html>\n", "line 1"},
+		{"a file URL that is not https", []map[string]any{{"id": "gid://shopify/BulkOperation/1", "status": "COMPLETED", "objectCount": "1",
+			"url": "http://storage.example/bulk/products.jsonl"}}, "", "not an https URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, srv := bulkAdmin(t, tc.polls, tc.file)
+			c, _ := newClient(t, srv.URL)
+			if _, err := c.AllProducts(context.Background(), "demo.myshopify.com", "shpat_x"); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an error saying %q, got %v", tc.want, err)
+			}
+		})
+	}
+	t.Run("an empty store has no file", func(t *testing.T) {
+		_, srv := bulkAdmin(t, []map[string]any{{"id": "gid://shopify/BulkOperation/1", "status": "COMPLETED", "objectCount": "0", "url": nil}}, "")
+		c, _ := newClient(t, srv.URL)
+		if got, err := c.AllProducts(context.Background(), "demo.myshopify.com", "shpat_x"); err != nil || len(got) != 0 {
+			t.Fatalf("%v %v", got, err)
+		}
+	})
 }
 
 func TestSubscribeWebhooks(t *testing.T) {

@@ -30,7 +30,7 @@ func newClient(t *testing.T, endpoint string, secrets ...string) (*shopify.Clien
 	}
 	clk := clock.NewFake(t0)
 	c, err := shopify.New(shopify.Config{
-		APIKey: "app-key", APISecrets: secrets, APIVersion: "2025-10",
+		APIKey: "app-key", APISecrets: secrets, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: []string{"read_products", "read_inventory"}, Endpoint: endpoint, Clock: clk,
 	})
 	if err != nil {
@@ -284,7 +284,7 @@ func TestTokenRequests(t *testing.T) {
 // client libraries: an hmac computed independently of this package.
 func TestVerifyCallbackPublishedVector(t *testing.T) {
 	clk := clock.NewFake(time.Unix(1337178173, 0).Add(10 * time.Second))
-	c, err := shopify.New(shopify.Config{APIKey: "k", APISecrets: []string{"rotated-in", "hush"}, APIVersion: "2025-10", Clock: clk})
+	c, err := shopify.New(shopify.Config{APIKey: "k", APISecrets: []string{"rotated-in", "hush"}, APIVersion: shopify.DefaultAPIVersion, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}

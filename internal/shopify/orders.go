@@ -233,12 +233,24 @@ func (c *Client) FindOrderByReference(ctx context.Context, shop, accessToken, re
 	return Order{}, false, nil
 }
 
+// NothingDone reports whether err, from CreateOrder, proves that Shopify
+// made no order: the input was refused before sending (ErrInvalidOrder),
+// the token was refused (ErrUnauthorized), the mutation was throttled and
+// never ran (ErrThrottled), or Shopify answered with userErrors
+// (ErrOrderRejected). Any other error (a timeout, a 5xx, a lost answer)
+// may have come after Shopify made the order.
+func NothingDone(err error) bool {
+	return errors.Is(err, ErrInvalidOrder) || errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrThrottled) ||
+		errors.Is(err, ErrOrderRejected)
+}
+
 // CreateOrder creates o in the shop as a paid order with no customer, sending
 // no receipt or shipping confirmation, and taking stock whatever the variant's
-// inventory policy. It is not idempotent: after a timeout or any error that
-// may have come after Shopify acted, call FindOrderByReference before trying
-// again. Shopify's userErrors give an error wrapping ErrOrderRejected; bad
-// input gives one wrapping ErrInvalidOrder, before any request.
+// inventory policy. It is not idempotent: after an error for which
+// NothingDone is false, Shopify may have made the order, and
+// FindOrderByReference shows it only once Shopify's search has caught up
+// (seconds). Shopify's userErrors give an error wrapping ErrOrderRejected;
+// bad input gives one wrapping ErrInvalidOrder, before any request.
 func (c *Client) CreateOrder(ctx context.Context, shop, accessToken string, o NewOrder) (Order, error) {
 	if err := o.Validate(); err != nil {
 		return Order{}, err

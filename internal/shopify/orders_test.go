@@ -25,7 +25,7 @@ const (
 // sandboxShop runs the seeded Shopify sandbox over HTTP, installs the app on
 // shop through the real OAuth flow (authorize redirect, callback check, code
 // exchange) and returns the sandbox, a client pointed at it and the access token.
-func sandboxShop(t *testing.T, shop string, scopes ...string) (*sbshopify.Shopify, *shopify.Client, string) {
+func sandboxShop(t *testing.T, shop string, scopes ...string) (*sbshopify.Shopify, *shopify.Client, string, *clock.Fake) {
 	t.Helper()
 	if len(scopes) == 0 {
 		scopes = []string{"read_products", "read_inventory", "write_orders", "read_orders"}
@@ -36,12 +36,12 @@ func sandboxShop(t *testing.T, shop string, scopes ...string) (*sbshopify.Shopif
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(sb.WaitDeliveries)
-	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: "2025-10",
+	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: scopes, Endpoint: srv.URL, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sb, c, installShop(t, c, shop)
+	return sb, c, installShop(t, c, shop), clk
 }
 
 func installShop(t *testing.T, c *shopify.Client, shop string) string {
@@ -95,7 +95,7 @@ func numericID(t *testing.T, gid string) int64 {
 }
 
 func TestCreateOrderAndFindByReference(t *testing.T) {
-	sb, c, tok := sandboxShop(t, orderShop)
+	sb, c, tok, clk := sandboxShop(t, orderShop)
 	ctx := context.Background()
 
 	created, err := c.CreateOrder(ctx, orderShop, tok, giftOrder("vo_01HZX"))
@@ -138,6 +138,11 @@ func TestCreateOrderAndFindByReference(t *testing.T) {
 		t.Errorf("stock after the order = %d, want 40 - 2", p.Variants[0].Available)
 	}
 
+	// Shopify's search shows a new order only after a few seconds.
+	if _, ok, err := c.FindOrderByReference(ctx, orderShop, tok, "vo_01HZX"); err != nil || ok {
+		t.Fatalf("found at once: %v %v; the stand-in's search must lag creates, as Shopify's", ok, err)
+	}
+	clk.Advance(10 * time.Second)
 	found, ok, err := c.FindOrderByReference(ctx, orderShop, tok, "vo_01HZX")
 	if err != nil || !ok {
 		t.Fatalf("find: %v %v", ok, err)
@@ -157,6 +162,7 @@ func TestCreateOrderAndFindByReference(t *testing.T) {
 		if long.Name != "#1002" {
 			t.Errorf("second order name = %s", long.Name)
 		}
+		clk.Advance(10 * time.Second)
 		if got, ok, err := c.FindOrderByReference(ctx, orderShop, tok, "vo_01HZX"); err != nil || !ok || got.ID != created.ID {
 			t.Errorf("short reference found %+v %v %v", got, ok, err)
 		}
@@ -190,7 +196,7 @@ func TestFindOrderByReferenceChecksTheReference(t *testing.T) {
 }
 
 func TestCreateOrderRejected(t *testing.T) {
-	sb, c, tok := sandboxShop(t, orderShop)
+	sb, c, tok, _ := sandboxShop(t, orderShop)
 	ctx := context.Background()
 	// A variant of another shop: well formed, unknown here.
 	_, err := c.CreateOrder(ctx, orderShop, tok, giftOrder("vo-x", shopify.OrderLine{VariantID: "gid://shopify/ProductVariant/200101", Quantity: 1}))
@@ -202,7 +208,7 @@ func TestCreateOrderRejected(t *testing.T) {
 	}
 
 	t.Run("without write_orders", func(t *testing.T) {
-		_, c, tok := sandboxShop(t, orderShop, "read_products")
+		_, c, tok, _ := sandboxShop(t, orderShop, "read_products")
 		_, err := c.CreateOrder(ctx, orderShop, tok, giftOrder("vo-y"))
 		if err == nil || errors.Is(err, shopify.ErrOrderRejected) || !strings.Contains(err.Error(), "write_orders") {
 			t.Errorf("want an access denied error, got %v", err)
@@ -252,7 +258,7 @@ func TestCreateOrderRefusesBadInput(t *testing.T) {
 }
 
 func TestOrderReRead(t *testing.T) {
-	sb, c, tok := sandboxShop(t, orderShop)
+	sb, c, tok, _ := sandboxShop(t, orderShop)
 	ctx := context.Background()
 	shipped, err := c.CreateOrder(ctx, orderShop, tok, giftOrder("vo-ship"))
 	if err != nil {
@@ -311,9 +317,10 @@ func TestOrderReRead(t *testing.T) {
 }
 
 // A create whose answer is lost (the client gives up) has still created the
-// order: the caller finds it by reference instead of creating it twice.
+// order: the caller finds it by reference, once the search has caught up,
+// instead of creating it twice.
 func TestSlowCreateThenFind(t *testing.T) {
-	sb, c, tok := sandboxShop(t, orderShop)
+	sb, c, tok, clk := sandboxShop(t, orderShop)
 	sb.SlowNextOrderCreate(orderShop, 5*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -324,6 +331,7 @@ func TestSlowCreateThenFind(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("gave up after %s", d)
 	}
+	clk.Advance(10 * time.Second)
 	o, ok, err := c.FindOrderByReference(context.Background(), orderShop, tok, "vo-slow")
 	if err != nil || !ok || o.Reference != "vo-slow" {
 		t.Fatalf("after the timeout: %+v %v %v", o, ok, err)

@@ -17,6 +17,7 @@ package shopify
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -47,7 +48,7 @@ var (
 type Config struct {
 	APIKey     string
 	APISecrets []string // [0] is current; every one verifies HMACs (secret rotation)
-	APIVersion string   // pinned Admin API version, e.g. "2025-10"
+	APIVersion string   // pinned Admin API version, e.g. DefaultAPIVersion
 	Scopes     []string // e.g. read_products, read_inventory, write_orders
 	// Endpoint, when set, sends every request for any shop to this base URL
 	// (the sandbox), with the shop domain kept in the Host header and in a
@@ -55,6 +56,9 @@ type Config struct {
 	Endpoint   string
 	HTTPClient *http.Client
 	Clock      clock.Clock
+	// Log gets the warning when Shopify answers with another API version
+	// than the pinned one. Nil: slog.Default().
+	Log *slog.Logger
 }
 
 // Client talks to any number of shops with one app's credentials. Safe for
@@ -65,6 +69,7 @@ type Client struct {
 	hc       *http.Client
 	clock    clock.Clock
 	apps     []goshopify.App // one per secret, for go-shopify's HMAC helpers
+	watch    *versionWatch
 
 	// Throttle handling: how many GraphQL attempts in all, and the longest
 	// single wait. Tests may lower them.
@@ -95,7 +100,7 @@ func New(cfg Config) (*Client, error) {
 			problems = append(problems, fmt.Sprintf("API secret %d is empty", i))
 		}
 	}
-	if !versionPattern.MatchString(cfg.APIVersion) {
+	if !versionPattern.MatchString(cfg.APIVersion) && cfg.APIVersion != "unstable" {
 		problems = append(problems, fmt.Sprintf("APIVersion %q is not of the form YYYY-MM", cfg.APIVersion))
 	}
 	var endpoint *url.URL
@@ -115,16 +120,24 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if cfg.HTTPClient != nil {
+		copied := *cfg.HTTPClient // the caller's client is left as it is
+		hc = &copied
 	}
 	if endpoint != nil {
-		c := *hc
-		c.Transport = &endpointTransport{base: hc.Transport, target: endpoint}
-		hc = &c
+		hc.Transport = &endpointTransport{base: hc.Transport, target: endpoint}
 	}
-	c := &Client{cfg: cfg, endpoint: endpoint, hc: hc, clock: cfg.Clock, maxAttempts: 5, maxWait: 30 * time.Second}
+	watch := &versionWatch{base: hc.Transport, report: func(requested, served string) {
+		log.Warn("shopify answered with another Admin API version than the pinned one: the pinned version is no longer supported; move TROVE_SHOPIFY_API_VERSION",
+			"requested", requested, "served", served)
+	}}
+	hc.Transport = watch
+	c := &Client{cfg: cfg, endpoint: endpoint, hc: hc, clock: cfg.Clock, watch: watch, maxAttempts: 5, maxWait: 30 * time.Second}
 	for _, s := range cfg.APISecrets {
 		c.apps = append(c.apps, goshopify.App{ApiKey: cfg.APIKey, ApiSecret: s})
 	}

@@ -181,7 +181,8 @@ var ErrNotConnected = errors.New("vendors: the Shopify store is not connected")
 // after Shopify refused the token). Refreshes are single-flight per shop across
 // every process: a MySQL named lock is held around the refresh, on its own
 // connection and outside any transaction, and whoever gets it second finds
-// the pair already fresh. A refused refresh marks the connection broken.
+// the pair already fresh. A refused refresh marks the connection broken; a
+// refreshed pair that cannot be saved does not (see refreshLocked).
 func (c *Connections) AccessToken(ctx context.Context, vendorID string, force bool) (string, string, error) {
 	shop, token, fresh, err := c.current(ctx, vendorID, force)
 	if err != nil || fresh {
@@ -230,11 +231,49 @@ func (c *Connections) refreshLocked(ctx context.Context, vendorID, shop string, 
 		}
 		return "", fmt.Errorf("vendors: refresh the Shopify token of %s: %w", shop, err)
 	}
-	if err := c.saveTokens(ctx, vendorID, t); err != nil {
-		// The old pair is spent: without the new one, only a reconnect helps.
-		return "", errors.Join(err, c.markBroken(ctx, vendorID, "a refreshed token could not be saved: reconnect the store"))
+	if err := c.saveRefreshed(ctx, vendorID, t); err != nil {
+		// Not broken: Shopify keeps the refresh token we hold valid until
+		// the new one is used (since August 2026), and the new one was never
+		// used. The next refresh sends the old one again and gets a pair
+		// that replaces the one lost here.
+		return "", fmt.Errorf("vendors: a refreshed Shopify token of %s could not be saved (the stored refresh token still works; the next use refreshes again): %w", shop, err)
 	}
 	return t.AccessToken, nil
+}
+
+// Saving a refreshed pair is tried this many times, waiting saveRetryWait,
+// then twice that, between tries: enough to ride out a failover or a
+// deadlock, short enough to hold the refresh lock only briefly.
+const (
+	saveAttempts  = 4
+	saveRetryWait = 100 * time.Millisecond
+)
+
+// saveRefreshed stores a refreshed pair, trying again when the database
+// fails. The pair exists only in memory until it is saved, so one failed
+// statement must not lose it.
+func (c *Connections) saveRefreshed(ctx context.Context, vendorID string, t shopify.Token) error {
+	wait := saveRetryWait
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = c.saveTokens(ctx, vendorID, t); err == nil {
+			return nil
+		}
+		if attempt == saveAttempts {
+			return err
+		}
+		if c.log != nil {
+			c.log.Warn("saving a refreshed shopify token failed; trying again", "vendor_id", vendorID, "attempt", attempt, "err", err.Error())
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-timer.C:
+		}
+		wait *= 2
+	}
 }
 
 // current reads the stored access token and whether it is fresh enough to use.

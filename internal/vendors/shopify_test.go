@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/fault"
@@ -25,6 +27,7 @@ import (
 )
 
 type shopifyFixture struct {
+	db        *sqlx.DB
 	sb        *sbshopify.Shopify
 	conns     *vendors.Connections
 	other     *vendors.Connections // a second process's store, on the same database
@@ -32,6 +35,7 @@ type shopifyFixture struct {
 	clock     *clock.Fake
 	vendor    vendors.Vendor
 	down      *atomic.Bool // while set, "Shopify" answers every request 503
+	srv       string       // the stand-in's URL
 }
 
 const shop = "acme.myshopify.com"
@@ -52,7 +56,7 @@ func newShopifyFixture(t *testing.T, strict bool) *shopifyFixture {
 		sb.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	client, err := shopify.New(shopify.Config{APIKey: "k", APISecrets: []string{"s"}, APIVersion: "2025-10",
+	client, err := shopify.New(shopify.Config{APIKey: "k", APISecrets: []string{"s"}, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: []string{"read_products"}, Endpoint: srv.URL, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +71,7 @@ func newShopifyFixture(t *testing.T, strict bool) *shopifyFixture {
 		t.Fatal(err)
 	}
 	other := vendors.NewConnections(conn, clk, box, client, q, log)
-	return &shopifyFixture{sb: sb, conns: conns, other: other, installer: vendors.NewInstaller(conns, client, "https://trove.example"), clock: clk, vendor: v, down: down}
+	return &shopifyFixture{db: conn, sb: sb, conns: conns, other: other, installer: vendors.NewInstaller(conns, client, "https://trove.example"), clock: clk, vendor: v, down: down, srv: srv.URL}
 }
 
 // approve follows the authorize URL to the sandbox and returns the callback's query.
@@ -317,6 +321,106 @@ func TestConfirmUninstalled(t *testing.T) {
 		f := newShopifyFixture(t, false)
 		if check, err := f.conns.ConfirmUninstalled(ctx, "other.myshopify.com"); err != nil || check.Known || check.Confirmed {
 			t.Fatalf("%+v %v", check, err)
+		}
+	})
+}
+
+// failTokenSaves makes the database refuse the next n writes of a new
+// refresh token (a failover, a full disk): a trigger that raises an error,
+// counting down in a MEMORY table, which the failed statement's rollback
+// does not undo.
+func (f *shopifyFixture) failTokenSaves(t *testing.T, n int) {
+	t.Helper()
+	for _, q := range []string{
+		`CREATE TABLE IF NOT EXISTS token_save_failures (n INT NOT NULL) ENGINE=MEMORY`,
+		`DELETE FROM token_save_failures`,
+		`INSERT INTO token_save_failures VALUES (?)`,
+		`DROP TRIGGER IF EXISTS fail_token_save`,
+		`CREATE TRIGGER fail_token_save BEFORE UPDATE ON shopify_connections FOR EACH ROW
+		BEGIN
+			IF NOT (NEW.refresh_token_sealed <=> OLD.refresh_token_sealed) AND (SELECT n FROM token_save_failures) > 0 THEN
+				UPDATE token_save_failures SET n = n - 1;
+				SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected: the token save fails';
+			END IF;
+		END`,
+	} {
+		var args []any
+		if strings.Contains(q, "VALUES (?)") {
+			args = append(args, n)
+		}
+		if _, err := f.db.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestRefreshedTokenSaveFails: a refreshed pair that the database fails to
+// save does not break the connection. The save is tried again; and when it
+// keeps failing, the refresh token still stored is used again later, which
+// Shopify accepts until its replacement is used.
+func TestRefreshedTokenSaveFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	status := func(f *shopifyFixture) vendors.Connection {
+		t.Helper()
+		c, err := f.conns.Get(ctx, f.vendor.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	works := func(f *shopifyFixture, token string) {
+		t.Helper()
+		client, err := shopify.New(shopify.Config{APIKey: "k", APISecrets: []string{"s"}, APIVersion: shopify.DefaultAPIVersion,
+			Endpoint: f.srv, Clock: f.clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.Shop(ctx, shop, token); err != nil {
+			t.Fatalf("the token handed out does not work: %v", err)
+		}
+	}
+
+	t.Run("a save that fails once is tried again", func(t *testing.T) {
+		f := newShopifyFixture(t, false)
+		f.connect(t)
+		f.clock.Advance(58 * time.Minute)
+		f.failTokenSaves(t, 2)
+		_, token, err := f.conns.AccessToken(ctx, f.vendor.ID, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := status(f); c.Status != vendors.ConnConnected || c.LastError != nil {
+			t.Fatalf("connection %+v", c)
+		}
+		works(f, token)
+		// The saved pair is the new one: no further refresh for an hour.
+		f.clock.Advance(30 * time.Minute)
+		if _, again, err := f.conns.AccessToken(ctx, f.vendor.ID, false); err != nil || again != token || f.sb.RefreshCount(shop) != 1 {
+			t.Fatalf("after the save: %v, same token %v, %d refreshes", err, again == token, f.sb.RefreshCount(shop))
+		}
+	})
+
+	t.Run("a save that keeps failing leaves the connection working", func(t *testing.T) {
+		f := newShopifyFixture(t, false)
+		f.connect(t)
+		f.clock.Advance(61 * time.Minute) // expired
+		f.failTokenSaves(t, 100)
+		if _, _, err := f.conns.AccessToken(ctx, f.vendor.ID, false); err == nil || !strings.Contains(err.Error(), "could not be saved") {
+			t.Fatalf("want the save's error, got %v", err)
+		}
+		if c := status(f); c.Status != vendors.ConnConnected {
+			t.Fatalf("the connection is %s after a failed save: %+v", c.Status, c)
+		}
+		// The database is back: the stored (old) refresh token still works.
+		f.failTokenSaves(t, 0)
+		_, token, err := f.conns.AccessToken(ctx, f.vendor.ID, false)
+		if err != nil {
+			t.Fatalf("once the database is back: %v", err)
+		}
+		works(f, token)
+		if n := f.sb.RefreshCount(shop); n != 2 {
+			t.Errorf("%d refreshes, want 2 (the lost one and its retry)", n)
 		}
 	})
 }

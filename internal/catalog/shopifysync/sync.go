@@ -122,39 +122,36 @@ func (s *Syncer) Import(ctx context.Context, _ queue.Meta, j ImportJob) error {
 }
 
 // readAll applies every product of the store and returns how many changed
-// and the ids Shopify has.
+// and the ids Shopify has. The store is read with one bulk operation, not
+// paged: paging a catalog hourly would spend the shop's cost bucket (shared
+// by every call Trove makes to the store, hand-offs included) at about 800
+// points a page; a bulk operation costs a few points whatever the size.
 func (s *Syncer) readAll(ctx context.Context, vendorID string) (int, map[string]bool, error) {
-	seen := map[string]bool{}
 	// Products are listed in every status (drafts and archived too), so an id
-	// missing from the listing is really gone from the store.
+	// missing from the listing is really gone from the store. The bulk
+	// operation reads the store after it starts: each product is at least as
+	// new as readAt.
+	readAt := s.clock.Now()
+	var all []shopify.Product
+	err := s.withToken(ctx, vendorID, func(shop, token string) (err error) {
+		all, err = s.shopify.AllProducts(ctx, shop, token)
+		return err
+	})
+	if err != nil {
+		s.conns.RecordSync(ctx, vendorID, err)
+		return 0, nil, err
+	}
+	seen := map[string]bool{}
 	changed := 0
-	after := ""
-	for {
-		var page []shopify.Product
-		var next string
-		readAt := s.clock.Now()
-		err := s.withToken(ctx, vendorID, func(shop, token string) (err error) {
-			page, next, err = s.shopify.Products(ctx, shop, token, after)
-			return err
-		})
+	for _, p := range all {
+		seen[p.ID] = true
+		ok, err := s.catalog.ApplyProduct(ctx, vendorID, synced(ctx, vendorID, p, readAt))
 		if err != nil {
-			s.conns.RecordSync(ctx, vendorID, err)
 			return changed, nil, err
 		}
-		for _, p := range page {
-			seen[p.ID] = true
-			ok, err := s.catalog.ApplyProduct(ctx, vendorID, synced(ctx, vendorID, p, readAt))
-			if err != nil {
-				return changed, nil, err
-			}
-			if ok {
-				changed++
-			}
+		if ok {
+			changed++
 		}
-		if next == "" {
-			break
-		}
-		after = next
 	}
 	return changed, seen, s.conns.RecordSync(ctx, vendorID, nil)
 }
@@ -238,7 +235,7 @@ func (s *Syncer) process(ctx context.Context, ev webhooks.Event) error {
 		return queue.Permanent(fmt.Errorf("shopify %s payload: %w", ev.Topic, err))
 	}
 	switch ev.Topic {
-	case "customers/data_request", "customers/redact", "shop/redact":
+	case "customers/redact", "shop/redact": // customers/data_request is fulfilment's (orders hold the data)
 		return s.compliance(ctx, ev)
 	case "app/uninstalled":
 		return s.uninstalled(ctx, ev)
@@ -346,20 +343,25 @@ func (s *Syncer) uninstalled(ctx context.Context, ev webhooks.Event) error {
 		"uninstall_confirmed": check.Confirmed, "tokens_erased": check.Erased, "reason": check.Reason})
 }
 
-// compliance answers Shopify's mandatory privacy topics. Trove keeps no data
-// about a store's customers from Shopify (buyers are Trove's own accounts), so
-// data requests and customer redactions have nothing to return or erase; a
-// shop redaction erases what we hold about the store (its tokens), once
-// Shopify confirms the app is no longer installed there. Each is recorded in
-// the audit log.
+// compliance follows customers/redact and shop/redact. A shop redaction
+// erases what Trove holds about the store (its tokens), once Shopify
+// confirms the app is no longer installed there. A customer redaction
+// erases nothing: what Trove holds of a store's customers is in its own
+// orders (recipient names and addresses its buyers gave it), which back
+// payouts, invoices and refunds, and a store's request does not remove
+// Trove's records (docs/shopify.md). Each is recorded in the audit log.
 func (s *Syncer) compliance(ctx context.Context, ev webhooks.Event) error {
-	outcome := map[string]any{"shop": ev.Account, "event_id": ev.EventID, "customer_data_held": false}
-	if ev.Topic == "shop/redact" {
+	outcome := map[string]any{"shop": ev.Account, "event_id": ev.EventID}
+	switch ev.Topic {
+	case "shop/redact":
 		check, err := s.conns.ConfirmUninstalled(ctx, ev.Account)
 		if err != nil {
 			return err
 		}
 		outcome["uninstall_confirmed"], outcome["tokens_erased"], outcome["reason"] = check.Confirmed, check.Erased, check.Reason
+	case "customers/redact":
+		outcome["erased"] = false
+		outcome["reason"] = "Trove's orders are its own records of its buyers' purchases (kept for payouts, invoices and refunds); a store's redaction does not remove them"
 	}
 	return s.audit(ctx, ev, outcome)
 }

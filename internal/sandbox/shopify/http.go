@@ -25,6 +25,7 @@ func (s *Shopify) routes() http.Handler {
 	mux.HandleFunc("GET /admin/oauth/authorize", s.handleAuthorize)
 	mux.HandleFunc("POST /admin/oauth/access_token", s.handleAccessToken)
 	mux.HandleFunc("POST /admin/api/{version}/graphql.json", s.handleGraphQL)
+	mux.HandleFunc("GET /bulk/{id}/{file}", s.handleBulkFile)
 	return mux
 }
 
@@ -244,9 +245,55 @@ func shopifyReadForm(w http.ResponseWriter, r *http.Request) (url.Values, error)
 }
 
 var (
-	shopifyVersionPattern = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}|unstable)$`)
+	shopifyVersionPattern = regexp.MustCompile(`^([0-9]{4})-(01|04|07|10)$`)
 	shopifyOpNamePattern  = regexp.MustCompile(`^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)`)
 )
+
+// servedVersion is the Admin API version that answers a request pinned to
+// requested, or why the request is refused. Shopify releases a version at
+// 17:00 UTC on the first day of each quarter and supports it for 12 months;
+// the next quarter's is callable before as a release candidate, and
+// "unstable" always. Anything else (a month that is not a quarter's first,
+// a version further ahead than the release candidate) is Not Found.
+// A retired version Shopify does not refuse: it answers it with the oldest
+// version it still supports, and says so only in X-Shopify-API-Version. The
+// stand-in refuses it instead (404, saying why), so that a pinned version
+// that has run out shows in tests; Config.FallForward makes it answer as
+// Shopify does.
+func (s *Shopify) servedVersion(requested string) (served, refusal string) {
+	if requested == "unstable" {
+		return requested, ""
+	}
+	m := shopifyVersionPattern.FindStringSubmatch(requested)
+	if m == nil {
+		return "", "Not Found"
+	}
+	year, _ := strconv.Atoi(m[1])
+	month, _ := strconv.Atoi(m[2])
+	released := time.Date(year, time.Month(month), 1, 17, 0, 0, 0, time.UTC)
+	now := s.clock.Now().UTC()
+	switch {
+	case released.Before(time.Date(2019, time.April, 1, 0, 0, 0, 0, time.UTC)):
+		return "", "Not Found"
+	case now.Before(released.AddDate(0, -3, 0)):
+		return "", "Not Found" // not even a release candidate yet
+	case now.Before(released.AddDate(1, 0, 0)):
+		return requested, "" // supported, or the release candidate
+	}
+	// Retired. The oldest supported version is the one released nine
+	// months before the latest.
+	latest := time.Date(now.Year(), time.Month((int(now.Month())-1)/3*3+1), 1, 17, 0, 0, 0, time.UTC)
+	if now.Before(latest) {
+		latest = latest.AddDate(0, -3, 0)
+	}
+	oldest := latest.AddDate(0, -9, 0).Format("2006-01")
+	if s.cfg.FallForward {
+		return oldest, ""
+	}
+	return "", fmt.Sprintf("API version %s is no longer supported: its support ended on %s. Shopify would answer it with %s, "+
+		"the oldest version it supports; the sandbox refuses it (Config.FallForward answers as Shopify does).",
+		requested, released.AddDate(1, 0, 0).Format("2006-01-02"), oldest)
+}
 
 // shopifyCost is what a query costs: Shopify's bucket is 2,000 points
 // refilled at 100 a second (Standard plan) and refuses a single query over 1,000.
@@ -265,9 +312,9 @@ type shopifyGQLRequest struct {
 // handleGraphQL is the GraphQL Admin API, answering the adapter's operations
 // by operation name.
 func (s *Shopify) handleGraphQL(w http.ResponseWriter, r *http.Request) {
-	version := r.PathValue("version")
-	if !shopifyVersionPattern.MatchString(version) {
-		shopifyJSON(w, http.StatusNotFound, map[string]string{"errors": "Not Found"})
+	version, refusal := s.servedVersion(r.PathValue("version"))
+	if refusal != "" {
+		shopifyJSON(w, http.StatusNotFound, map[string]string{"errors": refusal})
 		return
 	}
 	var req shopifyGQLRequest
@@ -317,6 +364,7 @@ func (s *Shopify) handleGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, actual, gqlErr := s.runOperation(sh, version, tok.Scope, op, vars)
+	sh.pointsSpent += actual
 	s.save()
 	if d := sh.answerDelay; d > 0 { // the work is done; the answer is late
 		sh.answerDelay = 0
@@ -392,16 +440,16 @@ func shopifyRequestedCost(op string, v shopifyVariables) int {
 	switch op {
 	case "TroveShop":
 		return 1
-	case "TroveProductsPage":
-		return 1 + 2 + v.num("first", 0)*shopifyProductCost(v.num("variantsFirst", 0))
 	case "TroveProduct":
 		return 1 + shopifyProductCost(v.num("variantsFirst", 0))
 	case "TroveProductVariants":
 		return 1 + 2 + 2*v.num("first", 0)
 	case "TroveInventoryItemProduct":
 		return 3
-	case "TroveWebhookSubscriptionCreate":
+	case "TroveWebhookSubscriptionCreate", "TroveBulkRun":
 		return 10
+	case "TroveBulkOperation":
+		return 1
 	case "TroveOrderByReference", "TroveOrderCreate", "TroveOrder":
 		return shopifyOrderRequestedCost(op)
 	}
@@ -415,43 +463,6 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v sho
 	switch op {
 	case "TroveShop":
 		return map[string]any{"shop": map[string]any{"name": sh.Name, "currencyCode": sh.Currency, "myshopifyDomain": sh.Domain}}, 1, ""
-
-	case "TroveProductsPage":
-		first, vf := v.num("first", 0), v.num("variantsFirst", 0)
-		if first < 1 || first > 250 || vf < 1 || vf > 250 {
-			return nil, 1, "first must be between 1 and 250"
-		}
-		after := int64(0)
-		if c := v.str("after"); c != "" {
-			var ok bool
-			if after, ok = shopifyDecodeCursor(c); !ok {
-				return nil, 1, "Invalid cursor for current pagination sort."
-			}
-		}
-		var nodes []any
-		actual := 3
-		var last int64
-		more := false
-		for _, p := range sh.sortedProducts() {
-			if p.ID <= after {
-				continue
-			}
-			if len(nodes) == first {
-				more = true
-				break
-			}
-			node, cost, _ := sh.gqlProduct(p, vf, 0)
-			nodes = append(nodes, node)
-			actual += cost
-			last = p.ID
-		}
-		if nodes == nil {
-			nodes = []any{}
-		}
-		return map[string]any{
-			"shop":     map[string]any{"currencyCode": sh.Currency},
-			"products": map[string]any{"pageInfo": shopifyPageInfo(more, last), "nodes": nodes},
-		}, actual, ""
 
 	case "TroveProduct":
 		vf := v.num("variantsFirst", 0)
@@ -512,6 +523,13 @@ func (s *Shopify) runOperation(sh *shopifyShop, version, scope, op string, v sho
 
 	case "TroveWebhookSubscriptionCreate":
 		return s.subscribe(sh, version, v), 10, ""
+
+	case "TroveBulkRun":
+		return s.bulkRun(sh, scope, v), 10, ""
+
+	case "TroveBulkOperation":
+		data, gqlErr := s.bulkOperation(sh, v)
+		return data, 1, gqlErr
 
 	case "TroveOrderByReference", "TroveOrderCreate", "TroveOrder":
 		return s.runOrderOperation(sh, scope, op, v)

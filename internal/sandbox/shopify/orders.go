@@ -11,8 +11,9 @@ import (
 	"time"
 )
 
-// Orders in the Shopify stand-in: orderCreate, the orders search by tag and
-// order(id:) through the GraphQL endpoint, and control methods for tests to
+// Orders in the Shopify stand-in: orderCreate, the orders search by tag
+// (which, like Shopify's, shows a new order only after Config.OrderSearchLag)
+// and order(id:) through the GraphQL endpoint, and control methods for tests to
 // fulfil, track and cancel orders as a merchant would, with the webhooks
 // Shopify sends for each.
 
@@ -292,11 +293,14 @@ func (s *Shopify) runOrderOperation(sh *shopifyShop, scope, op string, v shopify
 		}
 		nodes := []any{}
 		actual := 2
+		// The search index has not caught up with orders created within
+		// the lag.
+		indexed := s.clock.Now().Add(-s.cfg.OrderSearchLag)
 		for _, o := range sh.Orders { // oldest first: sortKey CREATED_AT
 			if len(nodes) == 5 {
 				break
 			}
-			if !shopifyHasTags(o.Tags, tags) {
+			if !shopifyHasTags(o.Tags, tags) || o.CreatedAt.After(indexed) {
 				continue
 			}
 			node, cost := shopifyOrderNode(o)

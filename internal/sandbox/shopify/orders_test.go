@@ -14,7 +14,7 @@ import (
 
 func TestShopifyOrderWebhooks(t *testing.T) {
 	r := newRig(t, "", sbshopify.Config{})
-	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: "2025-10",
+	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: []string{"read_products", "write_orders"}, Endpoint: r.srv.URL, Clock: r.clock})
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +51,7 @@ func TestShopifyOrderWebhooks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if h.Shop != copper || h.APIVersion != "2025-10" || !c.VerifyWebhook(g.body, h.HMAC) {
+			if h.Shop != copper || h.APIVersion != shopify.DefaultAPIVersion || !c.VerifyWebhook(g.body, h.HMAC) {
 				t.Fatalf("delivery %+v does not verify", h)
 			}
 			var p map[string]any
@@ -173,7 +173,7 @@ func TestShopifyOrderCreateChecks(t *testing.T) {
 		t.Errorf("without write_orders: %v", out)
 	}
 
-	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: "2025-10",
+	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: []string{"write_orders"}, Endpoint: r.srv.URL, Clock: r.clock})
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +219,7 @@ func TestShopifyOrderCreateChecks(t *testing.T) {
 
 func graphqlPost(t *testing.T, r *rig, shop, token, body string) map[string]any {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, r.srv.URL+"/admin/api/2025-10/graphql.json", strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, r.srv.URL+"/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json", strings.NewReader(body))
 	req.Host = shop
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Shopify-Access-Token", token)

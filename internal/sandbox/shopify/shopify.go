@@ -34,6 +34,16 @@ type Config struct {
 	// refresh token may be retried (a lost response) until its replacement is
 	// used, for up to 30 days; after that it is refused with invalid_grant.
 	StrictRefreshRotation bool
+	// OrderSearchLag is how long a new order stays out of the orders
+	// search (orders(query:)), as Shopify's search index lags creates by
+	// seconds; order(id:) finds it at once. Default 5 seconds, on Clock.
+	OrderSearchLag time.Duration
+	// FallForward makes a request pinned to a retired Admin API version be
+	// answered as Shopify answers it: by the oldest supported version, named
+	// in X-Shopify-API-Version. By default the stand-in refuses it (404),
+	// so that a pinned version that ran out fails tests rather than passing
+	// on behaviour the code was not written for.
+	FallForward bool
 	// ComplianceURL is where SendCompliance posts. Shopify takes it from the
 	// app's configuration; empty means the shop's last webhook subscription
 	// address.
@@ -139,6 +149,10 @@ type shopifyShop struct {
 	OrderNumber     int           // the last order's number; the first is 1001
 	slowOrderCreate time.Duration // SlowNextOrderCreate
 	answerDelay     time.Duration // set by an operation: wait this long before answering
+
+	bulkOps     map[int64]*bulkOp // see bulk.go; not kept across restarts
+	slowBulk    int               // SlowNextBulkOperation
+	pointsSpent int               // GraphQL cost points spent, since the stand-in started
 }
 
 type shopifyProduct struct {
@@ -183,6 +197,9 @@ func New(cfg Config) *Shopify {
 	}
 	if cfg.RefreshTokenTTL <= 0 {
 		cfg.RefreshTokenTTL = 90 * 24 * time.Hour
+	}
+	if cfg.OrderSearchLag <= 0 {
+		cfg.OrderSearchLag = 5 * time.Second
 	}
 	s := &Shopify{
 		cfg:   cfg,
@@ -312,6 +329,15 @@ func (s *Shopify) ThrottleNext(shop string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.mustShop(shop).throttleNext = n
+}
+
+// PointsSpent is how many GraphQL cost points the shop's requests have
+// spent since the stand-in started: what they took from the shop's bucket
+// (2,000 points, refilled at 100 a second), which every app call shares.
+func (s *Shopify) PointsSpent(shop string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mustShop(shop).pointsSpent
 }
 
 // Installed reports whether the app holds a grant for the shop.

@@ -1,6 +1,7 @@
 package shopify_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,7 +53,7 @@ func newRig(t *testing.T, prefix string, cfg sbshopify.Config) *rig {
 	t.Cleanup(srv.Close)
 	t.Cleanup(sb.WaitDeliveries)
 	c, err := shopify.New(shopify.Config{
-		APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: "2025-10",
+		APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: []string{"read_products", "read_inventory"}, Endpoint: srv.URL + prefix, Clock: clk,
 	})
 	if err != nil {
@@ -166,7 +167,7 @@ func TestShopifyCallbackChecks(t *testing.T) {
 	if err := r.client.VerifyCallback(q); !errors.Is(err, shopify.ErrInvalidCallback) {
 		t.Errorf("an hour later: want ErrInvalidCallback, got %v", err)
 	}
-	other, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"another-secret"}, APIVersion: "2025-10",
+	other, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"another-secret"}, APIVersion: shopify.DefaultAPIVersion,
 		Endpoint: r.srv.URL, Clock: r.clock})
 	if err != nil {
 		t.Fatal(err)
@@ -289,23 +290,18 @@ func TestShopifyProducts(t *testing.T) {
 	}
 	tok := r.install(t, shop)
 
-	var got []shopify.Product
-	pages := 0
-	after := ""
-	for {
-		page, next, err := r.client.Products(ctx, shop, tok.AccessToken, after)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		got = append(got, page...)
-		if next == "" {
-			break
-		}
-		after = next
+	// The whole catalog in one bulk operation, every variant included (no
+	// follow-up pages), for a few points whatever its size.
+	before := r.sb.PointsSpent(shop)
+	got, err := r.client.AllProducts(ctx, shop, tok.AccessToken)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if pages != 3 || len(got) != len(want) {
-		t.Fatalf("%d products in %d pages, want %d in 3", len(got), pages, len(want))
+	if len(got) != len(want) || r.sb.BulkOperations(shop) != 1 {
+		t.Fatalf("%d products in %d bulk operations, want %d in 1", len(got), r.sb.BulkOperations(shop), len(want))
+	}
+	if spent := r.sb.PointsSpent(shop) - before; spent > 20 {
+		t.Errorf("reading %d products spent %d points", len(got), spent)
 	}
 	seen := map[string]bool{}
 	for i, p := range got {
@@ -328,17 +324,138 @@ func TestShopifyProducts(t *testing.T) {
 		}
 	}
 
+	t.Run("an operation that runs a while is polled until done", func(t *testing.T) {
+		r.sb.SlowNextBulkOperation(shop, 3)
+		if got, err := r.client.AllProducts(ctx, shop, tok.AccessToken); err != nil || len(got) != len(want) {
+			t.Fatalf("%d products, %v", len(got), err)
+		}
+	})
 	t.Run("ThrottleNext is waited out", func(t *testing.T) {
 		r.sb.ThrottleNext(shop, 2)
-		page, _, err := r.client.Products(ctx, shop, tok.AccessToken, "")
-		if err != nil || len(page) != 50 {
-			t.Fatalf("%d products, %v", len(page), err)
+		if got, err := r.client.AllProducts(ctx, shop, tok.AccessToken); err != nil || len(got) != len(want) {
+			t.Fatalf("%d products, %v", len(got), err)
 		}
 		r.sb.ThrottleNext(shop, 100)
-		if _, _, err := r.client.Products(ctx, shop, tok.AccessToken, ""); !errors.Is(err, shopify.ErrThrottled) {
+		if _, err := r.client.AllProducts(ctx, shop, tok.AccessToken); !errors.Is(err, shopify.ErrThrottled) {
 			t.Fatalf("throttled throughout: want ErrThrottled, got %v", err)
 		}
 		r.sb.ThrottleNext(shop, 0)
+	})
+	t.Run("an empty store completes with no file", func(t *testing.T) {
+		const empty = "empty-shop.myshopify.com"
+		r.sb.AddShop(empty, "Empty", "USD")
+		tok := r.install(t, empty)
+		if got, err := r.client.AllProducts(ctx, empty, tok.AccessToken); err != nil || len(got) != 0 {
+			t.Fatalf("%v %v", got, err)
+		}
+	})
+}
+
+// TestShopifyBulkWire: what the stand-in refuses of bulk operations, as
+// Shopify does.
+func TestShopifyBulkWire(t *testing.T) {
+	r := newRig(t, "", sbshopify.Config{})
+	tok := r.install(t, copper)
+	gql := func(t *testing.T, shop, token, op, query string, vars map[string]any) map[string]any {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"query": query, "operationName": op, "variables": vars})
+		req, _ := http.NewRequest(http.MethodPost, r.srv.URL+"/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json", bytes.NewReader(b))
+		req.Host = shop
+		req.Header.Set("X-Shopify-Access-Token", token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		return out
+	}
+	run := func(t *testing.T, shop, token, query string) map[string]any {
+		t.Helper()
+		out := gql(t, shop, token, "TroveBulkRun", `mutation TroveBulkRun($query: String!) { bulkOperationRunQuery(query: $query) { bulkOperation { id status } userErrors { field message code } } }`,
+			map[string]any{"query": query})
+		return out["data"].(map[string]any)["bulkOperationRunQuery"].(map[string]any)
+	}
+	poll := func(t *testing.T, shop, token, id string) map[string]any {
+		t.Helper()
+		out := gql(t, shop, token, "TroveBulkOperation", `query TroveBulkOperation($id: ID!) { bulkOperation(id: $id) { id status errorCode objectCount url } }`,
+			map[string]any{"id": id})
+		op, _ := out["data"].(map[string]any)["bulkOperation"].(map[string]any)
+		return op
+	}
+	products := `{ products { edges { node { id variants { edges { node { id } } } } } } }`
+
+	for name, q := range map[string]string{
+		"no connection":             `{ shop { name } }`,
+		"six connections":           `{ products { edges { node { a { edges { node { b { edges { node { c { edges { node { d { edges { node { e { edges { node { f { edges { node { id } } } } } } } } } } } } } } } } } } }`,
+		"a query of something else": `{ orders { edges { node { id } } } }`,
+	} {
+		t.Run(name+" is refused", func(t *testing.T) {
+			if errs := run(t, copper, tok.AccessToken, q)["userErrors"].([]any); len(errs) != 1 {
+				t.Fatalf("userErrors = %v", errs)
+			}
+		})
+	}
+	t.Run("at most five at a time", func(t *testing.T) {
+		for i := range 6 {
+			r.sb.SlowNextBulkOperation(copper, 100)
+			out := run(t, copper, tok.AccessToken, products)
+			if errs := out["userErrors"].([]any); (i < 5) != (len(errs) == 0) {
+				t.Fatalf("operation %d: %v", i+1, errs)
+			}
+		}
+	})
+	t.Run("the file is at a signed URL, for seven days", func(t *testing.T) {
+		tok := r.install(t, fern)
+		id := run(t, fern, tok.AccessToken, products)["bulkOperation"].(map[string]any)["id"].(string)
+		var op map[string]any
+		for op = poll(t, fern, tok.AccessToken, id); op["status"] != "COMPLETED"; op = poll(t, fern, tok.AccessToken, id) {
+			if op["status"] != "RUNNING" {
+				t.Fatalf("operation %v", op)
+			}
+		}
+		u, err := url.Parse(op["url"].(string))
+		if err != nil || u.Scheme != "https" || op["objectCount"] != "5" { // fern's 2 products and 3 variants
+			t.Fatalf("completed: %v", op)
+		}
+		get := func(path string) (int, string) {
+			res, err := http.Get(r.srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return res.StatusCode, string(b)
+		}
+		code, body := get(u.Path)
+		if lines := strings.Split(strings.TrimSpace(body), "\n"); code != 200 || len(lines) != 5 || !strings.Contains(lines[4], `"__parentId":"gid://shopify/Product/`) {
+			t.Fatalf("file: %d %s", code, body)
+		}
+		if code, _ := get(u.Path[:len(u.Path)-10] + "0000.jsonl"); code != http.StatusForbidden {
+			t.Errorf("a wrong signature: %d", code)
+		}
+		if poll(t, fern, tok.AccessToken, "gid://shopify/BulkOperation/1") != nil {
+			t.Error("an unknown operation must be null")
+		}
+		r.clock.Advance(8 * 24 * time.Hour)
+		if code, _ := get(u.Path); code != http.StatusBadRequest {
+			t.Errorf("after seven days: %d", code)
+		}
+	})
+	t.Run("a token without read_products fails the operation", func(t *testing.T) {
+		c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: shopify.DefaultAPIVersion,
+			Scopes: []string{"read_orders"}, Endpoint: r.srv.URL, Clock: r.clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := &rig{sb: r.sb, client: c, clock: r.clock, srv: r.srv}
+		tok := other.install(t, northwind)
+		if _, err := c.AllProducts(context.Background(), northwind, tok.AccessToken); !errors.Is(err, shopify.ErrBulkFailed) ||
+			!strings.Contains(err.Error(), "ACCESS_DENIED") {
+			t.Fatalf("want a failed operation (ACCESS_DENIED), got %v", err)
+		}
 	})
 }
 
@@ -433,7 +550,7 @@ func TestShopifyWebhooks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if subs := r.sb.Subscriptions(northwind); len(subs) != len(topics) || subs[0].APIVersion != "2025-10" {
+	if subs := r.sb.Subscriptions(northwind); len(subs) != len(topics) || subs[0].APIVersion != shopify.DefaultAPIVersion {
 		t.Fatalf("subscriptions = %+v", subs)
 	}
 
@@ -449,7 +566,7 @@ func TestShopifyWebhooks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Topic != topic || h.Shop != northwind || h.APIVersion != "2025-10" || h.WebhookID == "" || h.TriggeredAt.IsZero() {
+		if h.Topic != topic || h.Shop != northwind || h.APIVersion != shopify.DefaultAPIVersion || h.WebhookID == "" || h.TriggeredAt.IsZero() {
 			t.Fatalf("headers = %+v", h)
 		}
 		if !r.client.VerifyWebhook(got[0].body, h.HMAC) {
@@ -599,8 +716,8 @@ func TestShopifyWebhooks(t *testing.T) {
 func TestShopifyMaxCost(t *testing.T) {
 	r := newRig(t, "", sbshopify.Config{})
 	tok := r.install(t, copper)
-	body := `{"query":"query TroveProductsPage { x }","operationName":"TroveProductsPage","variables":{"first":250,"variantsFirst":100}}`
-	req, _ := http.NewRequest(http.MethodPost, r.srv.URL+"/admin/api/2025-10/graphql.json", strings.NewReader(body))
+	body := `{"query":"query TroveProductVariants { x }","operationName":"TroveProductVariants","variables":{"id":"gid://shopify/Product/2001","first":600}}`
+	req, _ := http.NewRequest(http.MethodPost, r.srv.URL+"/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json", strings.NewReader(body))
 	req.Host = copper
 	req.Header.Set("X-Shopify-Access-Token", tok.AccessToken)
 	req.Header.Set("Content-Type", "application/json")
@@ -628,9 +745,9 @@ func TestShopifySeedDemo(t *testing.T) {
 	}
 	for shop, skus := range want {
 		tok := r.install(t, shop)
-		page, next, err := r.client.Products(ctx, shop, tok.AccessToken, "")
-		if err != nil || next != "" || len(page) != 2 {
-			t.Fatalf("%s: %d products, next %q, %v", shop, len(page), next, err)
+		page, err := r.client.AllProducts(ctx, shop, tok.AccessToken)
+		if err != nil || len(page) != 2 {
+			t.Fatalf("%s: %d products, %v", shop, len(page), err)
 		}
 		for _, p := range page {
 			for _, v := range p.Variants {
@@ -686,19 +803,19 @@ func TestShopifyWire(t *testing.T) {
 		}
 	})
 	t.Run("GraphQL without a token is 401", func(t *testing.T) {
-		status, out := post(t, "/admin/api/2025-10/graphql.json", copper, "application/json", "", `{"query":"query TroveShop { shop { name } }"}`)
+		status, out := post(t, "/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json", copper, "application/json", "", `{"query":"query TroveShop { shop { name } }"}`)
 		if status != 401 || out["errors"] == nil {
 			t.Fatalf("%d %v", status, out)
 		}
 	})
 	t.Run("the operation name may come from the document", func(t *testing.T) {
 		tok := r.install(t, copper)
-		status, out := post(t, "/admin/api/2025-10/graphql.json", copper, "application/json", tok.AccessToken, `{"query":"query TroveShop { shop { name } }"}`)
+		status, out := post(t, "/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json", copper, "application/json", tok.AccessToken, `{"query":"query TroveShop { shop { name } }"}`)
 		data, _ := out["data"].(map[string]any)
 		if status != 200 || data["shop"] == nil || out["extensions"] == nil {
 			t.Fatalf("%d %v", status, out)
 		}
-		status, out = post(t, "/admin/api/2025-10/graphql.json", copper, "application/json", tok.AccessToken, `{"query":"query Other { shop { id } }"}`)
+		status, out = post(t, "/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json", copper, "application/json", tok.AccessToken, `{"query":"query Other { shop { id } }"}`)
 		if status != 200 || out["errors"] == nil {
 			t.Fatalf("unknown operation: %d %v", status, out)
 		}

@@ -29,7 +29,7 @@ func openRig(t *testing.T, path string, clk *clock.Fake) *rig {
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(sb.WaitDeliveries)
-	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: "2025-10",
+	c, err := shopify.New(shopify.Config{APIKey: "sandbox-key", APISecrets: []string{"sandbox-secret"}, APIVersion: shopify.DefaultAPIVersion,
 		Scopes: []string{"read_products", "write_orders"}, Endpoint: srv.URL, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +86,7 @@ func TestOpenCarriesOnAfterARestart(t *testing.T) {
 	if !ok || p.Variants[0].Available != 17 {
 		t.Fatalf("stock after the restart: %+v (want 20 - 3 = 17; a re-seed would put 20 back)", p)
 	}
+	clk.Advance(10 * time.Second) // past the order search's lag
 	if got, found, err := r2.client.FindOrderByReference(ctx, copper, tok.AccessToken, "vo-1"); err != nil || !found || got.ID != first.ID {
 		t.Fatalf("the order made before the restart: %+v %v %v", got, found, err)
 	}

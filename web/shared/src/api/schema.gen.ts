@@ -26,7 +26,7 @@ export interface paths {
             readonly path?: never;
             readonly cookie?: never;
         };
-        /** Readiness: the database answers and no migration is pending. */
+        /** Readiness: the database answers and no migration is pending (warnings listed, still 200). */
         readonly get: operations["getReadyz"];
         readonly put?: never;
         readonly post?: never;
@@ -1962,6 +1962,12 @@ export interface components {
         readonly Status: {
             /** @enum {string} */
             readonly status: "ok" | "ready";
+            /**
+             * @description /readyz only, when a check passes but needs attention soon (the
+             *     Shopify API version within 90 days of its end of support, or
+             *     answered by another version): "check: what is wrong".
+             */
+            readonly warnings?: readonly string[];
         };
         readonly DeadJob: {
             readonly id: string;
