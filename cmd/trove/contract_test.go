@@ -28,7 +28,7 @@ func TestResponsesMatchTheContract(t *testing.T) {
 // the contract cannot fall behind the code.
 func TestEveryAPIRouteIsInTheContract(t *testing.T) {
 	doc := apitest.Doc(t)
-	r := routes(routeDeps{metrics: prometheus.NewRegistry(), shopify: &shopifyParts{}, pay: &paymentParts{}, payouts: &payoutParts{}, fulfilment: &fulfilmentParts{files: http.NotFoundHandler()}})
+	r := routes(&deps{metrics: prometheus.NewRegistry(), files: http.NotFoundHandler()})
 	err := chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		if strings.HasSuffix(route, "/*") || strings.HasPrefix(route, "/vendor") {
 			return nil // catch-alls: web apps and problem+json 404s

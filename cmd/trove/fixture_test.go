@@ -41,7 +41,7 @@ func seedPeople(t testing.TB, dsn string) *people {
 	t.Cleanup(func() { conn.Close() })
 	ctx := context.Background()
 	clk := clock.System{}
-	vs, us := vendors.NewStore(conn, clk), auth.NewUsers(conn, clk)
+	vs, us := vendors.NewStore(vendors.Deps{DB: conn, Clock: clk}), auth.NewUsers(auth.UsersDeps{DB: conn, Clock: clk})
 	p := &people{db: conn}
 	mustV := func(v vendors.Vendor, _ bool, err error) vendors.Vendor {
 		if err != nil {
@@ -80,7 +80,7 @@ func (p *people) connectStores(t testing.TB, vendorIDs ...string) {
 // variant's ids. key makes its Shopify ids.
 func (p *people) listProduct(t testing.TB, vendorID, key, title string, cents int64, stock int) (productID, variantID string) {
 	t.Helper()
-	productID, err := catalog.NewStore(p.db, clock.System{}).Upsert(context.Background(), catalog.Product{VendorID: vendorID,
+	productID, err := catalog.NewStore(catalog.Deps{DB: p.db, Clock: clock.System{}}).Upsert(context.Background(), catalog.Product{VendorID: vendorID,
 		ShopifyProductID: "gid://shopify/Product/" + key, Title: title, Listed: true,
 		Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/" + key, SKU: strings.ToUpper(key), Title: "Default Title",
 			Price: money.Money{Amount: cents, Currency: "USD"}, StockOnHand: stock}}})
@@ -97,7 +97,7 @@ func (p *people) listProduct(t testing.TB, vendorID, key, title string, cents in
 // catalog, and returns its id.
 func (p *people) bundle(t testing.TB, variantID string) string {
 	t.Helper()
-	b, err := catalog.NewStore(p.db, clock.System{}).CreateBundle(context.Background(), catalog.BundleInput{Slug: "xx", Name: "X",
+	b, err := catalog.NewStore(catalog.Deps{DB: p.db, Clock: clock.System{}}).CreateBundle(context.Background(), catalog.BundleInput{Slug: "xx", Name: "X",
 		Price: money.Money{Amount: 100, Currency: "USD"}, Items: []catalog.BundleItemInput{{VariantID: variantID, Quantity: 1}}},
 		audit.Entry{ActorType: audit.ActorUser, ActorID: p.admin.ID})
 	if err != nil {

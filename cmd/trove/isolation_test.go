@@ -188,13 +188,13 @@ func TestIsolation(t *testing.T) {
 		p.vendorB.ID, p.ownerB.ID); err != nil {
 		t.Fatal(err)
 	}
-	productB, err := catalog.NewStore(p.db, clock.System{}).Upsert(context.Background(), catalog.Product{VendorID: p.vendorB.ID,
+	productB, err := catalog.NewStore(catalog.Deps{DB: p.db, Clock: clock.System{}}).Upsert(context.Background(), catalog.Product{VendorID: p.vendorB.ID,
 		ShopifyProductID: "gid://shopify/Product/9", Title: "B's mug", Listed: true,
 		Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/91", Title: "Blue", Price: money.Money{Amount: 900, Currency: "USD"}, StockOnHand: 3}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	viewB, err := catalog.NewStore(p.db, clock.System{}).Product(context.Background(), "", productB)
+	viewB, err := catalog.NewStore(catalog.Deps{DB: p.db, Clock: clock.System{}}).Product(context.Background(), "", productB)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestIsolation(t *testing.T) {
 		tokens[u] = signIn(t, s, u)
 	}
 
-	r := routes(routeDeps{metrics: prometheus.NewRegistry(), shopify: &shopifyParts{}, pay: &paymentParts{}, payouts: &payoutParts{}, fulfilment: &fulfilmentParts{}})
+	r := routes(&deps{metrics: prometheus.NewRegistry()})
 	seen := map[string]bool{}
 	refusals := 0
 	err = chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {

@@ -36,13 +36,13 @@ func TestPayoutsEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	dsn := dbtest.NewDSN(t)
 	p := seedPeople(t, dsn)
-	vs := vendors.NewStore(p.db, clock.System{})
+	vs := vendors.NewStore(vendors.Deps{DB: p.db, Clock: clock.System{}})
 	vendorC, _, err := vs.Ensure(ctx, vendors.Vendor{Slug: "vendor-c", Name: "Vendor C", ContactEmail: "c@c.example", CommissionBPS: 1500,
 		Status: vendors.StatusActive})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ownerC, _, err := auth.NewUsers(p.db, clock.System{}).Ensure(ctx, auth.NewUser{Email: "owner@c.example", Password: testPassword,
+	ownerC, _, err := auth.NewUsers(auth.UsersDeps{DB: p.db, Clock: clock.System{}}).Ensure(ctx, auth.NewUser{Email: "owner@c.example", Password: testPassword,
 		Role: auth.RoleVendorOwner, VendorID: vendorC.ID})
 	if err != nil {
 		t.Fatal(err)

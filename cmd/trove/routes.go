@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -27,33 +26,10 @@ import (
 	"github.com/trove-platform/trove/web"
 )
 
-// routeDeps is what the routes need. It is built in serve and is not a service
-// locator: each handler maker below takes only the pieces it uses.
-type routeDeps struct {
-	db          *sqlx.DB
-	readyChecks []health.Check
-	metrics     *prometheus.Registry
-	metricsOwn  bool // /metrics has a listener of its own (TROVE_METRICS_ADDR): not on this router
-	guestCarts  *ratelimit.Keyed
-	// accountRequests: sign-ups, password resets, invitation acceptances.
-	accountRequests *ratelimit.Keyed
-	queue           *queue.Queue
-	auth            *auth.Service
-	vendors         *vendors.Store
-	catalog         *catalog.Store
-	shopify         *shopifyParts
-	pay             *paymentParts
-	fulfilment      *fulfilmentParts
-	payouts         *payoutParts
-	hooks           *webhooks.Store
-	proxies         auth.Proxies
-	sandboxes       *sandboxes // the local stand-ins, with --sandbox
-}
-
 // routes lists EVERY HTTP route of the platform. Middleware that must see every
 // answer (request id, access log, metrics, panic recovery) wraps the router in
 // serve.
-func routes(d routeDeps) chi.Router {
+func routes(d *deps) chi.Router {
 	r := chi.NewRouter()
 	r.NotFound(httpx.NotFound().ServeHTTP)
 	r.MethodNotAllowed(httpx.MethodNotAllowed(r).ServeHTTP)
@@ -101,21 +77,21 @@ func routes(d routeDeps) chi.Router {
 			r.Method(http.MethodGet, "/bundles/{bundleID}", catalog.HandleStoreBundle(d.catalog))
 			// Carts and checkout: guests by X-Cart-Token, or signed-in buyers.
 			r.With(d.guestCarts.Middleware(guestAddress(d.proxies), "too many new carts from your network")).
-				Method(http.MethodPost, "/carts", orders.HandleCreateCart(d.pay.orders))
-			r.Method(http.MethodGet, "/carts/{cartID}", orders.HandleGetCart(d.pay.orders))
-			r.Method(http.MethodPatch, "/carts/{cartID}", orders.HandleUpdateCart(d.pay.orders))
-			r.Method(http.MethodPost, "/carts/{cartID}/lines", orders.HandleAddLine(d.pay.orders))
-			r.Method(http.MethodPatch, "/carts/{cartID}/lines/{lineID}", orders.HandleUpdateLine(d.pay.orders))
-			r.Method(http.MethodDelete, "/carts/{cartID}/lines/{lineID}", orders.HandleRemoveLine(d.pay.orders))
-			r.Method(http.MethodPost, "/carts/{cartID}/checkout", orders.HandleCheckout(d.pay.orders))
-			r.Method(http.MethodGet, "/orders/{orderID}", orders.HandleGetOrder(d.pay.orders))
-			r.With(auth.RequireRole(auth.RoleBuyer)).Method(http.MethodGet, "/orders", orders.HandleListOrders(d.pay.orders))
+				Method(http.MethodPost, "/carts", orders.HandleCreateCart(d.orders))
+			r.Method(http.MethodGet, "/carts/{cartID}", orders.HandleGetCart(d.orders))
+			r.Method(http.MethodPatch, "/carts/{cartID}", orders.HandleUpdateCart(d.orders))
+			r.Method(http.MethodPost, "/carts/{cartID}/lines", orders.HandleAddLine(d.orders))
+			r.Method(http.MethodPatch, "/carts/{cartID}/lines/{lineID}", orders.HandleUpdateLine(d.orders))
+			r.Method(http.MethodDelete, "/carts/{cartID}/lines/{lineID}", orders.HandleRemoveLine(d.orders))
+			r.Method(http.MethodPost, "/carts/{cartID}/checkout", orders.HandleCheckout(d.orders))
+			r.Method(http.MethodGet, "/orders/{orderID}", orders.HandleGetOrder(d.orders))
+			r.With(auth.RequireRole(auth.RoleBuyer)).Method(http.MethodGet, "/orders", orders.HandleListOrders(d.orders))
 			// Corporate gifting plans: signed-in buyers, their own only.
 			r.Group(func(r chi.Router) {
 				r.Use(auth.RequireRole(auth.RoleBuyer))
-				r.Method(http.MethodGet, "/subscriptions", subscriptions.HandleListSubscriptions(d.pay.subs))
-				r.Method(http.MethodPost, "/subscriptions", subscriptions.HandleSubscribe(d.pay.subs))
-				r.Method(http.MethodPost, "/subscriptions/{subscriptionID}/cancel", subscriptions.HandleCancelSubscription(d.pay.subs))
+				r.Method(http.MethodGet, "/subscriptions", subscriptions.HandleListSubscriptions(d.subscriptions))
+				r.Method(http.MethodPost, "/subscriptions", subscriptions.HandleSubscribe(d.subscriptions))
+				r.Method(http.MethodPost, "/subscriptions/{subscriptionID}/cancel", subscriptions.HandleCancelSubscription(d.subscriptions))
 			})
 		})
 
@@ -124,29 +100,29 @@ func routes(d routeDeps) chi.Router {
 			r.Use(auth.RequireRole(auth.RoleVendorOwner, auth.RoleVendorStaff))
 			r.Method(http.MethodGet, "/profile", vendors.HandleOwnProfile(d.vendors))
 			r.Method(http.MethodGet, "/team", auth.HandleTeam(d.auth))
-			r.Method(http.MethodGet, "/shopify", vendors.HandleShopifyStatus(d.shopify.conns))
+			r.Method(http.MethodGet, "/shopify", vendors.HandleShopifyStatus(d.shopifyConns))
 			r.Method(http.MethodGet, "/catalog/products", catalog.HandleVendorProducts(d.catalog))
 			r.Method(http.MethodGet, "/catalog/products/{productID}", catalog.HandleVendorProduct(d.catalog))
 			r.Method(http.MethodPatch, "/catalog/products/{productID}", catalog.HandleCurate(d.catalog))
-			r.Method(http.MethodPost, "/catalog/resync", catalog.HandleResync(d.shopify.resync))
-			r.Method(http.MethodGet, "/orders", fulfilment.HandleVendorOrders(d.fulfilment.service))
-			r.Method(http.MethodGet, "/orders/{vendorOrderID}", fulfilment.HandleVendorOrder(d.fulfilment.service))
-			r.Method(http.MethodPost, "/orders/{vendorOrderID}/fulfilment", fulfilment.HandleUpdate(d.fulfilment.service))
-			r.Method(http.MethodGet, "/orders/{vendorOrderID}/manifest", fulfilment.HandleManifest(d.fulfilment.service))
-			r.Method(http.MethodPost, "/manifests/batch", fulfilment.HandleBatch(d.fulfilment.service))
-			r.Method(http.MethodGet, "/finance/balance", payouts.HandleBalance(d.payouts.payouts))
-			r.Method(http.MethodGet, "/finance/entries", payouts.HandleEntries(d.payouts.payouts))
-			r.Method(http.MethodGet, "/finance/orders", payouts.HandleOrderSummaries(d.payouts.payouts))
-			r.Method(http.MethodGet, "/finance/payouts", payouts.HandleVendorPayouts(d.payouts.payouts))
-			r.Method(http.MethodGet, "/finance/payouts/{payoutID}", payouts.HandleVendorPayout(d.payouts.payouts))
-			r.Method(http.MethodGet, "/finance/account", payouts.HandleAccount(d.payouts.payouts))
-			r.Method(http.MethodGet, "/orders/{vendorOrderID}/refunds", payments.HandleVendorOrderRefunds(d.pay.refunds))
-			r.Method(http.MethodPost, "/orders/{vendorOrderID}/refunds", payments.HandleCreateVendorRefund(d.pay.refunds))
+			r.Method(http.MethodPost, "/catalog/resync", catalog.HandleResync(d.catalogSync.Resync))
+			r.Method(http.MethodGet, "/orders", fulfilment.HandleVendorOrders(d.fulfilment))
+			r.Method(http.MethodGet, "/orders/{vendorOrderID}", fulfilment.HandleVendorOrder(d.fulfilment))
+			r.Method(http.MethodPost, "/orders/{vendorOrderID}/fulfilment", fulfilment.HandleUpdate(d.fulfilment))
+			r.Method(http.MethodGet, "/orders/{vendorOrderID}/manifest", fulfilment.HandleManifest(d.fulfilment))
+			r.Method(http.MethodPost, "/manifests/batch", fulfilment.HandleBatch(d.fulfilment))
+			r.Method(http.MethodGet, "/finance/balance", payouts.HandleBalance(d.payouts))
+			r.Method(http.MethodGet, "/finance/entries", payouts.HandleEntries(d.payouts))
+			r.Method(http.MethodGet, "/finance/orders", payouts.HandleOrderSummaries(d.payouts))
+			r.Method(http.MethodGet, "/finance/payouts", payouts.HandleVendorPayouts(d.payouts))
+			r.Method(http.MethodGet, "/finance/payouts/{payoutID}", payouts.HandleVendorPayout(d.payouts))
+			r.Method(http.MethodGet, "/finance/account", payouts.HandleAccount(d.payouts))
+			r.Method(http.MethodGet, "/orders/{vendorOrderID}/refunds", payments.HandleVendorOrderRefunds(d.refunds))
+			r.Method(http.MethodPost, "/orders/{vendorOrderID}/refunds", payments.HandleCreateVendorRefund(d.refunds))
 			r.Group(func(r chi.Router) {
 				r.Use(auth.RequireRole(auth.RoleVendorOwner))
 				r.Method(http.MethodPatch, "/profile", vendors.HandleUpdateOwnProfile(d.vendors))
-				r.Method(http.MethodPost, "/shopify/connect", vendors.HandleShopifyConnect(d.shopify.installer))
-				r.Method(http.MethodPost, "/finance/account/onboarding", payouts.HandleOnboard(d.payouts.payouts))
+				r.Method(http.MethodPost, "/shopify/connect", vendors.HandleShopifyConnect(d.shopifyInstaller))
+				r.Method(http.MethodPost, "/finance/account/onboarding", payouts.HandleOnboard(d.payouts))
 				r.Method(http.MethodPost, "/team/invites", auth.HandleInvite(d.auth))
 				r.Method(http.MethodDelete, "/team/invites/{inviteID}", auth.HandleRevokeInvite(d.auth))
 				r.Method(http.MethodPatch, "/team/members/{userID}", auth.HandleSetMemberRole(d.auth))
@@ -162,7 +138,7 @@ func routes(d routeDeps) chi.Router {
 			r.Method(http.MethodGet, "/vendors/{vendorID}", vendors.HandleGet(d.vendors))
 			r.Method(http.MethodPatch, "/vendors/{vendorID}", vendors.HandleUpdate(d.vendors))
 			r.Method(http.MethodPost, "/vendors/{vendorID}/invites", auth.HandleInvite(d.auth))
-			r.Method(http.MethodGet, "/shopify/connections", vendors.HandleListConnections(d.shopify.conns))
+			r.Method(http.MethodGet, "/shopify/connections", vendors.HandleListConnections(d.shopifyConns))
 			r.Method(http.MethodGet, "/catalog/products", catalog.HandleAdminProducts(d.catalog))
 			r.Method(http.MethodGet, "/catalog/products/{productID}", catalog.HandleAdminProduct(d.catalog))
 			r.Method(http.MethodPost, "/catalog/products/{productID}/hide", catalog.HandleSetHidden(d.catalog, true))
@@ -175,22 +151,22 @@ func routes(d routeDeps) chi.Router {
 			r.Method(http.MethodPost, "/users/{userID}/disable", auth.HandleSetDisabled(d.auth, true))
 			r.Method(http.MethodPost, "/users/{userID}/enable", auth.HandleSetDisabled(d.auth, false))
 			r.Method(http.MethodGet, "/audit", audit.HandleQuery(d.db))
-			r.Method(http.MethodGet, "/orders/{orderID}/refunds", payments.HandleOrderRefunds(d.pay.refunds))
-			r.Method(http.MethodPost, "/orders/{orderID}/refunds", payments.HandleCreateOrderRefund(d.pay.refunds))
-			r.Method(http.MethodGet, "/vendor-orders/{vendorOrderID}", fulfilment.HandleVendorOrder(d.fulfilment.service))
-			r.Method(http.MethodPost, "/vendor-orders/{vendorOrderID}/fulfilment", fulfilment.HandleUpdate(d.fulfilment.service))
-			r.Method(http.MethodGet, "/vendor-orders/{vendorOrderID}/manifest", fulfilment.HandleManifest(d.fulfilment.service))
-			r.Method(http.MethodGet, "/payouts/cycles", payouts.HandleCycles(d.payouts.payouts))
-			r.Method(http.MethodPost, "/payouts/cycles", payouts.HandleRunCycle(d.payouts.payouts))
-			r.Method(http.MethodGet, "/payouts", payouts.HandlePayouts(d.payouts.payouts))
-			r.Method(http.MethodGet, "/payouts/{payoutID}", payouts.HandlePayout(d.payouts.payouts))
-			r.Method(http.MethodPost, "/payouts/{payoutID}/retry", invoicing.HandleRetry(d.payouts.invoicing))
-			r.Method(http.MethodPost, "/vendors/{vendorID}/ledger/adjustments", payouts.HandleAdjust(d.payouts.payouts))
-			r.Method(http.MethodGet, "/xero", invoicing.HandleConnection(d.payouts.invoicing))
-			r.Method(http.MethodPost, "/xero/connect", invoicing.HandleConnect(d.payouts.invoicing))
-			r.Method(http.MethodPost, "/xero/tenant", invoicing.HandleChooseTenant(d.payouts.invoicing))
-			r.Method(http.MethodGet, "/reconciliation", invoicing.HandleReport(d.payouts.invoicing))
-			r.Method(http.MethodPost, "/reconciliation/check", invoicing.HandleCheck(d.payouts.invoicing))
+			r.Method(http.MethodGet, "/orders/{orderID}/refunds", payments.HandleOrderRefunds(d.refunds))
+			r.Method(http.MethodPost, "/orders/{orderID}/refunds", payments.HandleCreateOrderRefund(d.refunds))
+			r.Method(http.MethodGet, "/vendor-orders/{vendorOrderID}", fulfilment.HandleVendorOrder(d.fulfilment))
+			r.Method(http.MethodPost, "/vendor-orders/{vendorOrderID}/fulfilment", fulfilment.HandleUpdate(d.fulfilment))
+			r.Method(http.MethodGet, "/vendor-orders/{vendorOrderID}/manifest", fulfilment.HandleManifest(d.fulfilment))
+			r.Method(http.MethodGet, "/payouts/cycles", payouts.HandleCycles(d.payouts))
+			r.Method(http.MethodPost, "/payouts/cycles", payouts.HandleRunCycle(d.payouts))
+			r.Method(http.MethodGet, "/payouts", payouts.HandlePayouts(d.payouts))
+			r.Method(http.MethodGet, "/payouts/{payoutID}", payouts.HandlePayout(d.payouts))
+			r.Method(http.MethodPost, "/payouts/{payoutID}/retry", invoicing.HandleRetry(d.invoicing))
+			r.Method(http.MethodPost, "/vendors/{vendorID}/ledger/adjustments", payouts.HandleAdjust(d.payouts))
+			r.Method(http.MethodGet, "/xero", invoicing.HandleConnection(d.invoicing))
+			r.Method(http.MethodPost, "/xero/connect", invoicing.HandleConnect(d.invoicing))
+			r.Method(http.MethodPost, "/xero/tenant", invoicing.HandleChooseTenant(d.invoicing))
+			r.Method(http.MethodGet, "/reconciliation", invoicing.HandleReport(d.invoicing))
+			r.Method(http.MethodPost, "/reconciliation/check", invoicing.HandleCheck(d.invoicing))
 			r.Method(http.MethodGet, "/jobs/dead", queue.HandleListDead(d.queue))
 			r.Method(http.MethodPost, "/jobs/retry", queue.HandleRetryKind(d.queue, operator))
 			r.Method(http.MethodPost, "/jobs/{jobID}/retry", queue.HandleRetry(d.queue, operator))
@@ -200,9 +176,9 @@ func routes(d routeDeps) chi.Router {
 	})
 	// Documents behind signed, expiring links (the local blob driver serves
 	// them; S3's redirects to a URL presigned for the download).
-	if d.fulfilment != nil && d.fulfilment.files != nil {
-		r.Method(http.MethodGet, filesPath+"/*", d.fulfilment.files)
-		r.Method(http.MethodHead, filesPath+"/*", d.fulfilment.files)
+	if d.files != nil {
+		r.Method(http.MethodGet, filesPath+"/*", d.files)
+		r.Method(http.MethodHead, filesPath+"/*", d.files)
 	}
 	// Local stand-ins (trove serve --sandbox), for running offline.
 	if sb := d.sandboxes; sb != nil {
@@ -220,14 +196,14 @@ func routes(d routeDeps) chi.Router {
 	// callbacks (reached by the signed-in user's browser).
 	r.Route("/webhooks", func(r chi.Router) {
 		r.HandleFunc("/*", httpx.NotFound().ServeHTTP)
-		r.Method(http.MethodPost, "/shopify", webhooks.HandleShopify(d.hooks, d.shopify.client))
-		r.Method(http.MethodPost, "/stripe", webhooks.HandleStripe(d.hooks, d.pay.verifier))
+		r.Method(http.MethodPost, "/shopify", webhooks.HandleShopify(d.hooks, d.shopify))
+		r.Method(http.MethodPost, "/stripe", webhooks.HandleStripe(d.hooks, d.stripe))
 	})
 	r.Route("/oauth", func(r chi.Router) {
 		r.Use(d.auth.Authenticate)
 		r.HandleFunc("/*", httpx.NotFound().ServeHTTP)
-		r.With(auth.RequireRole(auth.RoleVendorOwner)).Method(http.MethodGet, "/shopify/callback", vendors.HandleShopifyCallback(d.shopify.installer))
-		r.With(auth.RequireRole(auth.RolePlatformAdmin)).Method(http.MethodGet, "/xero/callback", invoicing.HandleCallback(d.payouts.invoicing))
+		r.With(auth.RequireRole(auth.RoleVendorOwner)).Method(http.MethodGet, "/shopify/callback", vendors.HandleShopifyCallback(d.shopifyInstaller))
+		r.With(auth.RequireRole(auth.RolePlatformAdmin)).Method(http.MethodGet, "/xero/callback", invoicing.HandleCallback(d.invoicing))
 	})
 
 	// Web apps: vendor admin under /vendor/, the storefront everywhere else.

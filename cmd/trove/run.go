@@ -117,7 +117,14 @@ func queueSetup(ctx context.Context, cfg Config, stdout, stderr io.Writer) error
 		return err
 	}
 	defer conn.Close()
-	q, _, _, err := newQueue(conn, clock.System{}, cfg, log, nil)
+	// Setup reads the handlers' names and timeouts only: they never run here,
+	// so the table is registered over an empty platform.
+	reg := queue.NewRegistry()
+	registerJobs(reg, &deps{})
+	if err := setWorkers(reg, cfg); err != nil {
+		return err
+	}
+	q, err := newQueue(conn, reg, clock.System{}, cfg, log, nil)
 	if err != nil {
 		return err
 	}

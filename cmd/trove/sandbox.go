@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/trove-platform/trove/internal/auth"
+	"github.com/trove-platform/trove/internal/invoicing"
+	"github.com/trove-platform/trove/internal/payouts"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/mail"
@@ -91,15 +93,15 @@ func (s *sandboxes) close() {
 // onboarded for payouts. Each step is skipped where it is done already, and
 // redone where the stand-in no longer knows what the database holds (its
 // state file was removed).
-func (s *sandboxes) connectDemo(ctx context.Context, log *slog.Logger, cfg Config, shop *shopifyParts, pout *payoutParts,
-	vs *vendors.Store, users *auth.Service) {
-	if err := connectDemoStores(ctx, shop, s.shopify, vs, users, cfg.PublicURL.String()+"/webhooks/shopify"); err != nil && ctx.Err() == nil {
+func (s *sandboxes) connectDemo(ctx context.Context, log *slog.Logger, cfg Config, d *deps) {
+	if err := connectDemoStores(ctx, d.shopifyConns, d.shopifyInstaller, s.shopify, d.vendors, d.auth,
+		cfg.PublicURL.String()+"/webhooks/shopify"); err != nil && ctx.Err() == nil {
 		log.Error("connecting the demo stores to the sandbox Shopify failed", "err", err.Error())
 	}
-	if err := connectDemoXero(ctx, pout, s.xero, users, cfg.SeedAdminEmail); err != nil && ctx.Err() == nil {
+	if err := connectDemoXero(ctx, d.invoicing, s.xero, d.auth, cfg.SeedAdminEmail); err != nil && ctx.Err() == nil {
 		log.Error("connecting the sandbox Xero failed", "err", err.Error())
 	}
-	if err := onboardDemoVendors(ctx, pout, vs); err != nil && ctx.Err() == nil {
+	if err := onboardDemoVendors(ctx, d.payouts, d.vendors); err != nil && ctx.Err() == nil {
 		log.Error("onboarding the demo vendors to the sandbox Stripe Connect failed", "err", err.Error())
 	}
 }
@@ -115,8 +117,8 @@ func noRedirectClient() *http.Client {
 // URL, signed callback, code exchange, tokens sealed, webhooks subscribed
 // and an import queued. A store already connected is left alone while the
 // stand-in still holds its grant and sends its webhooks to this server.
-func connectDemoStores(ctx context.Context, p *shopifyParts, sb *sbshopify.Shopify, vs *vendors.Store, users *auth.Service,
-	webhookURL string) error {
+func connectDemoStores(ctx context.Context, conns *vendors.Connections, installer *vendors.Installer, sb *sbshopify.Shopify,
+	vs *vendors.Store, users *auth.Service, webhookURL string) error {
 	noRedirect := noRedirectClient()
 	for _, d := range demoData {
 		v, err := vs.BySlug(ctx, d.vendor.Slug)
@@ -127,7 +129,7 @@ func connectDemoStores(ctx context.Context, p *shopifyParts, sb *sbshopify.Shopi
 			return err
 		}
 		shop := v.Slug + ".myshopify.com"
-		if c, err := p.conns.Get(ctx, v.ID); err == nil && c.Status == vendors.ConnConnected && c.ShopDomain == shop &&
+		if c, err := conns.Get(ctx, v.ID); err == nil && c.Status == vendors.ConnConnected && c.ShopDomain == shop &&
 			sb.Installed(shop) && slices.ContainsFunc(sb.Subscriptions(shop), func(s sbshopify.Subscription) bool { return s.URI == webhookURL }) {
 			continue
 		}
@@ -135,7 +137,7 @@ func connectDemoStores(ctx context.Context, p *shopifyParts, sb *sbshopify.Shopi
 		if err != nil || len(owners) == 0 {
 			return errors.Join(err, fmt.Errorf("demo vendor %s has no owner", v.Slug))
 		}
-		authURL, err := p.installer.Start(ctx, owners[0].ID, v.ID, shop)
+		authURL, err := installer.Start(ctx, owners[0].ID, v.ID, shop)
 		if err != nil {
 			return err
 		}
@@ -148,7 +150,7 @@ func connectDemoStores(ctx context.Context, p *shopifyParts, sb *sbshopify.Shopi
 		if err != nil || res.StatusCode/100 != 3 {
 			return fmt.Errorf("sandbox authorize for %s answered %d", shop, res.StatusCode)
 		}
-		if _, err := p.installer.Complete(ctx, callback.Query(), owners[0].ID); err != nil {
+		if _, err := installer.Complete(ctx, callback.Query(), owners[0].ID); err != nil {
 			return fmt.Errorf("connect demo store %s: %w", shop, err)
 		}
 	}
@@ -159,8 +161,8 @@ func connectDemoStores(ctx context.Context, p *shopifyParts, sb *sbshopify.Shopi
 // as the seeded operator would: the consent (which the stand-in approves at
 // once) and the callback. A connection to an organisation the stand-in
 // still holds is left alone.
-func connectDemoXero(ctx context.Context, p *payoutParts, sb *sbxero.Xero, users *auth.Service, adminEmail string) error {
-	if c, err := p.invoicing.Connection(ctx); err == nil && c.Status == "connected" && slices.Contains(sb.TenantIDs(), c.TenantID) {
+func connectDemoXero(ctx context.Context, inv *invoicing.Service, sb *sbxero.Xero, users *auth.Service, adminEmail string) error {
+	if c, err := inv.Connection(ctx); err == nil && c.Status == "connected" && slices.Contains(sb.TenantIDs(), c.TenantID) {
 		return nil
 	}
 	admins, err := users.ListUsers(ctx, string(auth.RolePlatformAdmin), "")
@@ -176,7 +178,7 @@ func connectDemoXero(ctx context.Context, p *payoutParts, sb *sbxero.Xero, users
 	if adminID == "" {
 		return nil // not seeded
 	}
-	authorize, err := p.invoicing.StartConnect(ctx, adminID)
+	authorize, err := inv.StartConnect(ctx, adminID)
 	if err != nil {
 		return err
 	}
@@ -190,7 +192,7 @@ func connectDemoXero(ctx context.Context, p *payoutParts, sb *sbxero.Xero, users
 	if err != nil || loc.Query().Get("code") == "" {
 		return fault.Unavailable("the sandbox Xero did not approve the consent (%d)", res.StatusCode)
 	}
-	_, err = p.invoicing.FinishConnect(ctx, adminID, loc.Query().Get("state"), loc.Query().Get("code"))
+	_, err = inv.FinishConnect(ctx, adminID, loc.Query().Get("state"), loc.Query().Get("code"))
 	return err
 }
 
@@ -198,7 +200,7 @@ func connectDemoXero(ctx context.Context, p *payoutParts, sb *sbxero.Xero, users
 // as each owner would (the stand-in's onboarding page completes at once), so
 // demo payouts can be made. A vendor with a payout account is left alone:
 // the stand-in keeps its accounts across restarts.
-func onboardDemoVendors(ctx context.Context, p *payoutParts, vs *vendors.Store) error {
+func onboardDemoVendors(ctx context.Context, pay *payouts.Service, vs *vendors.Store) error {
 	noRedirect := noRedirectClient()
 	for _, d := range demoData {
 		v, err := vs.BySlug(ctx, d.vendor.Slug)
@@ -208,10 +210,10 @@ func onboardDemoVendors(ctx context.Context, p *payoutParts, vs *vendors.Store) 
 		if err != nil {
 			return err
 		}
-		if st, err := p.payouts.AccountStatus(ctx, v.ID); err != nil || st.Account != nil {
+		if st, err := pay.AccountStatus(ctx, v.ID); err != nil || st.Account != nil {
 			continue // onboarded before (or Stripe unreachable): leave it
 		}
-		link, _, err := p.payouts.Onboard(ctx, v.ID, v.ContactEmail)
+		link, _, err := pay.Onboard(ctx, v.ID, v.ContactEmail)
 		if err != nil {
 			return err
 		}

@@ -78,7 +78,9 @@ func seed(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	defer conn.Close()
 	clk := clock.System{}
-	vendorStore, users, products := vendors.NewStore(conn, clk), auth.NewUsers(conn, clk), catalog.NewStore(conn, clk)
+	vendorStore := vendors.NewStore(vendors.Deps{DB: conn, Clock: clk})
+	users := auth.NewUsers(auth.UsersDeps{DB: conn, Clock: clk})
+	products := catalog.NewStore(catalog.Deps{DB: conn, Clock: clk})
 
 	password, generated := cfg.SeedAdminPassword, false
 	if password == "" {

@@ -31,11 +31,12 @@ func TestSubscriptionEndToEnd(t *testing.T) {
 	dsn := dbtest.NewDSN(t)
 	p := seedPeople(t, dsn)
 	ctx := context.Background()
-	if _, _, err := auth.NewUsers(p.db, clock.System{}).Ensure(ctx, auth.NewUser{Email: "other@corp.example", Password: testPassword, Role: auth.RoleBuyer}); err != nil {
+	if _, _, err := auth.NewUsers(auth.UsersDeps{DB: p.db, Clock: clock.System{}}).Ensure(ctx,
+		auth.NewUser{Email: "other@corp.example", Password: testPassword, Role: auth.RoleBuyer}); err != nil {
 		t.Fatal(err)
 	}
 	p.connectStores(t, p.vendorA.ID, p.vendorB.ID)
-	cat := catalog.NewStore(p.db, clock.System{})
+	cat := catalog.NewStore(catalog.Deps{DB: p.db, Clock: clock.System{}})
 	variant := func(vendorID, key, title string, cents int64) string {
 		productID, err := cat.Upsert(ctx, catalog.Product{VendorID: vendorID, ShopifyProductID: "gid://shopify/Product/" + key, Title: title, Listed: true,
 			Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/" + key, Title: "Default Title",

@@ -53,9 +53,20 @@ type Config struct {
 	Metrics prometheus.Registerer
 }
 
-// NewService returns a Service. The queue carries invite and reset emails;
-// the box seals the tokens inside those jobs.
-func NewService(conn *sqlx.DB, c clock.Clock, log *slog.Logger, q *queue.Queue, box *secrets.Box, cfg Config) (*Service, error) {
+// Deps are the Service's collaborators.
+type Deps struct {
+	DB    *sqlx.DB
+	Clock clock.Clock
+	Log   *slog.Logger
+	// Queue carries invite and reset emails; Box seals the tokens inside
+	// those jobs.
+	Queue *queue.Queue
+	Box   *secrets.Box
+}
+
+// NewService returns a Service.
+func NewService(d Deps, cfg Config) (*Service, error) {
+	conn, c := d.DB, d.Clock
 	signer, err := NewSigner(cfg.SecretKey, cfg.PublicURL.String())
 	if err != nil {
 		return nil, err
@@ -81,8 +92,8 @@ func NewService(conn *sqlx.DB, c clock.Clock, log *slog.Logger, q *queue.Queue, 
 	if cfg.Throttle == (ThrottleLimits{}) {
 		cfg.Throttle = DefaultThrottle
 	}
-	return &Service{db: conn, clock: c, log: log, users: &Users{db: conn, clock: c, hasher: cfg.Hasher}, signer: signer,
-		throttle: &throttle{db: conn, clock: c, limits: cfg.Throttle}, hasher: cfg.Hasher, queue: q, box: box,
+	return &Service{db: conn, clock: c, log: d.Log, users: &Users{db: conn, clock: c, hasher: cfg.Hasher}, signer: signer,
+		throttle: &throttle{db: conn, clock: c, limits: cfg.Throttle}, hasher: cfg.Hasher, queue: d.Queue, box: d.Box,
 		publicURL: cfg.PublicURL, dummyHash: dummy, csrfKey: csrfKey, cookies: cookieNamesFor(cfg.PublicURL)}, nil
 }
 

@@ -59,11 +59,12 @@ func setupWith(t *testing.T, change func(*auth.Config)) *fixture {
 	if change != nil {
 		change(&cfg)
 	}
-	svc, err := auth.NewService(conn, clk, log, q, box, cfg)
+	svc, err := auth.NewService(auth.Deps{DB: conn, Clock: clk, Log: log, Queue: q, Box: box}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _, err := vendors.NewStore(conn, clk).Ensure(context.Background(), vendors.Vendor{Slug: "acme", Name: "Acme", ContactEmail: "a@acme.example", Status: vendors.StatusActive})
+	v, _, err := vendors.NewStore(vendors.Deps{DB: conn, Clock: clk}).Ensure(context.Background(),
+		vendors.Vendor{Slug: "acme", Name: "Acme", ContactEmail: "a@acme.example", Status: vendors.StatusActive})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +339,7 @@ func TestTeamRules(t *testing.T) {
 		t.Fatalf("audit before %s after %s", before, after)
 	}
 
-	other, _, _ := vendors.NewStore(f.db, f.clock).Ensure(ctx, vendors.Vendor{Slug: "other", Name: "Other", ContactEmail: "o@o.example"})
+	other, _, _ := vendors.NewStore(vendors.Deps{DB: f.db, Clock: f.clock}).Ensure(ctx, vendors.Vendor{Slug: "other", Name: "Other", ContactEmail: "o@o.example"})
 	stranger, _, _ := f.svc.Users().Ensure(ctx, auth.NewUser{Email: "x@o.example", Password: password, Role: auth.RoleVendorStaff, VendorID: other.ID})
 	if err := f.svc.RemoveMember(ctx, by, stranger.ID); !fault.Is(err, fault.KindNotFound) {
 		t.Fatalf("another vendor's member must be not found: %v", err)

@@ -51,8 +51,14 @@ type Users struct {
 // NewUsers returns a Users store on db, for tools that make accounts outside
 // a server (seeding). It has a Hasher of its own; a server uses the store of
 // its Service (Service.Users), which shares the Service's one Hasher.
-func NewUsers(db *sqlx.DB, c clock.Clock) *Users {
-	return &Users{db: db, clock: c, hasher: NewHasher(0, 0)}
+func NewUsers(d UsersDeps) *Users {
+	return &Users{db: d.DB, clock: d.Clock, hasher: NewHasher(0, 0)}
+}
+
+// UsersDeps are the collaborators of a Users store.
+type UsersDeps struct {
+	DB    *sqlx.DB
+	Clock clock.Clock
 }
 
 const userColumns = `id, email, name, password_hash, role, vendor_id, disabled_at, created_at, updated_at`

@@ -32,7 +32,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	conn := dbtest.New(t)
 	clk := clock.NewFake(t0)
-	return &fixture{t: t, ctx: context.Background(), db: conn, clk: clk, store: catalog.NewStore(conn, clk)}
+	return &fixture{t: t, ctx: context.Background(), db: conn, clk: clk, store: catalog.NewStore(catalog.Deps{DB: conn, Clock: clk})}
 }
 
 func (f *fixture) exec(q string, args ...any) {

@@ -63,7 +63,13 @@ type Store struct {
 }
 
 // NewStore returns a Store on db.
-func NewStore(db *sqlx.DB, c clock.Clock) *Store { return &Store{db: db, clock: c} }
+func NewStore(d Deps) *Store { return &Store{db: d.DB, clock: d.Clock} }
+
+// Deps are the Store's collaborators.
+type Deps struct {
+	DB    *sqlx.DB
+	Clock clock.Clock
+}
 
 // Upsert writes p and its variants keyed by their Shopify ids, so writing the
 // same product again updates it in place. Rows whose values do not change are

@@ -20,7 +20,7 @@ func TestUpsert(t *testing.T) {
 	conn := dbtest.New(t)
 	clk := clock.NewFake(time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC))
 	v := struct{ ID string }{vendorstest.Vendor(t, conn, clk, "acme", vendorstest.Status(vendors.StatusPending), vendorstest.Connection(""))}
-	store := catalog.NewStore(conn, clk)
+	store := catalog.NewStore(catalog.Deps{DB: conn, Clock: clk})
 	p := catalog.Product{VendorID: v.ID, ShopifyProductID: "gid://shopify/Product/1", Title: "Mug", Description: "A mug",
 		Variants: []catalog.Variant{{ShopifyVariantID: "gid://shopify/ProductVariant/11", SKU: "MUG", Title: "Blue", Price: money.Money{Amount: 1500, Currency: "USD"}, StockOnHand: 3}}}
 	id1, err := store.Upsert(ctx, p)

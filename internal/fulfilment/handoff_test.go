@@ -91,16 +91,16 @@ func newWorld(t *testing.T, timeout time.Duration) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs := vendors.NewStore(conn, clk)
+	vs := vendors.NewStore(vendors.Deps{DB: conn, Clock: clk})
 	v, _, err := vs.Ensure(ctx, vendors.Vendor{Slug: "acme", Name: "Acme", ContactEmail: "acme@example.com", CommissionBPS: 1000, Status: vendors.StatusActive})
 	if err != nil {
 		t.Fatal(err)
 	}
-	conns := vendors.NewConnections(conn, clk, box, client, q, log)
+	conns := vendors.NewConnections(vendors.ConnectionsDeps{DB: conn, Clock: clk, Box: box, Shopify: client, Queue: q, Log: log})
 	if err := conns.Save(ctx, v.ID, shop, install(t, client), shopify.ShopInfo{Name: "Acme", Currency: "USD"}); err != nil {
 		t.Fatal(err)
 	}
-	cat := catalog.NewStore(conn, clk)
+	cat := catalog.NewStore(catalog.Deps{DB: conn, Clock: clk})
 	pid, err := cat.Upsert(ctx, catalog.Product{VendorID: v.ID, ShopifyProductID: productID, Title: "Candle", Listed: true,
 		Variants: []catalog.Variant{{ShopifyVariantID: prod.Variants[0].ID, SKU: "CANDLE-1", Title: "Cedar",
 			Price: money.Money{Amount: 2500, Currency: "USD"}, StockOnHand: 10}}})
@@ -112,7 +112,7 @@ func newWorld(t *testing.T, timeout time.Duration) *world {
 		t.Fatal(err)
 	}
 
-	os := orders.NewStore(conn, clk, q, cat, orderstest.Payments{}, orders.Config{})
+	os := orders.NewStore(orders.Deps{DB: conn, Clock: clk, Queue: q, Catalog: cat, Payments: orderstest.Payments{}}, orders.Config{})
 	o := orderstest.Paid(t, os, orderstest.Cart{GiftMessage: "Happy holidays", Lines: []orders.LineInput{orderstest.Line(variantID, 2)},
 		Recipient: orders.Recipient{Name: "Ada Lovelace", AddressLines: []string{"12 St James's Square"}, City: "London", PostalCode: "SW1Y 4JH", Country: "GB"}})
 	blobs, err := blob.NewLocal(blob.LocalConfig{Dir: t.TempDir(), BaseURL: "http://trove.test/files", Secret: key})
@@ -120,7 +120,7 @@ func newWorld(t *testing.T, timeout time.Duration) *world {
 		t.Fatal(err)
 	}
 	svc := fulfilment.New(fulfilment.Deps{DB: conn, Clock: clk, Queue: q, Orders: os, Catalog: cat, Conns: conns, Shopify: client,
-		Webhooks: webhooks.NewStore(conn, clk, q), Blobs: blobs, Post: mail.Postman{Sender: mail.NewLocal(), From: "t@trove.test"}, Log: log},
+		Webhooks: webhooks.NewStore(webhooks.Deps{DB: conn, Clock: clk, Queue: q}), Blobs: blobs, Post: mail.Postman{Sender: mail.NewLocal(), From: "t@trove.test"}, Log: log},
 		fulfilment.Config{PublicURL: "http://trove.test"})
 	return &world{sb: sb, svc: svc, orders: os, clock: clk, down: down, vo: o.VendorOrders[0].ID}
 }

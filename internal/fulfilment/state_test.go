@@ -59,8 +59,8 @@ func newMoves(t *testing.T) *moves {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := catalog.NewStore(conn, clk)
-	os := orders.NewStore(conn, clk, q, cat, orderstest.Payments{}, orders.Config{})
+	cat := catalog.NewStore(catalog.Deps{DB: conn, Clock: clk})
+	os := orders.NewStore(orders.Deps{DB: conn, Clock: clk, Queue: q, Catalog: cat, Payments: orderstest.Payments{}}, orders.Config{})
 	m := &moves{t: t, ctx: context.Background(), db: conn, clk: clk, orders: os,
 		svc: fulfilment.New(fulfilment.Deps{DB: conn, Clock: clk, Queue: q, Orders: os, Catalog: cat}, fulfilment.Config{})}
 	m.acme = vendorstest.Vendor(t, conn, clk, "acme")

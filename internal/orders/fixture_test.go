@@ -183,10 +183,10 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := catalog.NewStore(conn, clk)
+	cat := catalog.NewStore(catalog.Deps{DB: conn, Clock: clk})
 	pay := &fakePayments{keys: map[string]string{}, amounts: map[string]money.Money{}, states: map[string]string{}, cancels: map[string]string{}}
 	f := &fixture{t: t, ctx: context.Background(), db: conn, clk: clk, cat: cat, pay: pay,
-		store: orders.NewStore(conn, clk, q, cat, pay, orders.Config{ReservationTTL: ttl})}
+		store: orders.NewStore(orders.Deps{DB: conn, Clock: clk, Queue: q, Catalog: cat, Payments: pay}, orders.Config{ReservationTTL: ttl})}
 	f.acme = f.vendor("acme")
 	f.bolt = f.vendor("bolt")
 	f.api = newTestAPI(t, f.store)
@@ -219,7 +219,7 @@ func (f *fixture) vendor(slug string) string {
 // buyer makes a buyer's account (through internal/auth, which owns users).
 func (f *fixture) buyer(name string) orders.Caller {
 	f.t.Helper()
-	u, _, err := auth.NewUsers(f.db, f.clk).Ensure(f.ctx, auth.NewUser{Email: name + "@buyer.example", Name: name,
+	u, _, err := auth.NewUsers(auth.UsersDeps{DB: f.db, Clock: f.clk}).Ensure(f.ctx, auth.NewUser{Email: name + "@buyer.example", Name: name,
 		Password: "correct horse battery staple", Role: auth.RoleBuyer})
 	if err != nil {
 		f.t.Fatal(err)

@@ -94,14 +94,23 @@ type Store struct {
 	ttl      time.Duration
 }
 
-// NewStore returns a Store. q must have a handler for every job this package
-// emits (events.go).
-func NewStore(db *sqlx.DB, c clock.Clock, q *queue.Queue, cat *catalog.Store, payments PaymentProvider, cfg Config) *Store {
+// Deps are the Store's collaborators.
+type Deps struct {
+	DB    *sqlx.DB
+	Clock clock.Clock
+	// Queue must have a handler for every job this package emits (events.go).
+	Queue    *queue.Queue
+	Catalog  *catalog.Store
+	Payments PaymentProvider
+}
+
+// NewStore returns a Store.
+func NewStore(d Deps, cfg Config) *Store {
 	ttl := cfg.ReservationTTL
 	if ttl <= 0 {
 		ttl = DefaultReservationTTL
 	}
-	return &Store{db: db, clock: c, queue: q, catalog: cat, payments: payments, ttl: ttl}
+	return &Store{db: d.DB, clock: d.Clock, queue: d.Queue, catalog: d.Catalog, payments: d.Payments, ttl: ttl}
 }
 
 // Caller is who acts on a cart or an order: a signed-in buyer, the holder of a

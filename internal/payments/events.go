@@ -1,20 +1,17 @@
 // Package payments turns Stripe's payment events into order states and
-// carries refunds: the webhook follow-ups (re-reading the payment intent
-// where order matters), and refunds allocated to vendor orders to the cent.
-// Tables: refunds, refund_allocations. Events about plans (invoices,
-// subscriptions) are internal/subscriptions'; Connect accounts' are
-// internal/payouts'.
+// carries refunds: the follow-ups of payment intents (re-read from Stripe,
+// where order matters) and disputes, and refunds allocated to vendor orders
+// to the cent. Tables: refunds, refund_allocations. Events about plans
+// (invoices, subscriptions) are internal/subscriptions'; Connect accounts'
+// are internal/payouts'. cmd/trove/jobs.go hands each family of event to its
+// follower.
 package payments
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 
 	"github.com/trove-platform/trove/internal/orders"
 	"github.com/trove-platform/trove/internal/platform/clock"
@@ -22,70 +19,36 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/stripe"
-	"github.com/trove-platform/trove/internal/webhooks"
 )
 
-// Service handles payment events and refunds.
+// Service follows payment intents and disputes.
 type Service struct {
-	db     *sqlx.DB
 	clock  clock.Clock
 	stripe *stripe.Client
 	orders *orders.Store
-	hooks  *webhooks.Store
-	queue  *queue.Queue
+}
+
+// Deps are the Service's collaborators.
+type Deps struct {
+	Clock  clock.Clock
+	Stripe *stripe.Client
+	Orders *orders.Store
 }
 
 // New returns a Service.
-func New(conn *sqlx.DB, c clock.Clock, sc *stripe.Client, os *orders.Store, hooks *webhooks.Store, q *queue.Queue) *Service {
-	return &Service{db: conn, clock: c, stripe: sc, orders: os, hooks: hooks, queue: q}
+func New(d Deps) *Service {
+	return &Service{clock: d.Clock, stripe: d.Stripe, orders: d.Orders}
 }
 
-// object is the part of an event's data.object the follow-ups need.
-type object struct {
-	ID            string `json:"id"`
-	Object        string `json:"object"`
-	PaymentIntent string `json:"payment_intent"`
-	Charge        string `json:"charge"`
-	Reason        string `json:"reason"`
-	Status        string `json:"status"`
-}
-
-// OnEvent processes one recorded Stripe event.
-func (s *Service) OnEvent(ctx context.Context, m queue.Meta, e webhooks.StripeEvent) error {
-	return s.hooks.Follow(ctx, e.WebhookID, func(ev webhooks.Event) error {
-		var env struct {
-			Data struct {
-				Object json.RawMessage `json:"object"`
-			} `json:"data"`
-		}
-		var obj object
-		if err := json.Unmarshal(ev.Payload, &env); err != nil || json.Unmarshal(env.Data.Object, &obj) != nil {
-			return queue.Permanent(fmt.Errorf("stripe %s: unreadable event", ev.EventID))
-		}
-		return s.process(ctx, m, ev, obj)
-	})
-}
-
-func (s *Service) process(ctx context.Context, _ queue.Meta, ev webhooks.Event, obj object) error {
-	switch {
-	case isRefundEvent(ev.Topic): // charge.refunded, charge.refund.updated, refund.created, refund.updated, refund.failed
-		return s.FollowRefundEvent(ctx, ev)
-	case strings.HasPrefix(ev.Topic, "payment_intent."):
-		return s.followIntent(ctx, obj.ID)
-	case ev.Topic == "charge.dispute.created":
-		return s.dispute(ctx, ev, obj)
-	}
-	return nil // recorded; nothing to follow
-}
-
-// followIntent re-reads the payment intent and moves its order to match the
-// intent's current status, whatever event announced it: events arrive late,
-// twice and out of order, but the intent's status now is the truth. The
-// order's transitions are guarded, so nothing moves backwards, and a success
-// after a failure wins (if the order's goods are still there; if not, it is
-// refunded: see orders.MarkPaid). A canceled intent expires its order when
-// the release job canceled it (reason abandoned), and cancels it otherwise.
-func (s *Service) followIntent(ctx context.Context, intentID string) error {
+// FollowIntent re-reads a payment intent and moves its order to match the
+// intent's current status, whatever event announced it (a payment_intent.*
+// event, or the sweep): events arrive late, twice and out of order, but the
+// intent's status now is the truth. The order's transitions are guarded, so
+// nothing moves backwards, and a success after a failure wins (if the
+// order's goods are still there; if not, it is refunded: see
+// orders.MarkPaid). A canceled intent expires its order when the release job
+// canceled it (reason abandoned), and cancels it otherwise.
+func (s *Service) FollowIntent(ctx context.Context, intentID string) error {
 	pi, err := s.stripe.GetPaymentIntent(ctx, intentID)
 	if err != nil {
 		return err
@@ -133,7 +96,7 @@ func (SweepPending) Kind() string { return "payments.sweep_pending" }
 // SweepPending is the payments.sweep_pending handler: every checkout awaiting
 // payment (pending_payment or payment_failed) placed more than SweepAge ago
 // has its PaymentIntent re-read and followed as its webhook would have been
-// (followIntent), so a payment whose webhooks were lost (an outage longer
+// (FollowIntent), so a payment whose webhooks were lost (an outage longer
 // than Stripe's retries, a delivery dropped) is found within minutes, not
 // when its hold runs out. Checkouts are read in batches, oldest first; one
 // that cannot be followed is logged and the job fails once the others are
@@ -150,7 +113,7 @@ func (s *Service) SweepPending(ctx context.Context, _ queue.Meta, _ SweepPending
 			return err
 		}
 		for _, p := range batch {
-			err := s.followIntent(ctx, p.IntentID)
+			err := s.FollowIntent(ctx, p.IntentID)
 			switch {
 			case ctx.Err() != nil:
 				return ctx.Err()
@@ -178,26 +141,32 @@ func (s *Service) SweepPending(ctx context.Context, _ queue.Meta, _ SweepPending
 	return errors.Join(failed...)
 }
 
-// dispute flags the order for operators (orders audits the flag in the same
-// transaction) and says so in the log, where alerting picks it up.
-func (s *Service) dispute(ctx context.Context, ev webhooks.Event, obj object) error {
-	if obj.PaymentIntent == "" {
+// FollowDispute follows charge.dispute.created: the order is flagged for
+// operators (orders audits the flag in the same transaction), and the log
+// says so, where alerting picks it up. A dispute on a payment that is not an
+// order's changes nothing.
+func (s *Service) FollowDispute(ctx context.Context, ev stripe.Event) error {
+	d, err := ev.Dispute()
+	if err != nil {
+		return queue.Permanent(err)
+	}
+	if d.PaymentIntentID == "" {
 		return nil
 	}
-	o, err := s.orders.OrderByIntent(ctx, obj.PaymentIntent)
+	o, err := s.orders.OrderByIntent(ctx, d.PaymentIntentID)
 	if fault.Is(err, fault.KindNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	changed, err := s.orders.FlagDispute(ctx, o.ID, obj.Reason)
+	changed, err := s.orders.FlagDispute(ctx, o.ID, d.Reason)
 	if err != nil {
 		return err
 	}
 	if changed {
 		httpx.Logger(ctx).Error("a payment is disputed: operators must answer it in Stripe",
-			"order_id", o.ID, "dispute", obj.ID, "reason", obj.Reason, "event", ev.EventID)
+			"order_id", o.ID, "dispute", d.ID, "reason", d.Reason, "event", ev.ID)
 	}
 	return nil
 }

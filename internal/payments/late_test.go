@@ -76,9 +76,8 @@ func newLateWorld(t *testing.T) *lateWorld {
 	sys := clock.System{}
 
 	var hooks *webhooks.Store
-	var verifier *payments.Verifier
 	hookSrv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		webhooks.HandleStripe(hooks, verifier).ServeHTTP(rw, r)
+		webhooks.HandleStripe(hooks, w.sc).ServeHTTP(rw, r)
 	}))
 	t.Cleanup(hookSrv.Close)
 	w.sb = sbstripe.New(sbstripe.Config{SecretKey: "sk_test_trove", PublishableKey: "pk_test_trove", WebhookSecret: "whsec_trove",
@@ -90,17 +89,28 @@ func newLateWorld(t *testing.T) *lateWorld {
 	if w.sc, err = stripe.New(stripe.Config{SecretKey: "sk_test_trove", APIBase: sbSrv.URL, WebhookSecrets: []string{"whsec_trove"}}); err != nil {
 		t.Fatal(err)
 	}
-	verifier = payments.NewVerifier(w.sc)
 	post := mail.Postman{Sender: w.mailbox, From: "Trove <noreply@trove.example>", Brand: mail.Brand{Name: "Trove", URL: "http://trove.example"}}
 
 	// The handlers of these kinds, as cmd/trove/jobs.go registers them.
 	reg := queue.NewRegistry()
-	queue.Handle(reg, "stripe.webhook", func(ctx context.Context, m queue.Meta, e webhooks.StripeEvent) error {
-		if subscriptions.HandlesEvent(e.Type) {
-			return w.subs.OnStripeEvent(ctx, m, e)
-		}
-		return w.svc.OnEvent(ctx, m, e)
+	queue.Handle(reg, "stripe.payment_intent", func(ctx context.Context, m queue.Meta, j webhooks.StripePaymentIntentEvent) error {
+		return hooks.FollowStripe(ctx, j.WebhookID, func(ctx context.Context, ev stripe.Event) error {
+			pi, err := ev.PaymentIntent()
+			if err != nil {
+				return queue.Permanent(err)
+			}
+			return w.svc.FollowIntent(ctx, pi.ID)
+		})
 	}, queue.Concurrency(8))
+	queue.Handle(reg, "stripe.refund", func(ctx context.Context, m queue.Meta, j webhooks.StripeRefundEvent) error {
+		return hooks.FollowStripe(ctx, j.WebhookID, w.refunds.FollowEvent)
+	}, queue.Concurrency(4))
+	queue.Handle(reg, "stripe.dispute", func(ctx context.Context, m queue.Meta, j webhooks.StripeDisputeEvent) error {
+		return hooks.FollowStripe(ctx, j.WebhookID, w.svc.FollowDispute)
+	}, queue.Concurrency(2))
+	queue.Handle(reg, "stripe.billing", func(ctx context.Context, m queue.Meta, j webhooks.StripeBillingEvent) error {
+		return hooks.FollowStripe(ctx, j.WebhookID, w.subs.FollowEvent)
+	}, queue.Concurrency(4))
 	queue.Handle(reg, "orders.late_payment.refund", func(ctx context.Context, m queue.Meta, j orders.LatePayment) error {
 		return w.refunds.OnLatePayment(ctx, m, j)
 	})
@@ -118,13 +128,14 @@ func newLateWorld(t *testing.T) *lateWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks = webhooks.NewStore(w.db, sys, q)
-	w.cat = catalog.NewStore(w.db, w.clk)
-	w.orders = orders.NewStore(w.db, w.clk, q, w.cat, payments.NewProvider(w.sc), orders.Config{ReservationTTL: lateTTL})
-	w.refunds = payments.NewRefunds(w.db, w.clk, w.sc, w.orders, q, 0)
+	hooks = webhooks.NewStore(webhooks.Deps{DB: w.db, Clock: sys, Queue: q})
+	w.cat = catalog.NewStore(catalog.Deps{DB: w.db, Clock: w.clk})
+	w.orders = orders.NewStore(orders.Deps{DB: w.db, Clock: w.clk, Queue: q, Catalog: w.cat,
+		Payments: payments.NewProvider(payments.ProviderDeps{Stripe: w.sc})}, orders.Config{ReservationTTL: lateTTL})
+	w.refunds = payments.NewRefunds(payments.RefundsDeps{DB: w.db, Clock: w.clk, Stripe: w.sc, Orders: w.orders, Queue: q}, payments.RefundsConfig{})
 	w.subs = subscriptions.New(subscriptions.Deps{DB: w.db, Clock: w.clk, Stripe: w.sc, Orders: w.orders, Catalog: w.cat,
-		Refunds: w.refunds, Webhooks: hooks})
-	w.svc = payments.New(w.db, w.clk, w.sc, w.orders, hooks, q)
+		Refunds: w.refunds})
+	w.svc = payments.New(payments.Deps{Clock: w.clk, Stripe: w.sc, Orders: w.orders})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -590,7 +601,7 @@ func TestRenewalShortStock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _, err := auth.NewUsers(w.db, clock.System{}).Ensure(w.ctx, auth.NewUser{Email: "corp@buyer.example", Name: "Corp",
+	u, _, err := auth.NewUsers(auth.UsersDeps{DB: w.db, Clock: clock.System{}}).Ensure(w.ctx, auth.NewUser{Email: "corp@buyer.example", Name: "Corp",
 		Password: "correct horse battery staple", Role: auth.RoleBuyer})
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,7 @@ package payments
 // first refund (a double click refunds once); send a key to mean "again".
 //
 // Refunds made outside Trove (Stripe's dashboard) arrive as events: see
-// FollowRefundEvent in refunds_stripe.go.
+// Refunds.FollowEvent in refunds_stripe.go.
 
 import (
 	"context"
@@ -133,14 +133,29 @@ type Refunds struct {
 	vendorWindow time.Duration
 }
 
-// NewRefunds returns Refunds. vendorWindow is how long after payment a vendor
-// may refund lines of its own vendor orders (DefaultVendorRefundWindow when 0
-// or less). q must have a handler for CreateRefund.
-func NewRefunds(conn *sqlx.DB, c clock.Clock, sc *stripe.Client, os *orders.Store, q *queue.Queue, vendorWindow time.Duration) *Refunds {
-	if vendorWindow <= 0 {
-		vendorWindow = DefaultVendorRefundWindow
+// RefundsDeps are the collaborators of Refunds. Queue must have a handler
+// for CreateRefund.
+type RefundsDeps struct {
+	DB     *sqlx.DB
+	Clock  clock.Clock
+	Stripe *stripe.Client
+	Orders *orders.Store
+	Queue  *queue.Queue
+}
+
+// RefundsConfig are the settings of Refunds.
+type RefundsConfig struct {
+	// VendorWindow is how long after payment a vendor may refund lines of its
+	// own vendor orders (DefaultVendorRefundWindow when 0 or less).
+	VendorWindow time.Duration
+}
+
+// NewRefunds returns Refunds.
+func NewRefunds(d RefundsDeps, cfg RefundsConfig) *Refunds {
+	if cfg.VendorWindow <= 0 {
+		cfg.VendorWindow = DefaultVendorRefundWindow
 	}
-	return &Refunds{db: conn, clock: c, stripe: sc, orders: os, queue: q, vendorWindow: vendorWindow}
+	return &Refunds{db: d.DB, clock: d.Clock, stripe: d.Stripe, orders: d.Orders, queue: d.Queue, vendorWindow: cfg.VendorWindow}
 }
 
 // Actor is who asks for a refund, for the refund row and the audit log.

@@ -13,7 +13,6 @@ package payments
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -30,7 +29,6 @@ import (
 	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/stripe"
-	"github.com/trove-platform/trove/internal/webhooks"
 )
 
 // OnCreateRefund is the payments.create_refund handler: it asks Stripe for
@@ -173,17 +171,9 @@ func truncate(s string, n int) string {
 	return string([]rune(s)[:n])
 }
 
-// isRefundEvent reports whether FollowRefundEvent handles the topic.
-func isRefundEvent(topic string) bool {
-	switch topic {
-	case stripe.EventChargeRefunded, "charge.refund.updated", stripe.EventRefundCreated, stripe.EventRefundUpdated, "refund.failed":
-		return true
-	}
-	return false
-}
-
-// FollowRefundEvent follows one recorded Stripe refund event (see
-// isRefundEvent for the topics):
+// FollowEvent follows one Stripe refund event (the refund family:
+// charge.refunded, charge.refund.updated, refund.created, refund.updated,
+// refund.failed):
 //
 //   - a refund Trove made (found by Stripe refund id, or by the refund_id in
 //     its metadata) takes the event's status if it moves it forward; failed or
@@ -198,47 +188,22 @@ func isRefundEvent(topic string) bool {
 //     of the difference has been recorded.
 //
 // Errors that retrying cannot fix are queue.Permanent.
-func (s *Service) FollowRefundEvent(ctx context.Context, ev webhooks.Event) error {
-	r := &Refunds{db: s.db, clock: s.clock, stripe: s.stripe, orders: s.orders, queue: s.queue, vendorWindow: DefaultVendorRefundWindow}
-	return r.followEvent(ctx, ev)
-}
-
-func (r *Refunds) followEvent(ctx context.Context, ev webhooks.Event) error {
-	var env struct {
-		Data struct {
-			Object json.RawMessage `json:"object"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(ev.Payload, &env); err != nil || len(env.Data.Object) == 0 {
-		return queue.Permanent(fmt.Errorf("stripe %s: unreadable event", ev.EventID))
-	}
-	se := stripe.Event{ID: ev.EventID, Type: ev.Topic, Object: env.Data.Object}
-	if ev.Topic != stripe.EventChargeRefunded {
-		rf, err := se.Refund()
+func (r *Refunds) FollowEvent(ctx context.Context, ev stripe.Event) error {
+	if ev.Type != stripe.EventChargeRefunded {
+		rf, err := ev.Refund()
 		if err != nil {
 			return queue.Permanent(err)
 		}
 		return r.followRefund(ctx, rf)
 	}
-	ch, err := se.Charge()
+	ch, err := ev.Charge()
 	if err != nil {
 		return queue.Permanent(err)
 	}
 	// Older API versions (or an expanded charge) list the refunds: follow each.
-	var listed struct {
-		Refunds *struct {
-			Data []json.RawMessage `json:"data"`
-		} `json:"refunds"`
-	}
-	if json.Unmarshal(env.Data.Object, &listed) == nil && listed.Refunds != nil {
-		for _, raw := range listed.Refunds.Data {
-			rf, err := (stripe.Event{ID: ev.EventID, Type: ev.Topic, Object: raw}).Refund()
-			if err != nil {
-				return queue.Permanent(err)
-			}
-			if err := r.followRefund(ctx, rf); err != nil {
-				return err
-			}
+	for _, rf := range ch.Refunds {
+		if err := r.followRefund(ctx, rf); err != nil {
+			return err
 		}
 	}
 	return r.checkCharge(ctx, ch)

@@ -4,8 +4,8 @@ package payments
 // sandbox Stripe over real HTTP: checkout -> card confirmed -> signed webhook
 // -> order paid, then refunds through the HTTP handlers, the queue running
 // payments.create_refund and the Stripe event follow-ups as they are wired in
-// cmd/trove (stripe.webhook: refund topics to FollowRefundEvent, the rest to
-// OnEvent).
+// cmd/trove/jobs.go (one job kind per family of event: payment intents to
+// FollowIntent, refunds to Refunds.FollowEvent, disputes to FollowDispute).
 
 import (
 	"bytes"
@@ -90,9 +90,8 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 
 	// Trove's webhook endpoint, whose address the sandbox needs first.
 	var hooks *webhooks.Store
-	var verifier *Verifier
 	hookSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		webhooks.HandleStripe(hooks, verifier).ServeHTTP(w, r)
+		webhooks.HandleStripe(hooks, h.sc).ServeHTTP(w, r)
 	}))
 	t.Cleanup(hookSrv.Close)
 	h.sb = sbstripe.New(sbstripe.Config{SecretKey: testSecretKey, PublishableKey: "pk_test_trove", WebhookSecret: testWebhook,
@@ -105,28 +104,23 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifier = NewVerifier(h.sc)
 
 	reg := queue.NewRegistry()
-	queue.Handle(reg, "stripe.webhook", func(ctx context.Context, m queue.Meta, e webhooks.StripeEvent) error {
-		if !isRefundEvent(e.Type) {
-			return h.svc.OnEvent(ctx, m, e)
-		}
-		// As process in events.go does once wired: OnEvent around FollowRefundEvent.
-		ev, err := hooks.Get(ctx, e.WebhookID)
-		if err != nil {
-			return queue.Permanent(err)
-		}
-		err = h.svc.FollowRefundEvent(ctx, ev)
-		errText := ""
-		if err != nil {
-			errText = err.Error()
-		}
-		if perr := hooks.Processed(ctx, ev.ID, errText); perr != nil && err == nil {
-			return perr
-		}
-		return err
+	queue.Handle(reg, "stripe.payment_intent", func(ctx context.Context, m queue.Meta, j webhooks.StripePaymentIntentEvent) error {
+		return hooks.FollowStripe(ctx, j.WebhookID, func(ctx context.Context, ev stripe.Event) error {
+			pi, err := ev.PaymentIntent()
+			if err != nil {
+				return queue.Permanent(err)
+			}
+			return h.svc.FollowIntent(ctx, pi.ID)
+		})
 	}, queue.Concurrency(8))
+	queue.Handle(reg, "stripe.refund", func(ctx context.Context, m queue.Meta, j webhooks.StripeRefundEvent) error {
+		return hooks.FollowStripe(ctx, j.WebhookID, h.refunds.FollowEvent)
+	}, queue.Concurrency(4))
+	queue.Handle(reg, "stripe.dispute", func(ctx context.Context, m queue.Meta, j webhooks.StripeDisputeEvent) error {
+		return hooks.FollowStripe(ctx, j.WebhookID, h.svc.FollowDispute)
+	}, queue.Concurrency(2))
 	queue.Handle(reg, "orders.paid.test", func(context.Context, queue.Meta, orders.Paid) error { return nil })
 	queue.Handle(reg, "orders.fulfilment_changed.test", func(context.Context, queue.Meta, orders.FulfilmentChanged) error { return nil })
 	queue.Handle(reg, "orders.shipped.test", func(context.Context, queue.Meta, orders.Shipped) error { return nil })
@@ -149,11 +143,11 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks = webhooks.NewStore(h.db, clk, h.q)
-	h.cat = catalog.NewStore(h.db, clk)
-	h.orders = orders.NewStore(h.db, clk, h.q, h.cat, NewProvider(h.sc), orders.Config{})
-	h.svc = New(h.db, clk, h.sc, h.orders, hooks, h.q)
-	h.refunds = NewRefunds(h.db, clk, h.sc, h.orders, h.q, vendorWindow)
+	hooks = webhooks.NewStore(webhooks.Deps{DB: h.db, Clock: clk, Queue: h.q})
+	h.cat = catalog.NewStore(catalog.Deps{DB: h.db, Clock: clk})
+	h.orders = orders.NewStore(orders.Deps{DB: h.db, Clock: clk, Queue: h.q, Catalog: h.cat, Payments: NewProvider(ProviderDeps{Stripe: h.sc})}, orders.Config{})
+	h.svc = New(Deps{Clock: clk, Stripe: h.sc, Orders: h.orders})
+	h.refunds = NewRefunds(RefundsDeps{DB: h.db, Clock: clk, Stripe: h.sc, Orders: h.orders, Queue: h.q}, RefundsConfig{VendorWindow: vendorWindow})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -855,7 +849,7 @@ func TestVendorRefunds(t *testing.T) {
 	})
 
 	t.Run("after the window, vendors are refused", func(t *testing.T) {
-		closed := NewRefunds(h.db, clock.System{}, h.sc, h.orders, h.q, time.Millisecond)
+		closed := NewRefunds(RefundsDeps{DB: h.db, Clock: clock.System{}, Stripe: h.sc, Orders: h.orders, Queue: h.q}, RefundsConfig{VendorWindow: time.Millisecond})
 		_, _, err := closed.RefundVendorOrder(h.ctx, Actor{Type: "user", ID: "usr_owner_a", VendorID: h.acme}, voA.ID,
 			VendorRefundInput{Lines: []LineRefund{{LineID: mugLine.ID, Quantity: 1}}, Reason: "late"})
 		if httpx.StatusOf(err) != 403 {

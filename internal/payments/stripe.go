@@ -8,7 +8,6 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/stripe"
-	"github.com/trove-platform/trove/internal/webhooks"
 )
 
 // Provider is checkout's payment provider (orders.PaymentProvider), Stripe:
@@ -19,8 +18,13 @@ type Provider struct {
 	stripe *stripe.Client
 }
 
+// ProviderDeps are the Provider's collaborators.
+type ProviderDeps struct {
+	Stripe *stripe.Client
+}
+
 // NewProvider returns a Provider.
-func NewProvider(sc *stripe.Client) *Provider { return &Provider{stripe: sc} }
+func NewProvider(d ProviderDeps) *Provider { return &Provider{stripe: d.Stripe} }
 
 // StartPayment creates the order's PaymentIntent (the same one again for the
 // same idempotency key).
@@ -91,21 +95,4 @@ func paymentState(pi stripe.PaymentIntent) orders.PaymentState {
 		out.Status = orders.PaymentCanceled
 	}
 	return out
-}
-
-// Verifier checks Stripe's webhook signatures for the ingress.
-type Verifier struct {
-	stripe *stripe.Client
-}
-
-// NewVerifier returns a Verifier.
-func NewVerifier(sc *stripe.Client) *Verifier { return &Verifier{stripe: sc} }
-
-// VerifyStripe checks the signature (tolerance, every secret, pinned API version).
-func (v *Verifier) VerifyStripe(body []byte, signature string) (webhooks.StripeEventInfo, error) {
-	ev, err := v.stripe.ParseEvent(body, signature)
-	if err != nil {
-		return webhooks.StripeEventInfo{}, err
-	}
-	return webhooks.StripeEventInfo{ID: ev.ID, Type: ev.Type, Account: ev.Account, Created: ev.Created}, nil
 }

@@ -3,7 +3,6 @@ package payouts
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/trove-platform/trove/internal/platform/fault"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/stripe"
-	"github.com/trove-platform/trove/internal/webhooks"
 )
 
 // Account is a vendor's Stripe Connect account as Trove last saw it.
@@ -104,29 +102,19 @@ func (s *Service) saveAccount(ctx context.Context, a stripe.Account) error {
 	return err
 }
 
-// HandlesEvent reports whether a Stripe event is the payouts' to follow.
-func HandlesEvent(topic string) bool {
-	return topic == stripe.EventAccountUpdated
-}
-
-// OnStripeEvent follows account.updated: the account is re-read from Stripe
+// FollowAccount follows account.updated: the account is re-read from Stripe
 // (events come late and out of order) and its state recorded.
-func (s *Service) OnStripeEvent(ctx context.Context, hooks *webhooks.Store, e webhooks.StripeEvent) error {
-	return hooks.Follow(ctx, e.WebhookID, func(ev webhooks.Event) error {
-		var env struct {
-			Data struct {
-				Object struct {
-					ID string `json:"id"`
-				} `json:"object"`
-			} `json:"data"`
-		}
-		if err := json.Unmarshal(ev.Payload, &env); err != nil || env.Data.Object.ID == "" {
-			return queue.Permanent(fmt.Errorf("payouts: stripe %s: unreadable event", ev.EventID))
-		}
-		a, err := s.stripe.GetAccount(ctx, env.Data.Object.ID)
-		if err != nil {
-			return err
-		}
-		return s.saveAccount(ctx, a)
-	})
+func (s *Service) FollowAccount(ctx context.Context, ev stripe.Event) error {
+	snapshot, err := ev.AccountObject()
+	if err != nil {
+		return queue.Permanent(fmt.Errorf("payouts: %w", err))
+	}
+	if snapshot.ID == "" {
+		return queue.Permanent(fmt.Errorf("payouts: stripe %s: an account event without an account id", ev.ID))
+	}
+	a, err := s.stripe.GetAccount(ctx, snapshot.ID)
+	if err != nil {
+		return err
+	}
+	return s.saveAccount(ctx, a)
 }

@@ -55,8 +55,19 @@ type Service struct {
 	log      *slog.Logger
 }
 
+// Deps are the Service's collaborators.
+type Deps struct {
+	DB      *sqlx.DB
+	Clock   clock.Clock
+	Queue   *queue.Queue
+	Orders  *orders.Store
+	Vendors *vendors.Store
+	Stripe  *stripe.Client
+	Log     *slog.Logger // nil: slog.Default()
+}
+
 // New returns a Service; an invalid schedule is an error.
-func New(conn *sqlx.DB, c clock.Clock, q *queue.Queue, os *orders.Store, vs *vendors.Store, sc *stripe.Client, cfg Config, log *slog.Logger) (*Service, error) {
+func New(d Deps, cfg Config) (*Service, error) {
 	if cfg.Schedule == "" {
 		cfg.Schedule = DefaultSchedule
 	}
@@ -70,10 +81,12 @@ func New(conn *sqlx.DB, c clock.Clock, q *queue.Queue, os *orders.Store, vs *ven
 	if err != nil {
 		return nil, fmt.Errorf("payouts: schedule %q: %w", cfg.Schedule, err)
 	}
+	log := d.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: conn, clock: c, queue: q, orders: os, vendors: vs, stripe: sc, cfg: cfg, schedule: sched, log: log}, nil
+	return &Service{db: d.DB, clock: d.Clock, queue: d.Queue, orders: d.Orders, vendors: d.Vendors, stripe: d.Stripe, cfg: cfg,
+		schedule: sched, log: log}, nil
 }
 
 // Commission is the platform's commission on amount (minor units) at bps

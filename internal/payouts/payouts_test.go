@@ -89,9 +89,9 @@ func TestCyclesAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs := vendors.NewStore(conn, clk)
-	os := orders.NewStore(conn, clk, q, catalog.NewStore(conn, clk), nil, orders.Config{})
-	s, err := payouts.New(conn, clk, q, os, vs, nil, payouts.Config{Hold: time.Millisecond}, log)
+	vs := vendors.NewStore(vendors.Deps{DB: conn, Clock: clk})
+	os := orders.NewStore(orders.Deps{DB: conn, Clock: clk, Queue: q, Catalog: catalog.NewStore(catalog.Deps{DB: conn, Clock: clk})}, orders.Config{})
+	s, err := payouts.New(payouts.Deps{DB: conn, Clock: clk, Queue: q, Orders: os, Vendors: vs, Log: log}, payouts.Config{Hold: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,8 +23,10 @@ const (
 	EventPaymentIntentPaymentFailed = "payment_intent.payment_failed"
 	EventPaymentIntentCanceled      = "payment_intent.canceled"
 	EventChargeRefunded             = "charge.refunded"
+	EventChargeRefundUpdated        = "charge.refund.updated"
 	EventRefundCreated              = "refund.created"
 	EventRefundUpdated              = "refund.updated"
+	EventRefundFailed               = "refund.failed"
 	EventChargeDisputeCreated       = "charge.dispute.created"
 	EventInvoicePaid                = "invoice.paid"
 	EventInvoicePaymentFailed       = "invoice.payment_failed"
@@ -56,8 +58,11 @@ var (
 	ErrAPIVersion = errors.New("stripe: event of another API version")
 )
 
-// Event is a verified webhook event. Dedupe on ID (evt_…): Stripe delivers
-// an event more than once and in no particular order.
+// Event is a Stripe event in our words: its envelope and the object it is
+// about (data.object), decoded once into our type for that object. Dedupe on
+// ID (evt_…): Stripe delivers an event more than once and in no particular
+// order. The object is a snapshot that may be stale by the time the event
+// arrives: where order matters, re-read it (GetPaymentIntent, GetAccount, …).
 type Event struct {
 	ID         string
 	Type       string // payment_intent.succeeded, …
@@ -65,15 +70,68 @@ type Event struct {
 	Account    string // the connected account it came from; "" for the platform's own
 	Livemode   bool
 	Created    time.Time
-	Object     json.RawMessage // data.object: the object as the API renders it
+	// ObjectType is what data.object is: payment_intent, charge, refund,
+	// dispute, invoice, subscription, account, transfer, or another kind
+	// Trove reads nothing of.
+	ObjectType string
+
+	object    any   // PaymentIntent, Charge, Refund, Dispute, Invoice, Subscription, Account or Transfer
+	objectErr error // why data.object did not read as its kind
 }
+
+// Event families: the groups of event types Trove follows up. Ingress
+// (webhooks.HandleStripe) enqueues one job kind per family, and
+// cmd/trove/jobs.go hands each family to its follower.
+const (
+	// FamilyPaymentIntent: payment_intent.*, a checkout's payment.
+	FamilyPaymentIntent = "payment_intent"
+	// FamilyRefund: charge.refunded, charge.refund.updated, refund.created,
+	// refund.updated, refund.failed.
+	FamilyRefund = "refund"
+	// FamilyDispute: charge.dispute.created.
+	FamilyDispute = "dispute"
+	// FamilyBilling: invoice.paid, invoice.payment_failed,
+	// customer.subscription.updated, customer.subscription.deleted (plans).
+	FamilyBilling = "billing"
+	// FamilyAccount: account.updated (Connect accounts).
+	FamilyAccount = "account"
+)
+
+// Families lists the event families, in the order of the constants.
+func Families() []string {
+	return []string{FamilyPaymentIntent, FamilyRefund, FamilyDispute, FamilyBilling, FamilyAccount}
+}
+
+// Family names the family of an event type, or "" for a type Trove does not
+// follow (it is recorded, and nothing more).
+func Family(eventType string) string {
+	switch eventType {
+	case EventChargeRefunded, EventChargeRefundUpdated, EventRefundCreated, EventRefundUpdated, EventRefundFailed:
+		return FamilyRefund
+	case EventChargeDisputeCreated:
+		return FamilyDispute
+	case EventInvoicePaid, EventInvoicePaymentFailed, EventSubscriptionUpdated, EventSubscriptionDeleted:
+		return FamilyBilling
+	case EventAccountUpdated:
+		return FamilyAccount
+	}
+	if strings.HasPrefix(eventType, "payment_intent.") {
+		return FamilyPaymentIntent
+	}
+	return ""
+}
+
+// Family names the event's family (see Family).
+func (e Event) Family() string { return Family(e.Type) }
 
 // ParseEvent checks a delivery's Stripe-Signature header ("t=…,v1=…", HMAC-
 // SHA256 of "t.body") against every configured webhook secret, with a
-// tolerance of 300 s measured on the injected clock, and returns the event.
-// An error wrapping ErrSignature means the delivery is not from Stripe (or is
-// a stale replay); one wrapping ErrAPIVersion means the endpoint is registered
-// at the wrong version: events are not read with IgnoreAPIVersionMismatch.
+// tolerance of 300 s measured on the injected clock, and returns the event
+// (DecodeEvent). An error wrapping ErrSignature means the delivery is not
+// from Stripe (or is a stale replay); one wrapping ErrAPIVersion means the
+// endpoint is registered at the wrong version: events are not read with
+// IgnoreAPIVersionMismatch. An object that does not read as its kind is no
+// error here (see DecodeEvent).
 func (c *Client) ParseEvent(body []byte, signatureHeader string) (Event, error) {
 	if len(c.secrets) == 0 {
 		return Event{}, errors.New("stripe: no webhook secret configured")
@@ -99,11 +157,41 @@ func (c *Client) ParseEvent(body []byte, signatureHeader string) (Event, error) 
 		return Event{}, fmt.Errorf("%w: signed at %s, more than %s from now (%s)", ErrSignature,
 			ts.UTC().Format(time.RFC3339), SignatureTolerance, now.UTC().Format(time.RFC3339))
 	}
+	ev, err := DecodeEvent(body)
+	if err != nil {
+		return Event{}, err
+	}
+	if ev.APIVersion != stripego.APIVersion {
+		return Event{}, fmt.Errorf("%w: event %s is rendered at %q, but stripe-go v76 reads %s: register the webhook endpoint at API version %s",
+			ErrAPIVersion, ev.ID, ev.APIVersion, stripego.APIVersion, stripego.APIVersion)
+	}
+	// stripe-go makes its own checks (signature, API version), with the
+	// tolerance already checked above on our clock.
+	sev, err := webhook.ConstructEventWithOptions(body, signatureHeader, secret, webhook.ConstructEventOptions{IgnoreTolerance: true})
+	if err != nil {
+		if sev.APIVersion != "" && sev.APIVersion != stripego.APIVersion {
+			return Event{}, fmt.Errorf("%w: %s", ErrAPIVersion, err.Error())
+		}
+		return Event{}, fmt.Errorf("stripe: event %s: %s", ev.ID, err.Error())
+	}
+	return ev, nil
+}
 
+// DecodeEvent reads an event as Stripe sent it (and as webhook_events keeps
+// it once ParseEvent verified it) into our words, once: the envelope, and
+// data.object as our type for its kind. A body that is not an event is an
+// error. An object that does not read as its kind is not: the event is
+// returned, and the object's accessor answers why, so that ingress records
+// the event and its follow-up fails where operators see it.
+func DecodeEvent(body []byte) (Event, error) {
 	var head struct {
 		ID         string `json:"id"`
 		Object     string `json:"object"`
+		Type       string `json:"type"`
 		APIVersion string `json:"api_version"`
+		Account    string `json:"account"`
+		Livemode   bool   `json:"livemode"`
+		Created    int64  `json:"created"`
 		Data       *struct {
 			Object json.RawMessage `json:"object"`
 		} `json:"data"`
@@ -114,23 +202,77 @@ func (c *Client) ParseEvent(body []byte, signatureHeader string) (Event, error) 
 	if head.Object != "event" || !strings.HasPrefix(head.ID, "evt_") || head.Data == nil || len(head.Data.Object) == 0 {
 		return Event{}, fmt.Errorf("stripe: body is not an event (object %q, id %q)", head.Object, head.ID)
 	}
-	if head.APIVersion != stripego.APIVersion {
-		return Event{}, fmt.Errorf("%w: event %s is rendered at %q, but stripe-go v76 reads %s: register the webhook endpoint at API version %s",
-			ErrAPIVersion, head.ID, head.APIVersion, stripego.APIVersion, stripego.APIVersion)
+	ev := Event{ID: head.ID, Type: head.Type, APIVersion: head.APIVersion, Account: head.Account, Livemode: head.Livemode,
+		Created: unixTime(head.Created)}
+	var kind struct {
+		Object string `json:"object"`
 	}
-	// stripe-go makes its own checks (signature, API version), with the
-	// tolerance already checked above on our clock.
-	ev, err := webhook.ConstructEventWithOptions(body, signatureHeader, secret, webhook.ConstructEventOptions{IgnoreTolerance: true})
-	if err != nil {
-		if ev.APIVersion != "" && ev.APIVersion != stripego.APIVersion {
-			return Event{}, fmt.Errorf("%w: %s", ErrAPIVersion, err.Error())
+	if err := json.Unmarshal(head.Data.Object, &kind); err != nil {
+		ev.objectErr = fmt.Errorf("stripe: event %s: data.object: %w", ev.ID, err)
+		return ev, nil
+	}
+	ev.ObjectType = kind.Object
+	ev.object, ev.objectErr = decodeObject(kind.Object, head.Data.Object)
+	if ev.objectErr != nil {
+		ev.objectErr = fmt.Errorf("stripe: event %s (%s): %s: %w", ev.ID, ev.Type, kind.Object, ev.objectErr)
+	}
+	return ev, nil
+}
+
+// decodeObject reads an event's object of a kind Trove reads into our type
+// for it; other kinds are nil.
+func decodeObject(kind string, raw json.RawMessage) (any, error) {
+	switch kind {
+	case "payment_intent":
+		var pi stripego.PaymentIntent
+		if err := json.Unmarshal(raw, &pi); err != nil {
+			return nil, err
 		}
-		return Event{}, fmt.Errorf("stripe: event %s: %s", head.ID, err.Error())
+		return paymentIntentFrom(&pi)
+	case "charge":
+		var ch stripego.Charge
+		if err := json.Unmarshal(raw, &ch); err != nil {
+			return nil, err
+		}
+		return chargeFrom(&ch)
+	case "refund":
+		var r stripego.Refund
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return nil, err
+		}
+		return refundFrom(&r)
+	case "dispute":
+		var d stripego.Dispute
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return nil, err
+		}
+		return disputeFrom(&d)
+	case "invoice":
+		var in stripego.Invoice
+		if err := json.Unmarshal(raw, &in); err != nil {
+			return nil, err
+		}
+		return invoiceFrom(&in)
+	case "subscription":
+		var s stripego.Subscription
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		return subscriptionFrom(&s), nil
+	case "account":
+		var a stripego.Account
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, err
+		}
+		return accountFrom(&a), nil
+	case "transfer":
+		var t stripego.Transfer
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return nil, err
+		}
+		return transferFrom(&t)
 	}
-	return Event{
-		ID: ev.ID, Type: string(ev.Type), APIVersion: ev.APIVersion, Account: ev.Account, Livemode: ev.Livemode,
-		Created: unixTime(ev.Created), Object: append(json.RawMessage(nil), head.Data.Object...),
-	}, nil
+	return nil, nil
 }
 
 // parseSignatureHeader reads "t=1700000000,v1=hex,v1=hex,v0=…": the signing
@@ -182,31 +324,26 @@ func SignatureHeader(body []byte, secret string, t time.Time) string {
 	return "t=" + strconv.FormatInt(t.Unix(), 10) + ",v1=" + hex.EncodeToString(computeSignature(t, body, secret))
 }
 
-// decodeObject checks that the event's object is of kind and decodes it.
-func (e Event) decodeObject(kind string, v any) error {
-	var head struct {
-		Object string `json:"object"`
+// objectAs returns the event's object if it is of kind (our type T).
+func objectAs[T any](e Event, kind string) (T, error) {
+	var zero T
+	if e.ObjectType != kind {
+		return zero, fmt.Errorf("stripe: event %s (%s) is about a %q, not a %s", e.ID, e.Type, e.ObjectType, kind)
 	}
-	if err := json.Unmarshal(e.Object, &head); err != nil {
-		return fmt.Errorf("stripe: event %s: data.object: %w", e.ID, err)
+	if e.objectErr != nil {
+		return zero, e.objectErr
 	}
-	if head.Object != kind {
-		return fmt.Errorf("stripe: event %s (%s) is about a %q, not a %s", e.ID, e.Type, head.Object, kind)
+	v, ok := e.object.(T)
+	if !ok {
+		return zero, fmt.Errorf("stripe: event %s (%s): no %s was read", e.ID, e.Type, kind)
 	}
-	if err := json.Unmarshal(e.Object, v); err != nil {
-		return fmt.Errorf("stripe: event %s: %s: %w", e.ID, kind, err)
-	}
-	return nil
+	return v, nil
 }
 
-// PaymentIntent reads a payment_intent.* event's object. The snapshot may be
-// stale by the time it arrives: where order matters, GetPaymentIntent.
+// PaymentIntent is a payment_intent.* event's object. It may be stale by the
+// time it arrives: where order matters, GetPaymentIntent.
 func (e Event) PaymentIntent() (PaymentIntent, error) {
-	var pi stripego.PaymentIntent
-	if err := e.decodeObject("payment_intent", &pi); err != nil {
-		return PaymentIntent{}, err
-	}
-	return paymentIntentFrom(&pi)
+	return objectAs[PaymentIntent](e, "payment_intent")
 }
 
 // Charge is a charge as events show it (charge.refunded, charge.succeeded, …).
@@ -222,15 +359,19 @@ type Charge struct {
 	FailureCode     string
 	FailureMessage  string
 	Metadata        map[string]string
-	Created         time.Time
+	// Refunds are the refunds the charge lists: an event's charge lists none
+	// at API version 2023-10-16, older versions (or an expanded charge) do.
+	Refunds []Refund
+	Created time.Time
 }
 
-// Charge reads a charge.* event's object (not charge.dispute.*: see Dispute).
+// Charge is a charge.* event's object (not charge.dispute.*: see Dispute;
+// not charge.refund.*: see Refund).
 func (e Event) Charge() (Charge, error) {
-	var ch stripego.Charge
-	if err := e.decodeObject("charge", &ch); err != nil {
-		return Charge{}, err
-	}
+	return objectAs[Charge](e, "charge")
+}
+
+func chargeFrom(ch *stripego.Charge) (Charge, error) {
 	var a amounts
 	out := Charge{
 		ID: ch.ID, Status: string(ch.Status), Amount: a.one(ch.Amount, ch.Currency),
@@ -244,16 +385,21 @@ func (e Event) Charge() (Charge, error) {
 	if a.err != nil {
 		return Charge{}, fmt.Errorf("stripe: charge %s: %w", ch.ID, a.err)
 	}
+	if ch.Refunds != nil {
+		for _, r := range ch.Refunds.Data {
+			rf, err := refundFrom(r)
+			if err != nil {
+				return Charge{}, fmt.Errorf("stripe: charge %s: %w", ch.ID, err)
+			}
+			out.Refunds = append(out.Refunds, rf)
+		}
+	}
 	return out, nil
 }
 
-// Refund reads a refund.* event's object.
+// Refund is a refund.* (or charge.refund.updated) event's object.
 func (e Event) Refund() (Refund, error) {
-	var r stripego.Refund
-	if err := e.decodeObject("refund", &r); err != nil {
-		return Refund{}, err
-	}
-	return refundFrom(&r)
+	return objectAs[Refund](e, "refund")
 }
 
 // Dispute is a buyer's chargeback on a charge.
@@ -267,12 +413,12 @@ type Dispute struct {
 	Created         time.Time
 }
 
-// Dispute reads a charge.dispute.* event's object.
+// Dispute is a charge.dispute.* event's object.
 func (e Event) Dispute() (Dispute, error) {
-	var d stripego.Dispute
-	if err := e.decodeObject("dispute", &d); err != nil {
-		return Dispute{}, err
-	}
+	return objectAs[Dispute](e, "dispute")
+}
+
+func disputeFrom(d *stripego.Dispute) (Dispute, error) {
 	var a amounts
 	out := Dispute{ID: d.ID, Amount: a.one(d.Amount, d.Currency), Reason: string(d.Reason),
 		Status: string(d.Status), Created: unixTime(d.Created)}
@@ -316,12 +462,12 @@ type Invoice struct {
 	Created     time.Time
 }
 
-// Invoice reads an invoice.* event's object.
+// Invoice is an invoice.* event's object.
 func (e Event) Invoice() (Invoice, error) {
-	var in stripego.Invoice
-	if err := e.decodeObject("invoice", &in); err != nil {
-		return Invoice{}, err
-	}
+	return objectAs[Invoice](e, "invoice")
+}
+
+func invoiceFrom(in *stripego.Invoice) (Invoice, error) {
 	var a amounts
 	out := Invoice{
 		ID: in.ID, Status: string(in.Status), BillingReason: string(in.BillingReason),
@@ -354,33 +500,21 @@ func (e Event) Invoice() (Invoice, error) {
 	return out, nil
 }
 
-// Subscription reads a customer.subscription.* event's object.
+// Subscription is a customer.subscription.* event's object.
 func (e Event) Subscription() (Subscription, error) {
-	var s stripego.Subscription
-	if err := e.decodeObject("subscription", &s); err != nil {
-		return Subscription{}, err
-	}
-	return subscriptionFrom(&s), nil
+	return objectAs[Subscription](e, "subscription")
 }
 
-// AccountObject reads an account.* event's object, the connected account.
+// AccountObject is an account.* event's object, the connected account.
 // (Event.Account is a field: the account an event came from, "" for the
 // platform's own events, which is where account.updated arrives for a
 // platform's Express accounts.) The snapshot may be stale: GetAccount when
 // order matters.
 func (e Event) AccountObject() (Account, error) {
-	var a stripego.Account
-	if err := e.decodeObject("account", &a); err != nil {
-		return Account{}, err
-	}
-	return accountFrom(&a), nil
+	return objectAs[Account](e, "account")
 }
 
-// Transfer reads a transfer.* event's object.
+// Transfer is a transfer.* event's object.
 func (e Event) Transfer() (Transfer, error) {
-	var t stripego.Transfer
-	if err := e.decodeObject("transfer", &t); err != nil {
-		return Transfer{}, err
-	}
-	return transferFrom(&t)
+	return objectAs[Transfer](e, "transfer")
 }

@@ -224,7 +224,7 @@ func TestParseEvent(t *testing.T) {
 				t.Fatal(err)
 			}
 			if ev.ID != "evt_1" || ev.Type != stripe.EventPaymentIntentSucceeded || ev.APIVersion != stripe.APIVersion ||
-				!ev.Created.Equal(time.Unix(1700000000, 0)) || len(ev.Object) == 0 {
+				!ev.Created.Equal(time.Unix(1700000000, 0)) || ev.ObjectType != "payment_intent" || ev.Family() != stripe.FamilyPaymentIntent {
 				t.Errorf("event = %+v", ev)
 			}
 			pi, err := ev.PaymentIntent()

@@ -2,52 +2,24 @@ package subscriptions
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/stripe"
-	"github.com/trove-platform/trove/internal/webhooks"
 )
 
-// HandlesEvent reports whether a Stripe event type is about plans: invoices
-// and subscriptions. cmd/trove/jobs.go hands those to OnStripeEvent.
-func HandlesEvent(topic string) bool {
-	switch topic {
-	case stripe.EventInvoicePaid, stripe.EventInvoicePaymentFailed, stripe.EventSubscriptionUpdated, stripe.EventSubscriptionDeleted:
-		return true
-	}
-	return false
-}
-
-// OnStripeEvent follows one recorded Stripe event about plans (FollowEvent),
-// and records it followed.
-func (s *Service) OnStripeEvent(ctx context.Context, _ queue.Meta, e webhooks.StripeEvent) error {
-	return s.hooks.Follow(ctx, e.WebhookID, func(ev webhooks.Event) error { return s.FollowEvent(ctx, ev) })
-}
-
-// FollowEvent follows one recorded Stripe event about plans: invoice.paid
-// (billing reason subscription_create or subscription_cycle) makes that
-// period's order, once per invoice; invoice.payment_failed,
+// FollowEvent follows one Stripe event about plans (the billing family):
+// invoice.paid (billing reason subscription_create or subscription_cycle)
+// makes that period's order, once per invoice; invoice.payment_failed,
 // customer.subscription.updated and customer.subscription.deleted set the
 // plan's status to what Stripe says now (re-read: the event's snapshot may be
-// stale), canceled being final. Other topics, and events about subscriptions
+// stale), canceled being final. Other types, and events about subscriptions
 // that are not Trove plans, change nothing. Errors that retrying cannot fix
 // are queue.Permanent.
-func (s *Service) FollowEvent(ctx context.Context, ev webhooks.Event) error {
-	var env struct {
-		Data struct {
-			Object json.RawMessage `json:"object"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(ev.Payload, &env); err != nil || len(env.Data.Object) == 0 {
-		return queue.Permanent(fmt.Errorf("stripe %s: unreadable event", ev.EventID))
-	}
-	sev := stripe.Event{ID: ev.EventID, Type: ev.Topic, Object: env.Data.Object}
-	switch ev.Topic {
+func (s *Service) FollowEvent(ctx context.Context, ev stripe.Event) error {
+	switch ev.Type {
 	case stripe.EventInvoicePaid, stripe.EventInvoicePaymentFailed:
-		inv, err := sev.Invoice()
+		inv, err := ev.Invoice()
 		if err != nil {
 			return queue.Permanent(err)
 		}
@@ -58,14 +30,14 @@ func (s *Service) FollowEvent(ctx context.Context, ev webhooks.Event) error {
 		if err != nil || !ok {
 			return err
 		}
-		if ev.Topic == stripe.EventInvoicePaid {
+		if ev.Type == stripe.EventInvoicePaid {
 			if err := s.invoicePaid(ctx, row, inv); err != nil {
 				return err
 			}
 		}
 		return s.sync(ctx, row.ID, inv.SubscriptionID)
 	case stripe.EventSubscriptionUpdated, stripe.EventSubscriptionDeleted:
-		sub, err := sev.Subscription()
+		sub, err := ev.Subscription()
 		if err != nil {
 			return queue.Permanent(err)
 		}
@@ -73,7 +45,7 @@ func (s *Service) FollowEvent(ctx context.Context, ev webhooks.Event) error {
 		if err != nil || !ok {
 			return err
 		}
-		if ev.Topic == stripe.EventSubscriptionDeleted {
+		if ev.Type == stripe.EventSubscriptionDeleted {
 			// Deleted is final in Stripe too: no need to re-read.
 			if err := s.storeStripeID(ctx, row.ID, sub.ID); err != nil {
 				return err

@@ -39,7 +39,6 @@ import (
 	"github.com/trove-platform/trove/internal/platform/money"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/stripe"
-	"github.com/trove-platform/trove/internal/webhooks"
 )
 
 // Plan statuses (subscriptions.status).
@@ -71,7 +70,6 @@ type Service struct {
 	orders  *orders.Store
 	catalog *catalog.Store
 	refunds *payments.Refunds // of the lines a renewal could not send
-	hooks   *webhooks.Store
 }
 
 // Deps are the Service's collaborators.
@@ -83,13 +81,12 @@ type Deps struct {
 	Catalog *catalog.Store
 	// Refunds gives back what a period's order cannot send for want of
 	// stock.
-	Refunds  *payments.Refunds
-	Webhooks *webhooks.Store
+	Refunds *payments.Refunds
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
-	return &Service{db: d.DB, clock: d.Clock, stripe: d.Stripe, orders: d.Orders, catalog: d.Catalog, refunds: d.Refunds, hooks: d.Webhooks}
+	return &Service{db: d.DB, clock: d.Clock, stripe: d.Stripe, orders: d.Orders, catalog: d.Catalog, refunds: d.Refunds}
 }
 
 // Subscriber is the signed-in buyer who owns plans.

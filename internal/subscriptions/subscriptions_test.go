@@ -27,7 +27,6 @@ import (
 	"github.com/trove-platform/trove/internal/stripe"
 	"github.com/trove-platform/trove/internal/subscriptions"
 	"github.com/trove-platform/trove/internal/vendors/vendorstest"
-	"github.com/trove-platform/trove/internal/webhooks"
 )
 
 var t0 = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
@@ -70,9 +69,9 @@ func newSubFixture(t *testing.T) *subFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := catalog.NewStore(conn, clk)
-	os := orders.NewStore(conn, clk, q, cat, payments.NewProvider(sc), orders.Config{})
-	refunds := payments.NewRefunds(conn, clk, sc, os, q, 0)
+	cat := catalog.NewStore(catalog.Deps{DB: conn, Clock: clk})
+	os := orders.NewStore(orders.Deps{DB: conn, Clock: clk, Queue: q, Catalog: cat, Payments: payments.NewProvider(payments.ProviderDeps{Stripe: sc})}, orders.Config{})
+	refunds := payments.NewRefunds(payments.RefundsDeps{DB: conn, Clock: clk, Stripe: sc, Orders: os, Queue: q}, payments.RefundsConfig{})
 	f := &subFixture{t: t, ctx: context.Background(), db: conn, sb: sb, sc: sc, seen: map[string]bool{},
 		subs: subscriptions.New(subscriptions.Deps{DB: conn, Clock: clk, Stripe: sc, Orders: os, Catalog: cat, Refunds: refunds})}
 
@@ -112,7 +111,7 @@ func (f *subFixture) count(q string, args ...any) int {
 // buyer makes a buyer's account (through internal/auth).
 func (f *subFixture) buyer(clk clock.Clock, name string) subscriptions.Subscriber {
 	f.t.Helper()
-	u, _, err := auth.NewUsers(f.db, clk).Ensure(f.ctx, auth.NewUser{Email: name + "@buyer.example", Name: name, Password: "correct horse battery staple",
+	u, _, err := auth.NewUsers(auth.UsersDeps{DB: f.db, Clock: clk}).Ensure(f.ctx, auth.NewUser{Email: name + "@buyer.example", Name: name, Password: "correct horse battery staple",
 		Role: auth.RoleBuyer})
 	if err != nil {
 		f.t.Fatal(err)
@@ -132,20 +131,24 @@ func recipients(names ...string) []orders.Recipient {
 func (f *subFixture) follow(times int) {
 	f.t.Helper()
 	f.sb.WaitDeliveries()
-	var evs []webhooks.Event
+	var evs []stripe.Event
 	for _, d := range f.sb.Deliveries() {
 		if f.seen[d.EventID] {
 			continue
 		}
 		f.seen[d.EventID] = true
+		ev, err := stripe.DecodeEvent(d.Payload)
+		if err != nil || ev.ID != d.EventID || ev.Type != d.Type {
+			f.t.Fatalf("decode %s %s: %+v %v", d.Type, d.EventID, ev, err)
+		}
 		for range times {
-			evs = append(evs, webhooks.Event{Provider: "stripe", EventID: d.EventID, Topic: d.Type, Payload: d.Payload})
+			evs = append(evs, ev)
 		}
 	}
 	rand.Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
 	for _, ev := range evs {
 		if err := f.subs.FollowEvent(f.ctx, ev); err != nil {
-			f.t.Fatalf("follow %s %s: %v", ev.Topic, ev.EventID, err)
+			f.t.Fatalf("follow %s %s: %v", ev.Type, ev.ID, err)
 		}
 	}
 }

@@ -81,9 +81,19 @@ type Connections struct {
 	flight singleflight.Group
 }
 
+// ConnectionsDeps are the collaborators of Connections.
+type ConnectionsDeps struct {
+	DB      *sqlx.DB
+	Clock   clock.Clock
+	Box     *secrets.Box // seals the tokens at rest
+	Shopify ShopifyAPI
+	Queue   *queue.Queue
+	Log     *slog.Logger
+}
+
 // NewConnections returns the connection store.
-func NewConnections(conn *sqlx.DB, c clock.Clock, box *secrets.Box, api ShopifyAPI, q *queue.Queue, log *slog.Logger) *Connections {
-	return &Connections{db: conn, clock: c, box: box, api: api, queue: q, log: log}
+func NewConnections(d ConnectionsDeps) *Connections {
+	return &Connections{db: d.DB, clock: d.Clock, box: d.Box, api: d.Shopify, queue: d.Queue, log: d.Log}
 }
 
 func tokenAD(vendorID, field string) []byte { return secrets.AD(vendorID, "shopify", field) }

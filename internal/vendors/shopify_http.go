@@ -26,9 +26,21 @@ type Installer struct {
 	webhookURL  string // our /webhooks/shopify
 }
 
-// NewInstaller returns an Installer; publicURL is where Shopify reaches Trove.
-func NewInstaller(conns *Connections, client *shopify.Client, publicURL string) *Installer {
-	return &Installer{conns: conns, shopify: client, callbackURL: publicURL + "/oauth/shopify/callback", webhookURL: publicURL + "/webhooks/shopify"}
+// InstallerDeps are the Installer's collaborators.
+type InstallerDeps struct {
+	Connections *Connections
+	Shopify     *shopify.Client
+}
+
+// InstallerConfig are the Installer's settings.
+type InstallerConfig struct {
+	PublicURL string // where Shopify reaches Trove
+}
+
+// NewInstaller returns an Installer.
+func NewInstaller(d InstallerDeps, cfg InstallerConfig) *Installer {
+	return &Installer{conns: d.Connections, shopify: d.Shopify, callbackURL: cfg.PublicURL + "/oauth/shopify/callback",
+		webhookURL: cfg.PublicURL + "/webhooks/shopify"}
 }
 
 // Start returns the URL to send the user to for approving the app.

@@ -65,13 +65,15 @@ func newShopifyFixture(t *testing.T, strict bool) *shopifyFixture {
 	queue.Handle(reg, "shopify.connected.test", func(context.Context, queue.Meta, vendors.ShopifyConnected) error { return nil })
 	q, _ := queue.New(conn, reg, clk, queue.Config{}, log, nil)
 	box, _ := secrets.New(make([]byte, 32))
-	conns := vendors.NewConnections(conn, clk, box, client, q, log)
-	v, _, err := vendors.NewStore(conn, clk).Ensure(context.Background(), vendors.Vendor{Slug: "acme", Name: "Acme", ContactEmail: "a@acme.example", Status: vendors.StatusActive})
+	conns := vendors.NewConnections(vendors.ConnectionsDeps{DB: conn, Clock: clk, Box: box, Shopify: client, Queue: q, Log: log})
+	v, _, err := vendors.NewStore(vendors.Deps{DB: conn, Clock: clk}).Ensure(context.Background(),
+		vendors.Vendor{Slug: "acme", Name: "Acme", ContactEmail: "a@acme.example", Status: vendors.StatusActive})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := vendors.NewConnections(conn, clk, box, client, q, log)
-	return &shopifyFixture{db: conn, sb: sb, conns: conns, other: other, installer: vendors.NewInstaller(conns, client, "https://trove.example"), clock: clk, vendor: v, down: down, srv: srv.URL}
+	other := vendors.NewConnections(vendors.ConnectionsDeps{DB: conn, Clock: clk, Box: box, Shopify: client, Queue: q, Log: log})
+	installer := vendors.NewInstaller(vendors.InstallerDeps{Connections: conns, Shopify: client}, vendors.InstallerConfig{PublicURL: "https://trove.example"})
+	return &shopifyFixture{db: conn, sb: sb, conns: conns, other: other, installer: installer, clock: clk, vendor: v, down: down, srv: srv.URL}
 }
 
 // approve follows the authorize URL to the sandbox and returns the callback's query.

@@ -64,7 +64,13 @@ type Store struct {
 }
 
 // NewStore returns a Store on db.
-func NewStore(db *sqlx.DB, c clock.Clock) *Store { return &Store{db: db, clock: c} }
+func NewStore(d Deps) *Store { return &Store{db: d.DB, clock: d.Clock} }
+
+// Deps are the Store's collaborators.
+type Deps struct {
+	DB    *sqlx.DB
+	Clock clock.Clock
+}
 
 const vendorColumns = `id, slug, name, contact_email, commission_bps, status, currency, created_at, updated_at`
 

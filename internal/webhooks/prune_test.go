@@ -24,7 +24,7 @@ func TestPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := webhooks.NewStore(conn, clock.System{}, q)
+	s := webhooks.NewStore(webhooks.Deps{DB: conn, Clock: clock.System{}, Queue: q})
 	now := time.Now().UTC()
 	for _, tc := range []struct {
 		id        string

@@ -27,6 +27,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/shopify"
+	"github.com/trove-platform/trove/internal/stripe"
 )
 
 // MaxBody bounds a webhook body; Shopify's and Stripe's are far smaller.
@@ -54,13 +55,22 @@ type Store struct {
 	queue *queue.Queue
 }
 
+// Deps are the Store's collaborators.
+type Deps struct {
+	DB    *sqlx.DB
+	Clock clock.Clock
+	Queue *queue.Queue
+}
+
 // NewStore returns a Store.
-func NewStore(db *sqlx.DB, c clock.Clock, q *queue.Queue) *Store {
-	return &Store{db: db, clock: c, queue: q}
+func NewStore(d Deps) *Store {
+	return &Store{db: d.DB, clock: d.Clock, queue: d.Queue}
 }
 
 // Record stores e and enqueues job for it in one transaction. It reports false,
-// and does nothing, when the provider's event id was recorded before.
+// and does nothing, when the provider's event id was recorded before. A job
+// func answering nil means nothing follows the delivery: it is recorded as
+// processed.
 func (s *Store) Record(ctx context.Context, e Event, job func(rowID int64) queue.Job) (bool, error) {
 	var fresh bool
 	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -78,7 +88,13 @@ func (s *Store) Record(ctx context.Context, e Event, job func(rowID int64) queue
 			return err
 		}
 		fresh = true
-		_, err = s.queue.Enqueue(ctx, tx, job(id))
+		j := job(id)
+		if j == nil {
+			// Nothing follows this delivery: it is processed as recorded.
+			_, err = tx.ExecContext(ctx, `UPDATE webhook_events SET processed_at = received_at WHERE id = ?`, id)
+			return err
+		}
+		_, err = s.queue.Enqueue(ctx, tx, j)
 		return err
 	})
 	return fresh, err
@@ -335,21 +351,63 @@ func clip(s string, n int) string {
 	return strings.ToValidUTF8(s, "")
 }
 
-// StripeEventInfo is what ingress needs to know of a verified Stripe event.
-type StripeEventInfo struct {
-	ID      string // evt_…
-	Type    string
-	Account string // the connected account, for Connect events
-	Created time.Time
-}
-
 // StripeVerifier checks a Stripe-Signature header against the raw body (with
-// its tolerance and every configured secret) and reads the event's envelope.
+// its tolerance and every configured secret) and reads the event: the
+// stripe adapter's Client.
 type StripeVerifier interface {
-	VerifyStripe(body []byte, signature string) (StripeEventInfo, error)
+	ParseEvent(body []byte, signature string) (stripe.Event, error)
 }
 
-// StripeEvent is the job that processes one recorded Stripe event.
+// The jobs that follow recorded Stripe events: one kind per family of event
+// (stripe.Family), so each family has its own handler, retries and workers
+// (cmd/trove/jobs.go). Type is the event's type, for the jobs screens.
+type (
+	// StripePaymentIntentEvent follows a payment_intent.* event.
+	StripePaymentIntentEvent struct {
+		WebhookID int64  `json:"webhook_id"`
+		Type      string `json:"type"`
+	}
+	// StripeRefundEvent follows a refund event (charge.refunded, refund.*, …).
+	StripeRefundEvent struct {
+		WebhookID int64  `json:"webhook_id"`
+		Type      string `json:"type"`
+	}
+	// StripeDisputeEvent follows charge.dispute.created.
+	StripeDisputeEvent struct {
+		WebhookID int64  `json:"webhook_id"`
+		Type      string `json:"type"`
+	}
+	// StripeBillingEvent follows an invoice.* or customer.subscription.*
+	// event (plans).
+	StripeBillingEvent struct {
+		WebhookID int64  `json:"webhook_id"`
+		Type      string `json:"type"`
+	}
+	// StripeAccountEvent follows account.updated (Connect).
+	StripeAccountEvent struct {
+		WebhookID int64  `json:"webhook_id"`
+		Type      string `json:"type"`
+	}
+)
+
+// Kind names the job.
+func (StripePaymentIntentEvent) Kind() string { return "stripe.payment_intent" }
+
+// Kind names the job.
+func (StripeRefundEvent) Kind() string { return "stripe.refund" }
+
+// Kind names the job.
+func (StripeDisputeEvent) Kind() string { return "stripe.dispute" }
+
+// Kind names the job.
+func (StripeBillingEvent) Kind() string { return "stripe.billing" }
+
+// Kind names the job.
+func (StripeAccountEvent) Kind() string { return "stripe.account" }
+
+// StripeEvent is the one job kind every Stripe event had before the kinds
+// per family. Ingress no longer enqueues it; its handler stays while jobs of
+// it may be pending in a live database (see cmd/trove/jobs.go).
 type StripeEvent struct {
 	WebhookID int64  `json:"webhook_id"`
 	Type      string `json:"type"`
@@ -358,11 +416,30 @@ type StripeEvent struct {
 // Kind names the job.
 func (StripeEvent) Kind() string { return "stripe.webhook" }
 
+// stripeJob is the job that follows a recorded Stripe event: its family's,
+// or none for a type Trove does not follow.
+func stripeJob(rowID int64, ev stripe.Event) queue.Job {
+	switch ev.Family() {
+	case stripe.FamilyPaymentIntent:
+		return StripePaymentIntentEvent{WebhookID: rowID, Type: ev.Type}
+	case stripe.FamilyRefund:
+		return StripeRefundEvent{WebhookID: rowID, Type: ev.Type}
+	case stripe.FamilyDispute:
+		return StripeDisputeEvent{WebhookID: rowID, Type: ev.Type}
+	case stripe.FamilyBilling:
+		return StripeBillingEvent{WebhookID: rowID, Type: ev.Type}
+	case stripe.FamilyAccount:
+		return StripeAccountEvent{WebhookID: rowID, Type: ev.Type}
+	}
+	return nil
+}
+
 // HandleStripe is POST /webhooks/stripe: a wrongly signed, stale or malformed
 // event is refused (400, as Stripe expects) and recorded nowhere; a verified
 // one is recorded under its evt_ id (a redelivery is a no-op), with its
-// secrets removed (RedactStripe), with a StripeEvent job, and answered 200
-// at once.
+// secrets removed (RedactStripe), with the job of its family (stripeJob), and
+// answered 200 at once. An event of a type Trove does not follow is recorded
+// as processed, with no job.
 func HandleStripe(s *Store, v StripeVerifier) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(w, r)
@@ -370,7 +447,7 @@ func HandleStripe(s *Store, v StripeVerifier) http.Handler {
 			httpx.Error(w, r, err)
 			return
 		}
-		info, err := v.VerifyStripe(body, r.Header.Get("Stripe-Signature"))
+		ev, err := v.ParseEvent(body, r.Header.Get("Stripe-Signature"))
 		if err != nil {
 			httpx.Error(w, r, fault.Invalid("the event does not verify: %v", err))
 			return
@@ -380,14 +457,30 @@ func HandleStripe(s *Store, v StripeVerifier) http.Handler {
 			httpx.Error(w, r, fault.Invalid("the event is not a JSON object: %v", err))
 			return
 		}
-		created := info.Created.UTC()
-		e := Event{Provider: "stripe", EventID: info.ID, Topic: info.Type, Account: info.Account, Payload: payload, TriggeredAt: &created}
-		fresh, err := s.Record(r.Context(), e, func(id int64) queue.Job { return StripeEvent{WebhookID: id, Type: info.Type} })
+		created := ev.Created.UTC()
+		e := Event{Provider: "stripe", EventID: ev.ID, Topic: ev.Type, Account: ev.Account, Payload: payload, TriggeredAt: &created}
+		fresh, err := s.Record(r.Context(), e, func(id int64) queue.Job { return stripeJob(id, ev) })
 		if err != nil {
-			httpx.Error(w, r, fmt.Errorf("webhooks: record stripe %s: %w", info.ID, err))
+			httpx.Error(w, r, fmt.Errorf("webhooks: record stripe %s: %w", ev.ID, err))
 			return
 		}
 		httpx.JSON(w, http.StatusOK, map[string]any{"received": true, "duplicate": !fresh})
+	})
+}
+
+// FollowStripe runs fn on a recorded Stripe event, decoded once
+// (stripe.DecodeEvent), and records its outcome (Follow). An event that no
+// longer decodes is a permanent failure.
+func (s *Store) FollowStripe(ctx context.Context, id int64, fn func(context.Context, stripe.Event) error) error {
+	return s.Follow(ctx, id, func(e Event) error {
+		ev, err := stripe.DecodeEvent(e.Payload)
+		if err != nil {
+			return queue.Permanent(fmt.Errorf("webhooks: stripe delivery %d: %w", id, err))
+		}
+		if ev.ID != e.EventID {
+			return queue.Permanent(fmt.Errorf("webhooks: stripe delivery %d holds event %s, recorded as %s", id, ev.ID, e.EventID))
+		}
+		return fn(ctx, ev)
 	})
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/queue"
+	"github.com/trove-platform/trove/internal/stripe"
 	"github.com/trove-platform/trove/internal/webhooks"
 )
 
@@ -60,7 +61,7 @@ func newShopifyRig(t *testing.T) *shopifyRig {
 		t.Fatal(err)
 	}
 	v := hmacVerifier{secret: "shh"}
-	srv := httptest.NewServer(webhooks.HandleShopify(webhooks.NewStore(conn, clk, q), v))
+	srv := httptest.NewServer(webhooks.HandleShopify(webhooks.NewStore(webhooks.Deps{DB: conn, Clock: clk, Queue: q}), v))
 	t.Cleanup(srv.Close)
 	return &shopifyRig{t: t, conn: conn, clock: clk, v: v, url: srv.URL}
 }
@@ -282,28 +283,34 @@ func TestShopifyIngressRefusesUnsignedClaims(t *testing.T) {
 	})
 }
 
-// stripeVerifier accepts the signature "good:<event id>" and reads the id
-// from it (the adapter's real verification is tested with the adapter).
+// stripeVerifier accepts the signature "good:<event id>" or
+// "good:<event id>:<type>" and reads the id (and type: payment_intent.succeeded
+// if none) from it (the adapter's real verification is tested with the
+// adapter).
 type stripeVerifier struct{}
 
-func (stripeVerifier) VerifyStripe(body []byte, sig string) (webhooks.StripeEventInfo, error) {
-	id, ok := strings.CutPrefix(sig, "good:")
+func (stripeVerifier) ParseEvent(body []byte, sig string) (stripe.Event, error) {
+	rest, ok := strings.CutPrefix(sig, "good:")
 	if !ok {
-		return webhooks.StripeEventInfo{}, errors.New("no valid signature")
+		return stripe.Event{}, errors.New("no valid signature")
 	}
-	return webhooks.StripeEventInfo{ID: id, Type: "payment_intent.succeeded", Created: time.Unix(1764000000, 0)}, nil
+	id, typ, found := strings.Cut(rest, ":")
+	if !found {
+		typ = stripe.EventPaymentIntentSucceeded
+	}
+	return stripe.Event{ID: id, Type: typ, Created: time.Unix(1764000000, 0)}, nil
 }
 
 func TestStripeIngress(t *testing.T) {
 	t.Parallel()
 	conn := dbtest.New(t)
 	reg := queue.NewRegistry()
-	queue.Handle(reg, "stripe.webhook", func(context.Context, queue.Meta, webhooks.StripeEvent) error { return nil })
+	queue.Handle(reg, "stripe.payment_intent", func(context.Context, queue.Meta, webhooks.StripePaymentIntentEvent) error { return nil })
 	q, err := queue.New(conn, reg, clock.System{}, queue.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(webhooks.HandleStripe(webhooks.NewStore(conn, clock.System{}, q), stripeVerifier{}))
+	srv := httptest.NewServer(webhooks.HandleStripe(webhooks.NewStore(webhooks.Deps{DB: conn, Clock: clock.System{}, Queue: q}), stripeVerifier{}))
 	defer srv.Close()
 	send := func(sig string) int {
 		req, _ := http.NewRequest("POST", srv.URL, strings.NewReader(`{"id":"evt_1","object":"event"}`))
@@ -325,7 +332,7 @@ func TestStripeIngress(t *testing.T) {
 	}
 	var events, jobs int
 	conn.Get(&events, `SELECT COUNT(*) FROM webhook_events WHERE provider = 'stripe'`)
-	conn.Get(&jobs, `SELECT COUNT(*) FROM jobs WHERE kind = 'stripe.webhook'`)
+	conn.Get(&jobs, `SELECT COUNT(*) FROM jobs WHERE kind = 'stripe.payment_intent'`)
 	if events != 1 || jobs != 1 {
 		t.Fatalf("%d events and %d jobs for one event delivered three times (and one forgery)", events, jobs)
 	}
@@ -338,12 +345,12 @@ func TestStripeIngressStoresNoSecrets(t *testing.T) {
 	t.Parallel()
 	conn := dbtest.New(t)
 	reg := queue.NewRegistry()
-	queue.Handle(reg, "stripe.webhook", func(context.Context, queue.Meta, webhooks.StripeEvent) error { return nil })
+	queue.Handle(reg, "stripe.payment_intent", func(context.Context, queue.Meta, webhooks.StripePaymentIntentEvent) error { return nil })
 	q, err := queue.New(conn, reg, clock.System{}, queue.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(webhooks.HandleStripe(webhooks.NewStore(conn, clock.System{}, q), stripeVerifier{}))
+	srv := httptest.NewServer(webhooks.HandleStripe(webhooks.NewStore(webhooks.Deps{DB: conn, Clock: clock.System{}, Queue: q}), stripeVerifier{}))
 	defer srv.Close()
 	body := `{"id":"evt_s1","object":"event","type":"payment_intent.succeeded","data":{"object":{
 		"id":"pi_3QxYzAbCdEfGh12345","object":"payment_intent","amount":9007199254740993,"currency":"usd","status":"succeeded",
@@ -395,5 +402,183 @@ func TestStripeIngressStoresNoSecrets(t *testing.T) {
 	if ev.ID != "evt_s1" || o.ID != "pi_3QxYzAbCdEfGh12345" || o.Amount.String() != "9007199254740993" || o.Status != "succeeded" ||
 		o.Metadata["order_id"] != "ord_1" || o.Metadata["note"] != "pasted [redacted] <here> & there" || o.Charge.ID != "ch_1" {
 		t.Fatalf("what the follow-ups read changed: %s", stored)
+	}
+}
+
+// stripeRig is the Stripe ingress over real HTTP on a fresh database, with
+// the adapter's own signature check and a handler for every family's job.
+type stripeRig struct {
+	t    *testing.T
+	conn *sqlx.DB
+	url  string
+	hook *webhooks.Store
+}
+
+const stripeTestSecret = "whsec_ingress_test"
+
+func newStripeRig(t *testing.T) *stripeRig {
+	t.Helper()
+	conn := dbtest.New(t)
+	reg := queue.NewRegistry()
+	queue.Handle(reg, "stripe.payment_intent", func(context.Context, queue.Meta, webhooks.StripePaymentIntentEvent) error { return nil })
+	queue.Handle(reg, "stripe.refund", func(context.Context, queue.Meta, webhooks.StripeRefundEvent) error { return nil })
+	queue.Handle(reg, "stripe.dispute", func(context.Context, queue.Meta, webhooks.StripeDisputeEvent) error { return nil })
+	queue.Handle(reg, "stripe.billing", func(context.Context, queue.Meta, webhooks.StripeBillingEvent) error { return nil })
+	queue.Handle(reg, "stripe.account", func(context.Context, queue.Meta, webhooks.StripeAccountEvent) error { return nil })
+	q, err := queue.New(conn, reg, clock.System{}, queue.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := stripe.New(stripe.Config{SecretKey: "sk_test_ingress", WebhookSecrets: []string{stripeTestSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := webhooks.NewStore(webhooks.Deps{DB: conn, Clock: clock.System{}, Queue: q})
+	srv := httptest.NewServer(webhooks.HandleStripe(hook, sc))
+	t.Cleanup(srv.Close)
+	return &stripeRig{t: t, conn: conn, url: srv.URL, hook: hook}
+}
+
+// send delivers a signed event whose object is obj and answers the status.
+func (r *stripeRig) send(id, typ, obj string) int {
+	r.t.Helper()
+	body := fmt.Appendf(nil, `{"id":%q,"object":"event","api_version":%q,"created":%d,"livemode":false,"type":%q,"data":{"object":%s}}`,
+		id, stripe.APIVersion, time.Now().Unix(), typ, obj)
+	req, _ := http.NewRequest("POST", r.url, strings.NewReader(string(body)))
+	req.Header.Set("Stripe-Signature", stripe.SignatureHeader(body, stripeTestSecret, time.Now()))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// TestStripeIngressJobPerFamily: each verified event is recorded with the
+// job of its family, which the job table names by kind, so that each family
+// has a handler of its own (cmd/trove/jobs.go); an event of a type Trove
+// does not follow is recorded as processed, with no job. Nothing is enqueued
+// under the old single kind.
+func TestStripeIngressJobPerFamily(t *testing.T) {
+	t.Parallel()
+	r := newStripeRig(t)
+	tests := []struct {
+		typ, object, wantKind string // wantKind "": no job
+	}{
+		{"payment_intent.succeeded", "payment_intent", "stripe.payment_intent"},
+		{"payment_intent.created", "payment_intent", "stripe.payment_intent"},
+		{"payment_intent.payment_failed", "payment_intent", "stripe.payment_intent"},
+		{"charge.refunded", "charge", "stripe.refund"},
+		{"charge.refund.updated", "refund", "stripe.refund"},
+		{"refund.created", "refund", "stripe.refund"},
+		{"refund.updated", "refund", "stripe.refund"},
+		{"refund.failed", "refund", "stripe.refund"},
+		{"charge.dispute.created", "dispute", "stripe.dispute"},
+		{"invoice.paid", "invoice", "stripe.billing"},
+		{"invoice.payment_failed", "invoice", "stripe.billing"},
+		{"customer.subscription.updated", "subscription", "stripe.billing"},
+		{"customer.subscription.deleted", "subscription", "stripe.billing"},
+		{"account.updated", "account", "stripe.account"},
+		{"charge.succeeded", "charge", ""},
+		{"transfer.created", "transfer", ""},
+		{"customer.created", "customer", ""},
+	}
+	for i, tc := range tests {
+		t.Run(tc.typ, func(t *testing.T) {
+			id := fmt.Sprintf("evt_family_%d", i)
+			for range 2 { // a redelivery adds nothing
+				if code := r.send(id, tc.typ, fmt.Sprintf(`{"id":"obj_%d","object":%q}`, i, tc.object)); code != 200 {
+					t.Fatalf("status %d", code)
+				}
+			}
+			var row struct {
+				ID        int64      `db:"id"`
+				Processed *time.Time `db:"processed_at"`
+			}
+			if err := r.conn.Get(&row, `SELECT id, processed_at FROM webhook_events WHERE provider = 'stripe' AND event_id = ?`, id); err != nil {
+				t.Fatal(err)
+			}
+			var jobs []struct {
+				Kind    string `db:"kind"`
+				Payload string `db:"payload"`
+			}
+			if err := r.conn.Select(&jobs, `SELECT kind, payload FROM jobs WHERE JSON_VALUE(payload, '$.webhook_id') = ?`, row.ID); err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantKind == "" {
+				if len(jobs) != 0 || row.Processed == nil {
+					t.Fatalf("an event nothing follows: jobs %+v, processed %v; want none, processed", jobs, row.Processed)
+				}
+				return
+			}
+			want := fmt.Sprintf(`{"webhook_id":%d,"type":%q}`, row.ID, tc.typ)
+			if len(jobs) != 1 || jobs[0].Kind != tc.wantKind || jobs[0].Payload != want || row.Processed != nil {
+				t.Fatalf("jobs %+v, processed %v; want one %s %s, not processed yet", jobs, row.Processed, tc.wantKind, want)
+			}
+		})
+	}
+	var legacy int
+	r.conn.Get(&legacy, `SELECT COUNT(*) FROM jobs WHERE kind = 'stripe.webhook'`)
+	if legacy != 0 {
+		t.Fatalf("%d jobs of the old single kind", legacy)
+	}
+}
+
+// TestFollowStripe: a follow-up gets the recorded event decoded once, in
+// Trove's types, and its outcome is recorded; an event whose payload no
+// longer reads fails for good.
+func TestFollowStripe(t *testing.T) {
+	t.Parallel()
+	r := newStripeRig(t)
+	pi := `{"id":"pi_1","object":"payment_intent","amount":2500,"amount_received":2500,"currency":"usd","status":"succeeded",
+		"client_secret":"pi_1_secret_AbCdEf123456","metadata":{"order_id":"ord_1"}}`
+	if code := r.send("evt_follow_1", "payment_intent.succeeded", pi); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	var rowID int64
+	if err := r.conn.Get(&rowID, `SELECT id FROM webhook_events WHERE event_id = 'evt_follow_1'`); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	calls := 0
+	fail := errors.New("not yet")
+	follow := func(_ context.Context, ev stripe.Event) error {
+		calls++
+		got, err := ev.PaymentIntent()
+		if err != nil {
+			return err
+		}
+		if ev.ID != "evt_follow_1" || ev.Family() != stripe.FamilyPaymentIntent || got.ID != "pi_1" ||
+			got.AmountReceived.Amount != 2500 || got.Metadata["order_id"] != "ord_1" || got.ClientSecret != "" {
+			t.Errorf("event %+v, intent %+v", ev, got)
+		}
+		if calls == 1 {
+			return fail
+		}
+		return nil
+	}
+	if err := r.hook.FollowStripe(ctx, rowID, follow); !errors.Is(err, fail) {
+		t.Fatalf("first attempt: %v", err)
+	}
+	var lastError *string
+	r.conn.Get(&lastError, `SELECT last_error FROM webhook_events WHERE id = ?`, rowID)
+	if lastError == nil || *lastError != "not yet" {
+		t.Fatalf("last error %v", lastError)
+	}
+	if err := r.hook.FollowStripe(ctx, rowID, follow); err != nil {
+		t.Fatalf("second attempt: %v", err)
+	}
+	var processed int
+	r.conn.Get(&processed, `SELECT COUNT(*) FROM webhook_events WHERE id = ? AND processed_at IS NOT NULL AND last_error IS NULL`, rowID)
+	if processed != 1 || calls != 2 {
+		t.Fatalf("processed %d after %d calls", processed, calls)
+	}
+
+	if _, err := r.conn.Exec(`UPDATE webhook_events SET payload = '{"object":"nonsense"}' WHERE id = ?`, rowID); err != nil {
+		t.Fatal(err)
+	}
+	err := r.hook.FollowStripe(ctx, rowID, func(context.Context, stripe.Event) error { t.Error("ran on a payload that does not read"); return nil })
+	if !queue.IsPermanent(err) {
+		t.Fatalf("an unreadable payload: %v, want a permanent error", err)
 	}
 }

@@ -63,9 +63,20 @@ type Syncer struct {
 	queue   *queue.Queue
 }
 
+// Deps are the Syncer's collaborators.
+type Deps struct {
+	DB          *sqlx.DB
+	Clock       clock.Clock
+	Catalog     *catalog.Store
+	Connections *vendors.Connections
+	Shopify     *shopify.Client
+	Webhooks    *webhooks.Store
+	Queue       *queue.Queue
+}
+
 // New returns a Syncer.
-func New(conn *sqlx.DB, c clock.Clock, cat *catalog.Store, conns *vendors.Connections, client *shopify.Client, hooks *webhooks.Store, q *queue.Queue) *Syncer {
-	return &Syncer{db: conn, clock: c, catalog: cat, conns: conns, shopify: client, hooks: hooks, queue: q}
+func New(d Deps) *Syncer {
+	return &Syncer{db: d.DB, clock: d.Clock, catalog: d.Catalog, conns: d.Connections, shopify: d.Shopify, hooks: d.Webhooks, queue: d.Queue}
 }
 
 // withToken calls fn with a live token (see vendors.Connections.WithToken).

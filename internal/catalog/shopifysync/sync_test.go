@@ -71,18 +71,19 @@ func newFixture(t *testing.T, products int) *fixture {
 	key := make([]byte, 32)
 	rand.Read(key)
 	box, _ := secrets.New(key)
-	v, _, err := vendors.NewStore(conn, clk).Ensure(ctx, vendors.Vendor{Slug: "big", Name: "Big", ContactEmail: "big@example.com",
+	v, _, err := vendors.NewStore(vendors.Deps{DB: conn, Clock: clk}).Ensure(ctx, vendors.Vendor{Slug: "big", Name: "Big", ContactEmail: "big@example.com",
 		CommissionBPS: 1000, Status: vendors.StatusActive})
 	if err != nil {
 		t.Fatal(err)
 	}
-	conns := vendors.NewConnections(conn, clk, box, client, q, log)
+	conns := vendors.NewConnections(vendors.ConnectionsDeps{DB: conn, Clock: clk, Box: box, Shopify: client, Queue: q, Log: log})
 	if err := conns.Save(ctx, v.ID, shop, install(t, client), shopify.ShopInfo{Name: "Big Shop", Currency: "USD"}); err != nil {
 		t.Fatal(err)
 	}
-	cat := catalog.NewStore(conn, clk)
+	cat := catalog.NewStore(catalog.Deps{DB: conn, Clock: clk})
 	return &fixture{db: conn, sb: sb, catalog: cat, vendor: v.ID,
-		syncer: shopifysync.New(conn, clk, cat, conns, client, webhooks.NewStore(conn, clk, q), q)}
+		syncer: shopifysync.New(shopifysync.Deps{DB: conn, Clock: clk, Catalog: cat, Connections: conns, Shopify: client,
+			Webhooks: webhooks.NewStore(webhooks.Deps{DB: conn, Clock: clk, Queue: q}), Queue: q})}
 }
 
 func install(t *testing.T, c *shopify.Client) shopify.Token {

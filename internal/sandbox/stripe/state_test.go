@@ -156,11 +156,8 @@ func TestOpenCarriesOnAfterARestart(t *testing.T) {
 	sb2.WaitDeliveries()
 	found := false
 	for _, ev := range recv.of("payment_intent.succeeded") {
-		var obj struct {
-			ID string `json:"id"`
-		}
-		json.Unmarshal(ev.Object, &obj)
-		found = found || obj.ID == pi.ID
+		obj, err := ev.PaymentIntent()
+		found = found || (err == nil && obj.ID == pi.ID)
 	}
 	if !found {
 		t.Fatalf("no payment_intent.succeeded for %s after the restart", pi.ID)

@@ -46,7 +46,7 @@ func Vendor(t testing.TB, conn *sqlx.DB, clk clock.Clock, slug string, opts ...O
 		o(&sp)
 	}
 	ctx := context.Background()
-	v, _, err := vendors.NewStore(conn, clk).Ensure(ctx, vendors.Vendor{Slug: slug, Name: "Vendor " + slug, ContactEmail: slug + "@example.com",
+	v, _, err := vendors.NewStore(vendors.Deps{DB: conn, Clock: clk}).Ensure(ctx, vendors.Vendor{Slug: slug, Name: "Vendor " + slug, ContactEmail: slug + "@example.com",
 		CommissionBPS: sp.commission, Status: sp.status})
 	if err != nil {
 		t.Fatalf("vendor %s: %v", slug, err)
@@ -82,7 +82,7 @@ func SetConnection(t testing.TB, conn *sqlx.DB, clk clock.Clock, vendorID, statu
 // (vendors.Store.Update).
 func SetStatus(t testing.TB, conn *sqlx.DB, clk clock.Clock, vendorID string, status vendors.Status) {
 	t.Helper()
-	if _, err := vendors.NewStore(conn, clk).Update(context.Background(), vendorID, vendors.Patch{Status: &status},
+	if _, err := vendors.NewStore(vendors.Deps{DB: conn, Clock: clk}).Update(context.Background(), vendorID, vendors.Patch{Status: &status},
 		audit.Entry{ActorType: audit.ActorUser, ActorID: "usr_test_operator"}); err != nil {
 		t.Fatalf("vendor %s %s: %v", vendorID, status, err)
 	}
