@@ -315,3 +315,34 @@ func TestServeNamesTheRequestsThatHoldShutdownUp(t *testing.T) {
 		t.Fatalf("Serve returned %v, want an error naming POST /webhooks/stripe", err)
 	}
 }
+
+// A client that connected but has sent nothing yet does not hold the
+// shutdown up: Go's Shutdown would wait 5 s for it.
+func TestServeDoesNotWaitForConnectionsThatSentNothing(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, srv, ln, 2*time.Second) }()
+	// A used keep-alive connection (idle) and a fresh one that sends nothing.
+	if res, err := http.Get("http://" + ln.Addr().String() + "/"); err == nil {
+		res.Body.Close()
+	}
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(50 * time.Millisecond) // accepted
+	start := time.Now()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("shutdown took %s, waiting on a connection that had sent nothing", took)
+	}
+}

@@ -39,6 +39,26 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 		defer inFlight.Delete(r)
 		h.ServeHTTP(w, r)
 	})
+	// Connections accepted that have not sent a request yet: Shutdown counts
+	// one as idle only once it is 5 s old, so a client that had just
+	// connected (a pool dialling ahead, a browser's preconnect) could hold a
+	// shorter grace up to its end although there is nothing to finish.
+	var freshMu sync.Mutex
+	fresh := map[net.Conn]struct{}{}
+	prevState := srv.ConnState
+	srv.ConnState = func(c net.Conn, st http.ConnState) {
+		freshMu.Lock()
+		if st == http.StateNew {
+			fresh[c] = struct{}{}
+		} else {
+			delete(fresh, c)
+		}
+		freshMu.Unlock()
+		if prevState != nil {
+			prevState(c, st)
+		}
+	}
+	ln = &closeOnce{Listener: ln}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -46,10 +66,18 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 		return err
 	case <-ctx.Done():
 	}
+	ln.Close() // nothing new is accepted from here on...
+	freshMu.Lock()
+	for c := range fresh { // ...so these are the last that sent nothing
+		c.Close()
+	}
+	freshMu.Unlock()
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := srv.Shutdown(sctx)
-	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+	// Serve ends with ErrServerClosed, or with net.ErrClosed when it saw the
+	// listener closed above before Shutdown began: both are this stop.
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && !errors.Is(serr, net.ErrClosed) {
 		return serr
 	}
 	if err != nil {
@@ -67,4 +95,17 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 		return fmt.Errorf("http: in-flight requests did not finish within the shutdown timeout: %s", strings.Join(running, ", "))
 	}
 	return nil
+}
+
+// closeOnce is a listener whose second Close does nothing and reports no
+// error: Serve closes it before Shutdown does.
+type closeOnce struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+func (l *closeOnce) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
 }
