@@ -138,6 +138,7 @@ func TestRequiredBodiesAreObjects(t *testing.T) {
 		}
 		return fmt.Sprintf("%sjobs=%d", tables, jobs)
 	}
+	awaitStartupSweep(t, p)
 	before := state()
 	for _, r := range routes {
 		for _, b := range bodies {

@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/trove-platform/trove/api/apitest"
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/catalog"
+	"github.com/trove-platform/trove/internal/catalog/shopifysync"
 	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db"
@@ -111,6 +113,31 @@ func (p *people) listVariant(t testing.TB, vendorID, key, title string, cents in
 	t.Helper()
 	_, variantID := p.listProduct(t, vendorID, key, title, cents, stock)
 	return variantID
+}
+
+// awaitStartupSweep waits until the Shopify sweep the scheduler runs at
+// start, and the store reconciliations it fans out to, are over: they change
+// the test's stores (connectStores makes stores Shopify cannot be asked
+// about, which the sweep marks broken) on their own clock, which a test
+// proving that its requests changed nothing must not see.
+func awaitStartupSweep(t testing.TB, p *people) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var swept, open int
+		if err := p.db.Get(&swept, `SELECT COUNT(*) FROM jobs WHERE kind = ? AND status IN ('done', 'dead')`, shopifysync.SweepJob{}.Kind()); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.db.Get(&open, `SELECT COUNT(*) FROM jobs WHERE kind IN (?, ?) AND status NOT IN ('done', 'dead', 'discarded')`,
+			shopifysync.SweepJob{}.Kind(), shopifysync.ReconcileJob{}.Kind()); err != nil {
+			t.Fatal(err)
+		}
+		if swept > 0 && open == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the Shopify sweep the scheduler runs at start did not finish")
 }
 
 // signIn signs in as an API client and returns the bearer access token.
