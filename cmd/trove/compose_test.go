@@ -245,12 +245,22 @@ func TestComposeServices(t *testing.T) {
 	}
 }
 
-// docker compose up with only the secret key in .env: the sandbox providers,
-// a configuration the binary accepts, and the sandbox's state on a volume.
+// docker compose up with nothing set: the sandbox providers, a
+// configuration the binary accepts (the secret key made by the app and kept
+// in the sandbox volume), and the sandbox's state on a volume.
 func TestComposeStartsTheSandboxByDefault(t *testing.T) {
 	// .env copied from deploy/env.example may name the local folders; the
 	// compose file's mount points win over them.
-	dotenv := dotenvOf("TROVE_SECRET_KEY="+testKey(), "TROVE_SANDBOX_DIR=.data/sandbox", "TROVE_BLOB_DIR=.data/blobs")
+	for name, dotenv := range map[string]map[string]string{
+		"no .env":             nil,
+		".env naming folders": dotenvOf("TROVE_SANDBOX_DIR=.data/sandbox", "TROVE_BLOB_DIR=.data/blobs"),
+		".env with a key":     dotenvOf("TROVE_SECRET_KEY=" + testKey()),
+	} {
+		t.Run(name, func(t *testing.T) { composeStartsTheSandbox(t, dotenv) })
+	}
+}
+
+func composeStartsTheSandbox(t *testing.T, dotenv map[string]string) {
 	f, err := loadCompose(t, dotenv)
 	if err != nil {
 		t.Fatal(err)
@@ -261,6 +271,9 @@ func TestComposeStartsTheSandboxByDefault(t *testing.T) {
 	}
 	if !strings.Contains(out, "trove serve --sandbox") {
 		t.Errorf("config-check said:\n%s", out)
+	}
+	if _, set := dotenv["TROVE_SECRET_KEY"]; !set && !strings.Contains(out, "secret key") {
+		t.Errorf("config-check does not say where the secret key is kept:\n%s", out)
 	}
 
 	app := f.Services["app"]
@@ -371,15 +384,17 @@ func TestComposeStopsAtConfigCheck(t *testing.T) {
 	}
 }
 
-// Without a secret key compose itself refuses, and says how to make one.
-func TestComposeNeedsTheSecretKey(t *testing.T) {
-	for name, dotenv := range map[string]map[string]string{"no .env": nil, ".env without it": dotenvOf("TROVE_SANDBOX=1")} {
-		t.Run(name, func(t *testing.T) {
-			_, err := loadCompose(t, dotenv)
-			if err == nil || !strings.Contains(err.Error(), "TROVE_SECRET_KEY") || !strings.Contains(err.Error(), "head -c 32 /dev/urandom | base64") {
-				t.Fatalf("got %v, want compose to refuse and say how to make TROVE_SECRET_KEY", err)
-			}
-		})
+// With real providers and no secret key, config-check refuses and says how
+// to make one (the sandbox's own key is for the sandbox only).
+func TestComposeRealProvidersNeedTheSecretKey(t *testing.T) {
+	dotenv := dotenvOf("TROVE_SANDBOX=0")
+	f, err := loadCompose(t, dotenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = checkConfig(t, f, dotenv)
+	if err == nil || !strings.Contains(err.Error(), "TROVE_SECRET_KEY") || !strings.Contains(err.Error(), "head -c 32 /dev/urandom | base64") {
+		t.Fatalf("got %v, want config-check to refuse and say how to make TROVE_SECRET_KEY", err)
 	}
 }
 

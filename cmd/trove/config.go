@@ -44,6 +44,7 @@ type Config struct {
 	LogLevel        slog.Level
 
 	SecretKey          []byte
+	SecretKeyInSandbox bool // no TROVE_SECRET_KEY with --sandbox: serve keeps one in SandboxDir
 	PreviousSecretKeys [][]byte
 
 	SeedAdminEmail    string
@@ -296,7 +297,7 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 
 	if v := e.get("TROVE_SECRET_KEY"); v != "" {
 		c.SecretKey = e.key("TROVE_SECRET_KEY", v)
-	} else if needs.secret {
+	} else if needs.secret && !needs.sandbox {
 		e.problem("TROVE_SECRET_KEY", "is required: base64 of 32 random bytes (generate one with: head -c 32 /dev/urandom | base64)")
 	}
 	if v := e.get("TROVE_SECRET_KEYS_PREVIOUS"); v != "" {
@@ -529,6 +530,10 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 	}
 
 	c.SandboxDir = e.str("TROVE_SANDBOX_DIR", ".data/sandbox")
+	// With the sandbox and no key set, serve makes one and keeps it with the
+	// stand-ins' state (sandboxSecretKey), so the demo starts with nothing
+	// to set. Real providers always need TROVE_SECRET_KEY.
+	c.SecretKeyInSandbox = c.SecretKey == nil && needs.secret && needs.sandbox
 
 	c.BlobDriver = e.str("TROVE_BLOB_DRIVER", "local")
 	c.BlobDir = e.str("TROVE_BLOB_DIR", ".data/blobs")

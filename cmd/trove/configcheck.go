@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 )
 
@@ -73,6 +74,9 @@ func describeConfig(w io.Writer, cfg Config, opts serveOptions) {
 			mode = "test"
 		}
 		line("providers", "real: Stripe (%s mode key), Shopify Admin API %s, Xero", mode, cfg.Shopify.APIVersion)
+	}
+	if cfg.SecretKeyInSandbox {
+		line("secret key", "none set: made once and kept in %s (sandbox only)", filepath.Join(cfg.SandboxDir, sandboxKeyFile))
 	}
 	line("queue", "%s", cfg.Queue.Driver)
 	if cfg.MailDriver == "smtp" {

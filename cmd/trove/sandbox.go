@@ -2,15 +2,21 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/trove-platform/trove/internal/auth"
 	"github.com/trove-platform/trove/internal/invoicing"
 	"github.com/trove-platform/trove/internal/payouts"
@@ -223,5 +229,65 @@ func onboardDemoVendors(ctx context.Context, pay *payouts.Service, vs *vendors.S
 		}
 		res.Body.Close()
 	}
+	return nil
+}
+
+// sandboxKeyFile is where serve --sandbox keeps the secret key it made.
+const sandboxKeyFile = "secret-key"
+
+// sandboxSecretKey returns the key kept in dir, making it on the first
+// start: `serve --sandbox` (docker compose up, a first try) then needs no
+// TROVE_SECRET_KEY. It seals the stand-ins' tokens in the database, so it
+// lives and goes with their state.
+func sandboxSecretKey(dir string) ([]byte, error) {
+	path := filepath.Join(dir, sandboxKeyFile)
+	if b, err := os.ReadFile(path); err == nil {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("%s does not hold a base64 32-byte key: remove it with the sandbox's state, or set TROVE_SECRET_KEY", path)
+		}
+		return key, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	// O_EXCL: two processes starting at once keep one key, the first's.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return sandboxSecretKey(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return key, f.Close()
+}
+
+// seedEmpty loads the demo data into a database that has no account yet,
+// so `serve --sandbox` on a fresh database (docker compose up) is a demo at
+// once; `make run` seeds before it starts, and a database with accounts is
+// never touched.
+func seedEmpty(ctx context.Context, cfg Config, conn *sqlx.DB, log *slog.Logger) error {
+	var users int
+	if err := conn.GetContext(ctx, &users, `SELECT COUNT(*) FROM users`); err != nil {
+		return err
+	}
+	if users > 0 {
+		return nil
+	}
+	var out strings.Builder
+	if err := seed(ctx, cfg, &out); err != nil {
+		return fmt.Errorf("seeding the demo data: %w", err)
+	}
+	log.Info("the database was empty: loaded the demo data", "seed", out.String())
 	return nil
 }

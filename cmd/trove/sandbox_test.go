@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +62,61 @@ func TestSandboxDemo(t *testing.T) {
 		if !strings.Contains(string(body), shop+".myshopify.com") {
 			t.Fatalf("%s is not connected: %s", shop, body)
 		}
+	}
+}
+
+// TestSandboxOutOfTheBox is `docker compose up` on a fresh database: serve
+// --sandbox with no secret key and no seed run first. It makes a key, keeps
+// it (0600) with the stand-ins' state, loads the demo data, and a second
+// start uses the same key (the stores' tokens, sealed with it, still open)
+// and loads nothing twice.
+func TestSandboxOutOfTheBox(t *testing.T) {
+	t.Parallel()
+	dsn := dbtest.NewDSN(t)
+	env := baseEnv(dsn)
+	for _, k := range []string{"TROVE_SECRET_KEY", "TROVE_SHOPIFY_API_KEY", "TROVE_SHOPIFY_API_SECRET", "TROVE_STRIPE_SECRET_KEY",
+		"TROVE_STRIPE_PUBLISHABLE_KEY", "TROVE_STRIPE_WEBHOOK_SECRET", "TROVE_XERO_CLIENT_ID", "TROVE_XERO_CLIENT_SECRET"} {
+		delete(env, k)
+	}
+	dir := t.TempDir()
+	env["TROVE_SANDBOX_DIR"] = dir
+	env["TROVE_SEED_ADMIN_PASSWORD"] = testPassword
+	env["TROVE_QUEUE_POLL_INTERVAL"] = "50ms"
+	if err := run(context.Background(), []string{"serve"}, envFrom(env), io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "TROVE_SECRET_KEY") {
+		t.Fatalf("serve with real providers and no key: %v, want TROVE_SECRET_KEY named", err)
+	}
+
+	start := func() *server {
+		addr := freeAddr(t)
+		env["TROVE_HTTP_ADDR"], env["TROVE_PUBLIC_URL"] = addr, "http://"+addr
+		s := startServer(t, env, "--sandbox")
+		waitUntil(t, "the demo catalog", func() bool { return len(storefront(t, s, "")) >= 6 })
+		return s
+	}
+	first := start()
+	fi, err := os.Stat(filepath.Join(dir, sandboxKeyFile))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the sandbox's key: %v, mode %v", err, fi.Mode())
+	}
+	key, _ := os.ReadFile(filepath.Join(dir, sandboxKeyFile))
+	signIn(t, first, "admin@trove.local")
+	if !strings.Contains(first.stdout.String(), "loaded the demo data") {
+		t.Fatalf("no word of the demo data in the log:\n%s", first.stdout.String())
+	}
+	first.shutdown(t)
+
+	second := start()
+	if again, _ := os.ReadFile(filepath.Join(dir, sandboxKeyFile)); string(again) != string(key) {
+		t.Fatal("the second start made a new key")
+	}
+	if strings.Contains(second.stdout.String(), "loaded the demo data") {
+		t.Fatal("the second start seeded a database that had accounts")
+	}
+	admin := signIn(t, second, "admin@trove.local")
+	time.Sleep(time.Second) // the start's sweep opens the stored tokens
+	_, body := call(t, second, admin, "GET", "/api/v1/admin/shopify/connections?status=connected", nil)
+	if !strings.Contains(string(body), "copper-kettle-coffee.myshopify.com") {
+		t.Fatalf("after a restart the demo stores are not connected: %s", body)
 	}
 }

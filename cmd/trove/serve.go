@@ -23,6 +23,13 @@ type serveOptions struct {
 
 func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer) error {
 	log := newLogger(stdout, cfg.LogLevel)
+	if cfg.SecretKeyInSandbox {
+		key, err := sandboxSecretKey(cfg.SandboxDir)
+		if err != nil {
+			return err
+		}
+		cfg.SecretKey = key
+	}
 
 	conn, err := openDB(ctx, cfg, log)
 	if err != nil {
@@ -46,6 +53,12 @@ func serve(ctx context.Context, cfg Config, opts serveOptions, stdout io.Writer)
 		return fmt.Errorf("reading migration status: %w", err)
 	} else if n > 0 {
 		return fmt.Errorf("%d database migration(s) are pending: run `trove migrate up` first, or start with TROVE_AUTO_MIGRATE=1", n)
+	}
+
+	if opts.sandbox {
+		if err := seedEmpty(ctx, cfg, conn, log); err != nil {
+			return err
+		}
 	}
 
 	d, err := build(ctx, cfg, log, conn, migrator, opts.sandbox)
