@@ -27,6 +27,7 @@ import (
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db"
 	"github.com/trove-platform/trove/internal/platform/health"
+	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/mail"
 	"github.com/trove-platform/trove/internal/platform/queue"
 	"github.com/trove-platform/trove/internal/platform/ratelimit"
@@ -94,12 +95,16 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, conn *sqlx.DB, mig
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(conn.DB, "trove"),
+		vendors.ConnectionsCollector(conn),
+		invoicing.ConnectionCollector(conn),
 	)
+	calls := httpx.NewProviderMetrics(metrics)
 	jobs := queue.NewRegistry()
 	q, err := newQueue(conn, jobs, clk, cfg, log, metrics)
 	if err != nil {
 		return nil, err
 	}
+	metrics.MustRegister(queue.NewCollector(q))
 	sched, err := queue.NewScheduler(q, schedules(cfg)...)
 	if err != nil {
 		return nil, err
@@ -138,7 +143,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, conn *sqlx.DB, mig
 
 	// Provider adapters.
 	stripeClient, err := stripe.New(stripe.Config{SecretKey: cfg.Stripe.SecretKey, APIBase: cfg.Stripe.APIBase,
-		WebhookSecrets: cfg.Stripe.WebhookSecrets, HTTPClient: &http.Client{Timeout: 30 * time.Second}, Clock: clk})
+		WebhookSecrets: cfg.Stripe.WebhookSecrets, HTTPClient: calls.Client("stripe", stripe.Operation, 30*time.Second), Clock: clk})
 	if err != nil {
 		return nil, err
 	}
@@ -147,13 +152,13 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, conn *sqlx.DB, mig
 	}
 	shopifyClient, err := shopify.New(shopify.Config{APIKey: cfg.Shopify.APIKey, APISecrets: cfg.Shopify.APISecrets,
 		APIVersion: cfg.Shopify.APIVersion, Scopes: cfg.Shopify.Scopes, Endpoint: cfg.Shopify.Endpoint, Clock: clk, Log: log,
-		HTTPClient: &http.Client{Timeout: 30 * time.Second}})
+		HTTPClient: calls.Client("shopify", shopify.Operation, 30*time.Second)})
 	if err != nil {
 		return nil, err
 	}
 	xeroClient, err := xero.New(xero.Config{ClientID: cfg.Xero.ClientID, ClientSecret: cfg.Xero.ClientSecret,
 		APIBase: cfg.Xero.APIBase, IdentityBase: cfg.Xero.IdentityBase, LoginBase: cfg.Xero.LoginBase,
-		HTTPClient: &http.Client{Timeout: 30 * time.Second}, Scopes: cfg.Xero.Scopes,
+		HTTPClient: calls.Client("xero", xero.Operation, 30*time.Second), Scopes: cfg.Xero.Scopes,
 		DB: conn, Clock: clk, Log: log}) // DB: every process shares each tenant's call budget
 	if err != nil {
 		return nil, err

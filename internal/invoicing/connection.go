@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trove-platform/trove/internal/platform/audit"
 	"github.com/trove-platform/trove/internal/platform/db"
@@ -321,4 +322,13 @@ func (s *Service) markBroken(ctx context.Context, reason string) {
 		return audit.Record(ctx, tx, audit.Entry{At: now, ActorType: audit.ActorSystem, ActorID: "invoicing", Action: "xero.broken",
 			ObjectType: "xero_connection", ObjectID: "1", Reason: truncate(reason, 1000)})
 	})
+}
+
+// ConnectionCollector reports the platform's Xero connection by status at
+// each scrape (trove_xero_connection{status} = 1; nothing at all while Xero
+// was never connected): broken means no bill is booked until an operator
+// reconnects.
+func ConnectionCollector(conn *sqlx.DB) prometheus.Collector {
+	return db.CountCollector(conn, "trove_xero_connection", "The platform's Xero connection: 1 for its status (connected, choose_tenant, broken).",
+		"status", `SELECT status AS label, COUNT(*) AS n FROM xero_connection GROUP BY status`)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
@@ -579,4 +580,12 @@ func (c *Connections) WithToken(ctx context.Context, vendorID string, fn func(sh
 		return err
 	}
 	return fn(shop, token)
+}
+
+// ConnectionsCollector reports the Shopify connections by status at each
+// scrape (trove_shopify_connections{status}): a broken store sells nothing
+// and hands nothing off until its vendor reconnects it.
+func ConnectionsCollector(conn *sqlx.DB) prometheus.Collector {
+	return db.CountCollector(conn, "trove_shopify_connections", "Vendors' Shopify connections by status (connected, broken, uninstalled).",
+		"status", `SELECT status AS label, COUNT(*) AS n FROM shopify_connections GROUP BY status`)
 }
