@@ -81,11 +81,11 @@ type Stripe struct {
 	state             // everything a restart must keep
 	webhookURL        string
 	connectWebhookURL string
-	cause      stripeCause // the API request under way, for events' request field
-	outbox     []*Delivery // deliveries made under mu, sent once it is released
-	dropping   bool        // DropDeliveries
-	sender     *sandbox.Sender
-	file       *sandbox.File // nil: the state lives in memory only (Open)
+	cause             stripeCause // the API request under way, for events' request field
+	outbox            []*Delivery // deliveries made under mu, sent once it is released
+	dropping          bool        // DropDeliveries
+	sender            *sandbox.Sender
+	file              *sandbox.File // nil: the state lives in memory only (Open)
 }
 
 // state is the stand-in's memory: what it has been asked to make, and
