@@ -21,11 +21,13 @@ import (
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/queue/sqstest"
+	"github.com/trove-platform/trove/internal/stripe/stripemocktest"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	sqstest.Stop()
+	stripemocktest.Stop()
 	os.Exit(code)
 }
 
