@@ -108,10 +108,10 @@ func TestDisputesAndReversalsEndToEnd(t *testing.T) {
 			t.Fatalf("account.updated delivered %+v", d)
 		}
 	}
-	if n := count(`SELECT COUNT(*) FROM webhook_events WHERE topic = 'account.updated' AND account LIKE 'acct_%' AND refusal IS NULL
-		AND processed_at IS NOT NULL`); n != 2 {
-		t.Fatalf("%d account.updated recorded and followed, want 2", n)
-	}
+	waitUntil(t, "both account.updated recorded and followed", func() bool {
+		return count(`SELECT COUNT(*) FROM webhook_events WHERE topic = 'account.updated' AND account LIKE 'acct_%' AND refusal IS NULL
+			AND processed_at IS NOT NULL`) == 2
+	})
 
 	// The platform's Xero.
 	var start struct {
