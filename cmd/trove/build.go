@@ -69,6 +69,7 @@ type deps struct {
 	orders           *orders.Store
 	payments         *payments.Service
 	refunds          *payments.Refunds
+	disputes         *payments.Disputes
 	subscriptions    *subscriptions.Service
 	fulfilment       *fulfilment.Service
 	payouts          *payouts.Service
@@ -143,7 +144,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, conn *sqlx.DB, mig
 
 	// Provider adapters.
 	stripeClient, err := stripe.New(stripe.Config{SecretKey: cfg.Stripe.SecretKey, APIBase: cfg.Stripe.APIBase,
-		WebhookSecrets: cfg.Stripe.WebhookSecrets, HTTPClient: calls.Client("stripe", stripe.Operation, 30*time.Second), Clock: clk})
+		WebhookSecrets: cfg.Stripe.WebhookSecrets, ConnectWebhookSecrets: cfg.Stripe.ConnectWebhookSecrets,
+		HTTPClient: calls.Client("stripe", stripe.Operation, 30*time.Second), Clock: clk})
 	if err != nil {
 		return nil, err
 	}
@@ -183,6 +185,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, conn *sqlx.DB, mig
 	paymentService := payments.New(payments.Deps{Clock: clk, Stripe: stripeClient, Orders: orderStore})
 	refunds := payments.NewRefunds(payments.RefundsDeps{DB: conn, Clock: clk, Stripe: stripeClient, Orders: orderStore, Queue: q},
 		payments.RefundsConfig{VendorWindow: payments.DefaultVendorRefundWindow})
+	disputes := payments.NewDisputes(payments.DisputesDeps{DB: conn, Clock: clk, Stripe: stripeClient, Orders: orderStore, Queue: q})
 	subscriptionService := subscriptions.New(subscriptions.Deps{DB: conn, Clock: clk, Stripe: stripeClient, Orders: orderStore,
 		Catalog: catalogStore, Refunds: refunds})
 	fulfilmentService := fulfilment.New(fulfilment.Deps{DB: conn, Clock: clk, Queue: q, Orders: orderStore, Catalog: catalogStore,
@@ -203,7 +206,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, conn *sqlx.DB, mig
 		db: conn, clock: clk, queue: q, scheduler: sched, retention: cfg.QueueRetention, metrics: metrics, post: post, files: files,
 		stripe: stripeClient, shopify: shopifyClient, xero: xeroClient,
 		auth: authService, vendors: vendorStore, shopifyConns: conns, shopifyInstaller: installer, catalog: catalogStore,
-		hooks: hooks, catalogSync: syncer, orders: orderStore, payments: paymentService, refunds: refunds,
+		hooks: hooks, catalogSync: syncer, orders: orderStore, payments: paymentService, refunds: refunds, disputes: disputes,
 		subscriptions: subscriptionService, fulfilment: fulfilmentService, payouts: payoutService, invoicing: invoicingService,
 		readyChecks: append(readyChecks(conn, migrator), shopifyVersionReady(shopifyClient, clk)), metricsOwn: cfg.MetricsAddr != "",
 		guestCarts: ratelimit.New(clk, cfg.GuestCarts), accountRequests: ratelimit.New(clk, cfg.AccountRequests),

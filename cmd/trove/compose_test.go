@@ -314,7 +314,7 @@ func composeStartsTheSandbox(t *testing.T, dotenv map[string]string) {
 
 // Real providers: TROVE_SANDBOX=0 and their settings in .env.
 func TestComposeUsesRealProvidersFromDotEnv(t *testing.T) {
-	secrets := []string{"sk_test_51RealKeyFromDotEnv", "whsec_real_from_dotenv", "shpss_real_secret", "xero-real-secret"}
+	secrets := []string{"sk_test_51RealKeyFromDotEnv", "whsec_real_from_dotenv", "shpss_real_secret", "xero-real-secret", "whsec_real_connect"}
 	dotenv := dotenvOf(
 		"TROVE_SECRET_KEY="+testKey(),
 		"TROVE_SANDBOX=0",
@@ -322,6 +322,7 @@ func TestComposeUsesRealProvidersFromDotEnv(t *testing.T) {
 		"TROVE_STRIPE_SECRET_KEY="+secrets[0],
 		"TROVE_STRIPE_PUBLISHABLE_KEY=pk_test_51RealKeyFromDotEnv",
 		"TROVE_STRIPE_WEBHOOK_SECRET="+secrets[1],
+		"TROVE_STRIPE_CONNECT_WEBHOOK_SECRET="+secrets[4],
 		"TROVE_SHOPIFY_API_KEY=real-shopify-client-id",
 		"TROVE_SHOPIFY_API_SECRET="+secrets[2],
 		"TROVE_XERO_CLIENT_ID=real-xero-client-id",
@@ -377,7 +378,8 @@ func TestComposeStopsAtConfigCheck(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("config-check: %v, want a *ConfigError", err)
 	}
-	for _, name := range []string{"TROVE_STRIPE_SECRET_KEY", "TROVE_STRIPE_WEBHOOK_SECRET", "TROVE_SHOPIFY_API_KEY", "TROVE_XERO_CLIENT_ID"} {
+	for _, name := range []string{"TROVE_STRIPE_SECRET_KEY", "TROVE_STRIPE_WEBHOOK_SECRET", "TROVE_STRIPE_CONNECT_WEBHOOK_SECRET",
+		"TROVE_SHOPIFY_API_KEY", "TROVE_XERO_CLIENT_ID"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("%s is not named in:\n%v", name, err)
 		}

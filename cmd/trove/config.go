@@ -108,8 +108,11 @@ type PayoutConfig struct {
 type StripeConfig struct {
 	SecretKey      string
 	PublishableKey string   // for the storefront's card form
-	WebhookSecrets []string // every one verifies (rotation)
-	APIBase        string   // a stand-in's base URL; "" is Stripe itself
+	WebhookSecrets []string // the platform endpoint's; every one verifies (rotation)
+	// ConnectWebhookSecrets are the Connect endpoint's (connected accounts'
+	// events, /webhooks/stripe/connect); every one verifies.
+	ConnectWebhookSecrets []string
+	APIBase               string // a stand-in's base URL; "" is Stripe itself
 }
 
 // configNeeds says which settings a subcommand cannot do without.
@@ -129,6 +132,7 @@ const (
 	sandboxStripeSecret  = "sk_test_sandbox"
 	sandboxStripePublic  = "pk_test_sandbox"
 	sandboxStripeWebhook = "whsec_sandbox"
+	sandboxStripeConnect = "whsec_sandbox_connect"
 	sandboxXeroClientID  = "sandbox-client-id"
 	sandboxXeroSecret    = "sandbox-client-secret"
 )
@@ -204,6 +208,18 @@ func (e *env) listenAddr(name, def string) string {
 		e.problem(name, "port must be a number from 0 to 65535, got %q", port)
 	}
 	return v
+}
+
+// list reads comma-separated values (secrets during a rotation: new,old),
+// dropping empty ones.
+func (e *env) list(name string) []string {
+	var out []string
+	for _, part := range strings.Split(e.get(name), ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }
 
 func (e *env) boolean(name string, def bool) bool {
@@ -403,13 +419,8 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 		e.problem("TROVE_STRIPE_SECRET_KEY", "want a Stripe secret or restricted key (sk_… or rk_…)")
 	}
 	c.Stripe.PublishableKey = e.get("TROVE_STRIPE_PUBLISHABLE_KEY")
-	if v := e.get("TROVE_STRIPE_WEBHOOK_SECRET"); v != "" {
-		for _, part := range strings.Split(v, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				c.Stripe.WebhookSecrets = append(c.Stripe.WebhookSecrets, part)
-			}
-		}
-	}
+	c.Stripe.WebhookSecrets = e.list("TROVE_STRIPE_WEBHOOK_SECRET")
+	c.Stripe.ConnectWebhookSecrets = e.list("TROVE_STRIPE_CONNECT_WEBHOOK_SECRET")
 	c.Stripe.APIBase = e.get("TROVE_STRIPE_API_BASE")
 	if c.Stripe.APIBase != "" {
 		if u, err := url.Parse(c.Stripe.APIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -426,6 +437,9 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 		if len(c.Stripe.WebhookSecrets) == 0 {
 			c.Stripe.WebhookSecrets = []string{sandboxStripeWebhook}
 		}
+		if len(c.Stripe.ConnectWebhookSecrets) == 0 {
+			c.Stripe.ConnectWebhookSecrets = []string{sandboxStripeConnect}
+		}
 		if c.Stripe.APIBase == "" && c.PublicURL != nil {
 			c.Stripe.APIBase = c.PublicURL.String() + "/sandbox/stripe"
 		}
@@ -437,7 +451,10 @@ func parseConfig(getenv func(string) string, needs configNeeds) (Config, *env) {
 			e.problem("TROVE_STRIPE_PUBLISHABLE_KEY", "is required (pk_…, for the storefront's card form), or run with --sandbox")
 		}
 		if len(c.Stripe.WebhookSecrets) == 0 {
-			e.problem("TROVE_STRIPE_WEBHOOK_SECRET", "is required (whsec_…; new,old during rotation), or run with --sandbox")
+			e.problem("TROVE_STRIPE_WEBHOOK_SECRET", "is required (whsec_…; new,old during rotation): the platform endpoint's signing secret, which trove stripe setup-webhooks prints; or run with --sandbox")
+		}
+		if len(c.Stripe.ConnectWebhookSecrets) == 0 {
+			e.problem("TROVE_STRIPE_CONNECT_WEBHOOK_SECRET", "is required (whsec_…; new,old during rotation): the Connect endpoint's signing secret, which trove stripe setup-webhooks prints (vendors' account.updated arrives there); or run with --sandbox")
 		}
 	}
 	c.ReservationTTL = e.duration("TROVE_RESERVATION_TTL", 15*time.Minute)

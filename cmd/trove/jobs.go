@@ -90,6 +90,9 @@ func registerJobs(reg *queue.Registry, d *deps) {
 	queue.Handle(reg, "stripe.account", func(ctx context.Context, m queue.Meta, j webhooks.StripeAccountEvent) error {
 		return d.hooks.FollowStripe(ctx, j.WebhookID, follow[stripe.FamilyAccount])
 	}, queue.Concurrency(2))
+	queue.Handle(reg, "stripe.transfer", func(ctx context.Context, m queue.Meta, j webhooks.StripeTransferEvent) error {
+		return d.hooks.FollowStripe(ctx, j.WebhookID, follow[stripe.FamilyTransfer])
+	}, queue.Concurrency(2))
 	// stripe.webhook: the one kind every Stripe event had before the kinds
 	// per family. Jobs of it may still be pending in a live database after an
 	// upgrade: each goes to its family's follower. Remove this handler (and
@@ -127,6 +130,15 @@ func registerJobs(reg *queue.Registry, d *deps) {
 			return err
 		}
 		return d.payouts.PostRefund(ctx, r)
+	})
+	// payments.dispute_lost -> the vendors' ledgers are debited like a
+	// refund (and a payout already made is reversed).
+	queue.Handle(reg, "payments.dispute_lost.ledger", func(ctx context.Context, m queue.Meta, j payments.DisputeLostJob) error {
+		dp, err := disputeForLedger(ctx, d.disputes, j.DisputeID)
+		if err != nil {
+			return queue.PermanentIfNotFound(err)
+		}
+		return d.payouts.PostDispute(ctx, dp)
 	})
 	// payments.refund_succeeded -> the buyer hears the money is on its way back.
 	queue.Handle(reg, "payments.refund_succeeded.mail", func(ctx context.Context, m queue.Meta, j payments.RefundSucceededJob) error {
@@ -236,13 +248,29 @@ func stripeFollowers(d *deps) map[string]func(context.Context, stripe.Event) err
 		},
 		// refunds made in Trove settle; those made in Stripe are recorded.
 		stripe.FamilyRefund: d.refunds.FollowEvent,
-		// a dispute flags the order for operators.
-		stripe.FamilyDispute: d.payments.FollowDispute,
+		// a dispute flags the order for operators; a lost one is debited to
+		// the order's vendors.
+		stripe.FamilyDispute: d.disputes.FollowEvent,
 		// a paid invoice makes its period's order; a plan's status follows Stripe.
 		stripe.FamilyBilling: d.subscriptions.FollowEvent,
 		// a vendor's Connect account, re-read.
 		stripe.FamilyAccount: d.payouts.FollowAccount,
+		// a payout's transfer reversed: Trove's confirmed, others booked.
+		stripe.FamilyTransfer: d.payouts.FollowTransfer,
 	}
+}
+
+// disputeForLedger reads a lost dispute the ledger must post, in payouts' terms.
+func disputeForLedger(ctx context.Context, ds *payments.Disputes, disputeID string) (payouts.Dispute, error) {
+	dp, err := ds.Dispute(ctx, disputeID)
+	if err != nil {
+		return payouts.Dispute{}, err
+	}
+	out := payouts.Dispute{ID: dp.ID, OrderID: dp.OrderID}
+	for _, a := range dp.Allocation {
+		out.Shares = append(out.Shares, payouts.RefundShare{VendorOrderID: a.VendorOrderID, Amount: a.Amount})
+	}
+	return out, nil
 }
 
 // refundForLedger reads a refund the ledger must post, in payouts' terms.

@@ -198,6 +198,7 @@ func routes(d *deps) chi.Router {
 		r.HandleFunc("/*", httpx.NotFound().ServeHTTP)
 		r.Method(http.MethodPost, "/shopify", webhooks.HandleShopify(d.hooks, d.shopify))
 		r.Method(http.MethodPost, "/stripe", webhooks.HandleStripe(d.hooks, d.stripe))
+		r.Method(http.MethodPost, "/stripe/connect", webhooks.HandleStripeConnect(d.hooks, d.stripe))
 	})
 	r.Route("/oauth", func(r chi.Router) {
 		r.Use(d.auth.Authenticate)

@@ -32,6 +32,8 @@ commands:
                                write a new empty SQL migration
   config check [--sandbox]     say whether serve (with these flags) accepts the settings, without starting it
   queue setup                  create the SQS queue and its dead-letter queue, or update them (TROVE_QUEUE=sqs)
+  stripe setup-webhooks        make or update the Stripe webhook endpoints (platform and Connect) at API version
+                               2023-10-16 and print the signing secrets to set
   seed                         load demo data (idempotent)
   version                      print the version
 
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return queueSetup(ctx, cfg, stdout, stderr)
+	case "stripe":
+		return stripeCommand(ctx, args, getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "trove", buildVersion())
 		return nil

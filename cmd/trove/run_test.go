@@ -21,11 +21,13 @@ import (
 	"github.com/trove-platform/trove/internal/platform/db/dbtest"
 	"github.com/trove-platform/trove/internal/platform/httpx"
 	"github.com/trove-platform/trove/internal/platform/queue/sqstest"
+	"github.com/trove-platform/trove/internal/stripe/stripemocktest"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	sqstest.Stop()
+	stripemocktest.Stop()
 	os.Exit(code)
 }
 
@@ -124,17 +126,18 @@ func (s *server) shutdown(t testing.TB) {
 
 func baseEnv(dsn string) map[string]string {
 	return map[string]string{
-		"TROVE_DATABASE_URL":           dsn,
-		"TROVE_SECRET_KEY":             testKey(),
-		"TROVE_HTTP_ADDR":              "127.0.0.1:0",
-		"TROVE_SHUTDOWN_TIMEOUT":       "5s",
-		"TROVE_SHOPIFY_API_KEY":        "test-shopify-key",
-		"TROVE_SHOPIFY_API_SECRET":     "test-shopify-secret",
-		"TROVE_STRIPE_SECRET_KEY":      "sk_test_trove",
-		"TROVE_STRIPE_PUBLISHABLE_KEY": "pk_test_trove",
-		"TROVE_STRIPE_WEBHOOK_SECRET":  "whsec_trove",
-		"TROVE_XERO_CLIENT_ID":         "test-xero-id",
-		"TROVE_XERO_CLIENT_SECRET":     "test-xero-secret",
+		"TROVE_DATABASE_URL":                  dsn,
+		"TROVE_SECRET_KEY":                    testKey(),
+		"TROVE_HTTP_ADDR":                     "127.0.0.1:0",
+		"TROVE_SHUTDOWN_TIMEOUT":              "5s",
+		"TROVE_SHOPIFY_API_KEY":               "test-shopify-key",
+		"TROVE_SHOPIFY_API_SECRET":            "test-shopify-secret",
+		"TROVE_STRIPE_SECRET_KEY":             "sk_test_trove",
+		"TROVE_STRIPE_PUBLISHABLE_KEY":        "pk_test_trove",
+		"TROVE_STRIPE_WEBHOOK_SECRET":         "whsec_trove",
+		"TROVE_STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_trove_connect",
+		"TROVE_XERO_CLIENT_ID":                "test-xero-id",
+		"TROVE_XERO_CLIENT_SECRET":            "test-xero-secret",
 	}
 }
 

@@ -53,7 +53,10 @@ func openSandboxes(cfg Config, clk clock.Clock, log *slog.Logger) (*sandboxes, e
 	var err error
 	if s.stripe, err = sbstripe.Open(file("stripe"), sbstripe.Config{SecretKey: cfg.Stripe.SecretKey,
 		PublishableKey: cfg.Stripe.PublishableKey, WebhookSecret: cfg.Stripe.WebhookSecrets[0],
-		WebhookURL: cfg.PublicURL.String() + "/webhooks/stripe", Clock: clk, HTTPClient: hc, Log: log}); err != nil {
+		WebhookURL:           cfg.PublicURL.String() + "/webhooks/stripe",
+		ConnectWebhookURL:    cfg.PublicURL.String() + "/webhooks/stripe/connect",
+		ConnectWebhookSecret: cfg.Stripe.ConnectWebhookSecrets[0],
+		Clock:                clk, HTTPClient: hc, Log: log}); err != nil {
 		return nil, err
 	}
 	if s.shopify, err = sbshopify.Open(file("shopify"), sbshopify.Config{APIKey: cfg.Shopify.APIKey,

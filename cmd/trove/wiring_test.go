@@ -85,6 +85,7 @@ func TestEveryStripeFamilyIsFollowed(t *testing.T) {
 		stripe.FamilyDispute:       webhooks.StripeDisputeEvent{},
 		stripe.FamilyBilling:       webhooks.StripeBillingEvent{},
 		stripe.FamilyAccount:       webhooks.StripeAccountEvent{},
+		stripe.FamilyTransfer:      webhooks.StripeTransferEvent{},
 	}
 	for _, fam := range stripe.Families() {
 		job, ok := kinds[fam]

@@ -345,7 +345,7 @@ func (s *Service) OnCreditNote(ctx context.Context, _ queue.Meta, j CreditNoteJo
 		}
 		cn, err := t.CreateCreditNote(ctx, xero.CreditNote{Type: "ACCPAYCREDIT", Status: "AUTHORISED", Reference: r.ID, ContactID: contactID,
 			Date: day, Currency: r.Amount.Currency, LineAmountTypes: "NoTax", Lines: []xero.LineItem{{
-				Description: fmt.Sprintf("Refund %s on vendor order %s (payout %s)", r.RefundID, r.VendorOrderID, p.ID),
+				Description: r.Description(),
 				Quantity:    1, UnitAmount: r.Amount.Amount, AccountCode: s.cfg.PayoutAccount, TaxType: s.cfg.TaxType}}}, "credit_note:"+r.ID)
 		if err != nil {
 			return s.xeroErr(ctx, err)

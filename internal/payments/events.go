@@ -1,7 +1,8 @@
 // Package payments turns Stripe's payment events into order states and
 // carries refunds: the follow-ups of payment intents (re-read from Stripe,
-// where order matters) and disputes, and refunds allocated to vendor orders
-// to the cent. Tables: refunds, refund_allocations. Events about plans
+// where order matters) and disputes (disputes.go: a lost one is debited to
+// the vendors like a refund), and refunds allocated to vendor orders to the
+// cent. Tables: refunds, refund_allocations, disputes, dispute_allocations. Events about plans
 // (invoices, subscriptions) are internal/subscriptions'; Connect accounts'
 // are internal/payouts'. cmd/trove/jobs.go hands each family of event to its
 // follower.
@@ -139,34 +140,4 @@ func (s *Service) SweepPending(ctx context.Context, _ queue.Meta, _ SweepPending
 		httpx.Logger(ctx).Info("re-read the payments of checkouts awaiting payment", "orders", found, "failed", len(failed))
 	}
 	return errors.Join(failed...)
-}
-
-// FollowDispute follows charge.dispute.created: the order is flagged for
-// operators (orders audits the flag in the same transaction), and the log
-// says so, where alerting picks it up. A dispute on a payment that is not an
-// order's changes nothing.
-func (s *Service) FollowDispute(ctx context.Context, ev stripe.Event) error {
-	d, err := ev.Dispute()
-	if err != nil {
-		return queue.Permanent(err)
-	}
-	if d.PaymentIntentID == "" {
-		return nil
-	}
-	o, err := s.orders.OrderByIntent(ctx, d.PaymentIntentID)
-	if fault.Is(err, fault.KindNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	changed, err := s.orders.FlagDispute(ctx, o.ID, d.Reason)
-	if err != nil {
-		return err
-	}
-	if changed {
-		httpx.Logger(ctx).Error("a payment is disputed: operators must answer it in Stripe",
-			"order_id", o.ID, "dispute", d.ID, "reason", d.Reason, "event", ev.ID)
-	}
-	return nil
 }

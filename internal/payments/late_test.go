@@ -50,22 +50,23 @@ import (
 const lateTTL = 15 * time.Minute
 
 type lateWorld struct {
-	t       *testing.T
-	ctx     context.Context
-	db      *sqlx.DB
-	clk     *clock.Fake
-	sb      *sbstripe.Stripe
-	sbURL   string
-	sc      *stripe.Client
-	cat     *catalog.Store
-	orders  *orders.Store
-	svc     *payments.Service
-	refunds *payments.Refunds
-	subs    *subscriptions.Service
-	mailbox *mail.Local
-	acme    string // vendors, active, stores connected
-	bolt    string
-	stock   map[string]int // variant -> the stock there was
+	t        *testing.T
+	ctx      context.Context
+	db       *sqlx.DB
+	clk      *clock.Fake
+	sb       *sbstripe.Stripe
+	sbURL    string
+	sc       *stripe.Client
+	cat      *catalog.Store
+	orders   *orders.Store
+	svc      *payments.Service
+	refunds  *payments.Refunds
+	disputes *payments.Disputes
+	subs     *subscriptions.Service
+	mailbox  *mail.Local
+	acme     string // vendors, active, stores connected
+	bolt     string
+	stock    map[string]int // variant -> the stock there was
 }
 
 func newLateWorld(t *testing.T) *lateWorld {
@@ -106,7 +107,7 @@ func newLateWorld(t *testing.T) *lateWorld {
 		return hooks.FollowStripe(ctx, j.WebhookID, w.refunds.FollowEvent)
 	}, queue.Concurrency(4))
 	queue.Handle(reg, "stripe.dispute", func(ctx context.Context, m queue.Meta, j webhooks.StripeDisputeEvent) error {
-		return hooks.FollowStripe(ctx, j.WebhookID, w.svc.FollowDispute)
+		return hooks.FollowStripe(ctx, j.WebhookID, w.disputes.FollowEvent)
 	}, queue.Concurrency(2))
 	queue.Handle(reg, "stripe.billing", func(ctx context.Context, m queue.Meta, j webhooks.StripeBillingEvent) error {
 		return hooks.FollowStripe(ctx, j.WebhookID, w.subs.FollowEvent)
@@ -136,6 +137,7 @@ func newLateWorld(t *testing.T) *lateWorld {
 	w.subs = subscriptions.New(subscriptions.Deps{DB: w.db, Clock: w.clk, Stripe: w.sc, Orders: w.orders, Catalog: w.cat,
 		Refunds: w.refunds})
 	w.svc = payments.New(payments.Deps{Clock: w.clk, Stripe: w.sc, Orders: w.orders})
+	w.disputes = payments.NewDisputes(payments.DisputesDeps{DB: w.db, Clock: w.clk, Stripe: w.sc, Orders: w.orders, Queue: q})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

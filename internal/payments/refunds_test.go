@@ -5,7 +5,8 @@ package payments
 // -> order paid, then refunds through the HTTP handlers, the queue running
 // payments.create_refund and the Stripe event follow-ups as they are wired in
 // cmd/trove/jobs.go (one job kind per family of event: payment intents to
-// FollowIntent, refunds to Refunds.FollowEvent, disputes to FollowDispute).
+// FollowIntent, refunds to Refunds.FollowEvent, disputes to
+// Disputes.FollowEvent).
 
 import (
 	"bytes"
@@ -49,20 +50,22 @@ const (
 )
 
 type harness struct {
-	t       *testing.T
-	ctx     context.Context
-	db      *sqlx.DB
-	sb      *sbstripe.Stripe
-	sbURL   string
-	sc      *stripe.Client
-	q       *queue.Queue
-	cat     *catalog.Store
-	orders  *orders.Store
-	svc     *Service
-	refunds *Refunds
-	api     *httptest.Server
-	acme    string
-	bolt    string
+	t        *testing.T
+	ctx      context.Context
+	db       *sqlx.DB
+	sb       *sbstripe.Stripe
+	sbURL    string
+	sc       *stripe.Client
+	q        *queue.Queue
+	cat      *catalog.Store
+	orders   *orders.Store
+	svc      *Service
+	refunds  *Refunds
+	disputes *Disputes
+	lost     chan string // the dispute of each payments.dispute_lost job run
+	api      *httptest.Server
+	acme     string
+	bolt     string
 
 	mu   sync.Mutex
 	gate chan struct{} // payments.create_refund waits on it while set
@@ -119,8 +122,13 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 		return hooks.FollowStripe(ctx, j.WebhookID, h.refunds.FollowEvent)
 	}, queue.Concurrency(4))
 	queue.Handle(reg, "stripe.dispute", func(ctx context.Context, m queue.Meta, j webhooks.StripeDisputeEvent) error {
-		return hooks.FollowStripe(ctx, j.WebhookID, h.svc.FollowDispute)
+		return hooks.FollowStripe(ctx, j.WebhookID, h.disputes.FollowEvent)
 	}, queue.Concurrency(2))
+	h.lost = make(chan string, 100)
+	queue.Handle(reg, "payments.dispute_lost.test", func(_ context.Context, _ queue.Meta, j DisputeLostJob) error {
+		h.lost <- j.DisputeID
+		return nil
+	})
 	queue.Handle(reg, "orders.paid.test", func(context.Context, queue.Meta, orders.Paid) error { return nil })
 	queue.Handle(reg, "orders.fulfilment_changed.test", func(context.Context, queue.Meta, orders.FulfilmentChanged) error { return nil })
 	queue.Handle(reg, "orders.shipped.test", func(context.Context, queue.Meta, orders.Shipped) error { return nil })
@@ -148,6 +156,7 @@ func newHarness(t *testing.T, vendorWindow time.Duration) *harness {
 	h.orders = orders.NewStore(orders.Deps{DB: h.db, Clock: clk, Queue: h.q, Catalog: h.cat, Payments: NewProvider(ProviderDeps{Stripe: h.sc})}, orders.Config{})
 	h.svc = New(Deps{Clock: clk, Stripe: h.sc, Orders: h.orders})
 	h.refunds = NewRefunds(RefundsDeps{DB: h.db, Clock: clk, Stripe: h.sc, Orders: h.orders, Queue: h.q}, RefundsConfig{VendorWindow: vendorWindow})
+	h.disputes = NewDisputes(DisputesDeps{DB: h.db, Clock: clk, Stripe: h.sc, Orders: h.orders, Queue: h.q})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -357,10 +357,17 @@ func (s *Service) failPayout(ctx context.Context, p Payout, cause error) error {
 	})
 }
 
-// startReversalTx starts taking a refund's net debit back from the payout
-// that paid the vendor order's sale, if one did. Nothing to take back, or no
-// payout yet: the next cycle deducts the debit.
-func (s *Service) startReversalTx(ctx context.Context, tx *sqlx.Tx, refundID, vendorOrderID, saleEntryID string, net int64, now time.Time) error {
+// What a payout's transfer is reversed for (payout_reversals.source).
+const (
+	reversalRefund  = "refund"  // a refund after payout
+	reversalDispute = "dispute" // a lost dispute after payout
+	reversalStripe  = "stripe"  // made in Stripe's dashboard, outside Trove
+)
+
+// startReversalTx starts taking a refund's (or a lost dispute's) net debit
+// back from the payout that paid the vendor order's sale, if one did.
+// Nothing to take back, or no payout yet: the next cycle deducts the debit.
+func (s *Service) startReversalTx(ctx context.Context, tx *sqlx.Tx, source, sourceID, vendorOrderID, saleEntryID string, net int64, now time.Time) error {
 	if net <= 0 {
 		return nil
 	}
@@ -373,9 +380,16 @@ func (s *Service) startReversalTx(ctx context.Context, tx *sqlx.Tx, refundID, ve
 	if err != nil {
 		return err
 	}
+	var refundID, disputeID any
+	if source == reversalRefund {
+		refundID = sourceID
+	} else {
+		disputeID = sourceID
+	}
 	revID := id.New("prv")
-	res, err := tx.ExecContext(ctx, `INSERT INTO payout_reversals (id, payout_id, refund_id, vendor_order_id, amount, status, created_at,
-		updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) ON DUPLICATE KEY UPDATE id = id`, revID, payoutID, refundID, vendorOrderID, net, now, now)
+	res, err := tx.ExecContext(ctx, `INSERT INTO payout_reversals (id, payout_id, source, refund_id, dispute_id, vendor_order_id, amount,
+		status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON DUPLICATE KEY UPDATE id = id`,
+		revID, payoutID, source, refundID, disputeID, vendorOrderID, net, now, now)
 	if err != nil {
 		return err
 	}
@@ -386,12 +400,15 @@ func (s *Service) startReversalTx(ctx context.Context, tx *sqlx.Tx, refundID, ve
 	return err
 }
 
-// Reversal is a transfer reversal for a refund after payout.
+// Reversal is a transfer reversal of a payout: for a refund after payout,
+// for a lost dispute after payout, or one made in Stripe outside Trove.
 type Reversal struct {
 	ID               string      `json:"id" db:"id"`
 	PayoutID         string      `json:"payout_id" db:"payout_id"`
-	RefundID         string      `json:"refund_id" db:"refund_id"`
-	VendorOrderID    string      `json:"vendor_order_id" db:"vendor_order_id"`
+	Source           string      `json:"source" db:"source"`                   // refund, dispute, stripe
+	RefundID         string      `json:"refund_id" db:"refund_id"`             // source refund
+	DisputeID        string      `json:"dispute_id" db:"dispute_id"`           // source dispute
+	VendorOrderID    string      `json:"vendor_order_id" db:"vendor_order_id"` // "" for source stripe
 	Minor            int64       `json:"-" db:"amount"`
 	Amount           money.Money `json:"amount" db:"-"`
 	Status           string      `json:"status" db:"status"`
@@ -400,11 +417,25 @@ type Reversal struct {
 	CreatedAt        time.Time   `json:"created_at" db:"created_at"`
 }
 
+// Description says what the reversal took back, in words for a credit
+// note's line.
+func (r Reversal) Description() string {
+	switch r.Source {
+	case reversalDispute:
+		return fmt.Sprintf("Lost dispute %s on vendor order %s (payout %s)", r.DisputeID, r.VendorOrderID, r.PayoutID)
+	case reversalStripe:
+		return fmt.Sprintf("Transfer reversal %s made in Stripe (payout %s)", deref(r.StripeReversalID), r.PayoutID)
+	}
+	return fmt.Sprintf("Refund %s on vendor order %s (payout %s)", r.RefundID, r.VendorOrderID, r.PayoutID)
+}
+
+const reversalColumns = `r.id, r.payout_id, r.source, COALESCE(r.refund_id, '') AS refund_id, COALESCE(r.dispute_id, '') AS dispute_id,
+	COALESCE(r.vendor_order_id, '') AS vendor_order_id, r.amount, r.status, r.stripe_reversal_id, r.failure_reason, r.created_at`
+
 // Reversal returns one reversal.
 func (s *Service) Reversal(ctx context.Context, reversalID string) (Reversal, error) {
 	var r Reversal
-	err := s.db.GetContext(ctx, &r, `SELECT r.id, r.payout_id, r.refund_id, r.vendor_order_id, r.amount, r.status, r.stripe_reversal_id,
-		r.failure_reason, r.created_at FROM payout_reversals r WHERE r.id = ?`, reversalID)
+	err := s.db.GetContext(ctx, &r, `SELECT `+reversalColumns+` FROM payout_reversals r WHERE r.id = ?`, reversalID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fault.NotFound("reversal %s not found", reversalID)
 	}
@@ -424,10 +455,10 @@ func (s *Service) ReversedCount(ctx context.Context, payoutID string) (int, erro
 }
 
 // OnReverse takes the reversal's amount back from the payout's transfer (the
-// reversal id is the idempotency key). Done, the refund's entries of that
-// vendor order are settled by the payout they reduce. Stripe refusing it
-// (the vendor's Stripe balance is short, say) fails the reversal: the debit
-// stays open and the next cycle deducts it.
+// reversal id is the idempotency key). Done, the refund's (or dispute's)
+// entries of that vendor order are settled by the payout they reduce. Stripe
+// refusing it (the vendor's Stripe balance is short, say) fails the
+// reversal: the debit stays open and the next cycle deducts it.
 func (s *Service) OnReverse(ctx context.Context, _ queue.Meta, j ReverseJob) error {
 	r, err := s.Reversal(ctx, j.ReversalID)
 	if err != nil {
@@ -443,46 +474,62 @@ func (s *Service) OnReverse(ctx context.Context, _ queue.Meta, j ReverseJob) err
 	if p.StripeTransferID == nil {
 		return queue.Permanent(fmt.Errorf("payouts: payout %s has no transfer to reverse", p.ID))
 	}
-	rev, err := s.stripe.ReverseTransfer(ctx, *p.StripeTransferID, r.Amount,
-		map[string]string{"reversal_id": r.ID, "refund_id": r.RefundID, "vendor_order_id": r.VendorOrderID}, "reversal:"+r.ID)
+	md := map[string]string{"reversal_id": r.ID, "vendor_order_id": r.VendorOrderID}
+	if r.Source == reversalDispute {
+		md["dispute_id"] = r.DisputeID
+	} else {
+		md["refund_id"] = r.RefundID
+	}
+	rev, err := s.stripe.ReverseTransfer(ctx, *p.StripeTransferID, r.Amount, md, "reversal:"+r.ID)
 	now := s.clock.Now()
 	if err != nil {
 		if stripe.Retryable(err) {
 			return err
 		}
 		reason := truncate(err.Error(), 1000)
-		s.log.WarnContext(ctx, "payouts: Stripe refused a transfer reversal; the next cycle deducts the refund", "reversal_id", r.ID, "err", reason)
+		s.log.WarnContext(ctx, "payouts: Stripe refused a transfer reversal; the next cycle deducts the debit", "reversal_id", r.ID, "err", reason)
 		_, err := s.db.ExecContext(ctx, `UPDATE payout_reversals SET status = 'failed', failure_reason = ?, updated_at = ?
 			WHERE id = ? AND status = 'pending'`, reason, now, r.ID)
 		return err
 	}
 	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE payout_reversals SET status = 'reversed', stripe_reversal_id = ?, updated_at = ?
-			WHERE id = ? AND status = 'pending'`, rev.ID, now, r.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE payouts SET reversed_amount = reversed_amount + ?, updated_at = ? WHERE id = ?`,
-			r.Minor, now, p.ID); err != nil {
-			return err
-		}
-		// The refund's entries of this vendor order are settled by the
-		// payout they reduce (unless a cycle paid them meanwhile).
-		if _, err := tx.ExecContext(ctx, `INSERT IGNORE INTO payout_items (entry_id, payout_id, reversal_id, created_at)
-			SELECT id, ?, ?, ? FROM ledger_entries WHERE refund_id = ? AND vendor_order_id = ?`, p.ID, r.ID, now, r.RefundID, r.VendorOrderID); err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, audit.Entry{At: now, ActorType: audit.ActorSystem, ActorID: "payouts", VendorID: p.VendorID,
-			Action: "payout.reversed", ObjectType: "payout", ObjectID: p.ID,
-			After: map[string]any{"reversal_id": r.ID, "refund_id": r.RefundID, "amount": r.Amount, "stripe_reversal_id": rev.ID}}); err != nil {
-			return err
-		}
-		_, err = s.queue.Enqueue(ctx, tx, Reversed{ReversalID: r.ID}, queue.UniqueKey("payouts.reversed:"+r.ID))
-		return err
+		return s.reversedTx(ctx, tx, r, p, rev.ID, now)
 	})
+}
+
+// reversedTx records that Stripe made the pending reversal r (as rev), once:
+// the payout's reversed amount grows, the entries it takes back of that
+// vendor order are settled by the payout they reduce (unless a cycle paid
+// them meanwhile), and invoicing is told (a credit note).
+func (s *Service) reversedTx(ctx context.Context, tx *sqlx.Tx, r Reversal, p Payout, stripeReversalID string, now time.Time) error {
+	res, err := tx.ExecContext(ctx, `UPDATE payout_reversals SET status = 'reversed', stripe_reversal_id = ?, updated_at = ?
+		WHERE id = ? AND status = 'pending'`, stripeReversalID, now, r.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE payouts SET reversed_amount = reversed_amount + ?, updated_at = ? WHERE id = ?`,
+		r.Minor, now, p.ID); err != nil {
+		return err
+	}
+	col, sourceID := "refund_id", r.RefundID
+	if r.Source == reversalDispute {
+		col, sourceID = "dispute_id", r.DisputeID
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT IGNORE INTO payout_items (entry_id, payout_id, reversal_id, created_at)
+		SELECT id, ?, ?, ? FROM ledger_entries WHERE `+col+` = ? AND vendor_order_id = ?`, p.ID, r.ID, now, sourceID, r.VendorOrderID); err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, tx, audit.Entry{At: now, ActorType: audit.ActorSystem, ActorID: "payouts", VendorID: p.VendorID,
+		Action: "payout.reversed", ObjectType: "payout", ObjectID: p.ID,
+		After: map[string]any{"reversal_id": r.ID, "source": r.Source, "refund_id": r.RefundID, "dispute_id": r.DisputeID,
+			"amount": r.Amount, "stripe_reversal_id": stripeReversalID}}); err != nil {
+		return err
+	}
+	_, err = s.queue.Enqueue(ctx, tx, Reversed{ReversalID: r.ID}, queue.UniqueKey("payouts.reversed:"+r.ID))
+	return err
 }
 
 func truncate(s string, n int) string {

@@ -83,10 +83,11 @@ func HandleEntries(s *Service) http.Handler {
 		w.Header().Set("Content-Disposition", `attachment; filename="ledger.csv"`)
 		w.Header().Set("Cache-Control", "no-store")
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"entry_id", "created_at", "kind", "currency", "amount", "order_id", "vendor_order_id", "refund_id", "payout_id", "memo"})
+		cw.Write([]string{"entry_id", "created_at", "kind", "currency", "amount", "order_id", "vendor_order_id", "refund_id", "dispute_id",
+			"payout_id", "memo"})
 		for _, e := range all {
 			cw.Write([]string{e.ID, e.CreatedAt.UTC().Format(time.RFC3339), e.Kind, e.Amount.Currency, e.Amount.Decimal(),
-				deref(e.OrderID), deref(e.VendorOrderID), deref(e.RefundID), deref(e.PayoutID), csvSafe(e.Memo)})
+				deref(e.OrderID), deref(e.VendorOrderID), deref(e.RefundID), deref(e.DisputeID), deref(e.PayoutID), csvSafe(e.Memo)})
 		}
 		cw.Flush()
 	})

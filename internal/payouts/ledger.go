@@ -27,7 +27,22 @@ const (
 	KindRefund           = "refund"
 	KindRefundCommission = "refund_commission"
 	KindAdjustment       = "adjustment"
+	// KindDispute is a vendor order's part of a lost dispute (a chargeback):
+	// debited like a refund, and KindDisputeCommission gives back the
+	// commission on it.
+	KindDispute           = "dispute"
+	KindDisputeCommission = "dispute_commission"
+	// KindTransferReversal is a reversal of a payout's transfer made in
+	// Stripe, outside Trove: the money came back from the vendor, so the
+	// payout it reduces settles it.
+	KindTransferReversal = "transfer_reversal"
 )
+
+// Kinds lists every entry kind.
+func Kinds() []string {
+	return []string{KindSale, KindCommission, KindRefund, KindRefundCommission, KindAdjustment, KindDispute, KindDisputeCommission,
+		KindTransferReversal}
+}
 
 // Entry is one ledger row.
 type Entry struct {
@@ -40,12 +55,13 @@ type Entry struct {
 	OrderID       *string     `json:"order_id" db:"order_id"`
 	VendorOrderID *string     `json:"vendor_order_id" db:"vendor_order_id"`
 	RefundID      *string     `json:"refund_id" db:"refund_id"`
+	DisputeID     *string     `json:"dispute_id" db:"dispute_id"`
 	Memo          string      `json:"memo" db:"memo"`
 	PayoutID      *string     `json:"payout_id" db:"payout_id"`
 	CreatedAt     time.Time   `json:"created_at" db:"created_at"`
 }
 
-const entryColumns = `e.id, e.vendor_id, e.kind, e.currency, e.amount, e.order_id, e.vendor_order_id, e.refund_id, e.memo,
+const entryColumns = `e.id, e.vendor_id, e.kind, e.currency, e.amount, e.order_id, e.vendor_order_id, e.refund_id, e.dispute_id, e.memo,
 	pi.payout_id, e.created_at`
 
 const entryFrom = ` FROM ledger_entries e LEFT JOIN payout_items pi ON pi.entry_id = e.id`
@@ -53,10 +69,10 @@ const entryFrom = ` FROM ledger_entries e LEFT JOIN payout_items pi ON pi.entry_
 func (e *Entry) fill() { e.Amount = money.Money{Amount: e.AmountMinor, Currency: e.Currency} }
 
 type newEntry struct {
-	vendorID, kind, currency, sourceKey string
-	amount                              int64
-	orderID, vendorOrderID, refundID    string
-	memo, by                            string
+	vendorID, kind, currency, sourceKey         string
+	amount                                      int64
+	orderID, vendorOrderID, refundID, disputeID string
+	memo, by                                    string
 }
 
 // insertEntryTx appends an entry unless its source already posted one, and
@@ -64,9 +80,9 @@ type newEntry struct {
 func insertEntryTx(ctx context.Context, tx *sqlx.Tx, e newEntry, now time.Time) (string, bool, error) {
 	entryID := id.New("led")
 	res, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (id, vendor_id, kind, currency, amount, source_key, order_id,
-		vendor_order_id, refund_id, memo, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		vendor_order_id, refund_id, dispute_id, memo, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON DUPLICATE KEY UPDATE id = id`, entryID, e.vendorID, e.kind, e.currency, e.amount, e.sourceKey, nullIf(e.orderID),
-		nullIf(e.vendorOrderID), nullIf(e.refundID), e.memo, e.by, now)
+		nullIf(e.vendorOrderID), nullIf(e.refundID), nullIf(e.disputeID), e.memo, e.by, now)
 	if err != nil {
 		return "", false, fmt.Errorf("payouts: post %s: %w", e.sourceKey, err)
 	}
@@ -137,23 +153,58 @@ type Refund struct {
 	Shares  []RefundShare
 }
 
-// RefundShare is a vendor order's part of a refund.
+// RefundShare is a vendor order's part of a refund (or of a lost dispute).
 type RefundShare struct {
 	VendorOrderID string
 	Amount        money.Money
 }
 
+// Dispute is a lost dispute (a chargeback): the buyer's bank took back
+// money of an order's payment, cut per vendor order like a refund.
+type Dispute struct {
+	ID      string // Trove's dispute id (dsp_…)
+	OrderID string
+	Shares  []RefundShare
+}
+
 // errSaleNotPosted: the refund's job ran before the sale's; it is retried.
 var errSaleNotPosted = errors.New("payouts: the sale of the refunded vendor order is not posted yet")
 
+// debit is money taken back from vendors: a refund or a lost dispute.
+type debit struct {
+	source         string // reversalRefund or reversalDispute
+	id, orderID    string
+	shares         []RefundShare
+	kind, backKind string // the entries' kinds: the debit, the commission given back
+	memo, backMemo string
+}
+
 // PostRefund posts the vendors' parts of a refund: per vendor order, the
 // refunded amount (-) and the commission it gives back (+), which is the
-// commission on all refunded so far minus the commission on what was refunded
-// before (see Commission). When the vendor order was paid out already, a
-// transfer reversal of the net debit is started (ReverseTransfer); otherwise
-// the next cycle deducts it. A replay posts nothing.
+// commission on all taken back so far (refunds and lost disputes) minus the
+// commission on what was taken back before (see Commission). When the
+// vendor order was paid out already, a transfer reversal of the net debit is
+// started (ReverseTransfer); otherwise the next cycle deducts it. A replay
+// posts nothing.
 func (s *Service) PostRefund(ctx context.Context, r Refund) error {
-	o, err := s.orders.OrderByID(ctx, r.OrderID)
+	return s.postDebit(ctx, debit{source: reversalRefund, id: r.ID, orderID: r.OrderID, shares: r.Shares,
+		kind: KindRefund, backKind: KindRefundCommission,
+		memo: fmt.Sprintf("Refund %s on order %s", r.ID, r.OrderID), backMemo: fmt.Sprintf("Commission given back with refund %s", r.ID)})
+}
+
+// PostDispute posts the vendors' parts of a lost dispute exactly as a
+// refund's (PostRefund): the disputed amount (-) and the commission it
+// gives back (+), per vendor order; after payout, a transfer reversal of the
+// net debit, before it, the next cycle deducts it. A replay posts nothing.
+func (s *Service) PostDispute(ctx context.Context, d Dispute) error {
+	return s.postDebit(ctx, debit{source: reversalDispute, id: d.ID, orderID: d.OrderID, shares: d.Shares,
+		kind: KindDispute, backKind: KindDisputeCommission,
+		memo:     fmt.Sprintf("Lost dispute (chargeback) %s on order %s", d.ID, d.OrderID),
+		backMemo: fmt.Sprintf("Commission given back with dispute %s", d.ID)})
+}
+
+func (s *Service) postDebit(ctx context.Context, d debit) error {
+	o, err := s.orders.OrderByID(ctx, d.orderID)
 	if err != nil {
 		return err
 	}
@@ -164,16 +215,16 @@ func (s *Service) PostRefund(ctx context.Context, r Refund) error {
 	now := s.clock.Now()
 	return db.RetryDeadlocks(ctx, func() error {
 		return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-			for _, sh := range r.Shares {
+			for _, sh := range d.shares {
 				vo, ok := bps[sh.VendorOrderID]
 				if !ok {
-					return queue.Permanent(fmt.Errorf("payouts: refund %s names vendor order %s, not of order %s", r.ID, sh.VendorOrderID, r.OrderID))
+					return queue.Permanent(fmt.Errorf("payouts: %s %s names vendor order %s, not of order %s", d.source, d.id, sh.VendorOrderID, d.orderID))
 				}
 				if sh.Amount.Amount <= 0 {
 					continue
 				}
-				// The sale row, locked: refunds of one vendor order post one at
-				// a time, so "refunded before" is exact.
+				// The sale row, locked: what is taken back from one vendor
+				// order posts one at a time, so "taken back before" is exact.
 				var saleID string
 				err := tx.GetContext(ctx, &saleID, `SELECT id FROM ledger_entries WHERE source_key = ? FOR UPDATE`, "sale:"+vo.ID)
 				if errors.Is(err, sql.ErrNoRows) {
@@ -182,9 +233,9 @@ func (s *Service) PostRefund(ctx context.Context, r Refund) error {
 				if err != nil {
 					return err
 				}
+				key := d.kind + ":" + d.id + ":" + vo.ID
 				var already int
-				if err := tx.GetContext(ctx, &already, `SELECT COUNT(*) FROM ledger_entries WHERE source_key = ?`,
-					"refund:"+r.ID+":"+vo.ID); err != nil {
+				if err := tx.GetContext(ctx, &already, `SELECT COUNT(*) FROM ledger_entries WHERE source_key = ?`, key); err != nil {
 					return err
 				}
 				if already > 0 {
@@ -192,34 +243,36 @@ func (s *Service) PostRefund(ctx context.Context, r Refund) error {
 				}
 				var before int64
 				if err := tx.GetContext(ctx, &before, `SELECT COALESCE(-SUM(amount), 0) FROM ledger_entries
-					WHERE vendor_order_id = ? AND kind = 'refund'`, vo.ID); err != nil {
+					WHERE vendor_order_id = ? AND kind IN ('refund', 'dispute')`, vo.ID); err != nil {
 					return err
 				}
 				back, err := commissionBack(before, sh.Amount.Amount, vo.CommissionBPS)
 				if err != nil {
-					return queue.Permanent(fmt.Errorf("payouts: refund %s on vendor order %s: %w", r.ID, vo.ID, err))
+					return queue.Permanent(fmt.Errorf("payouts: %s %s on vendor order %s: %w", d.source, d.id, vo.ID, err))
 				}
 				net, err := money.Sub(sh.Amount.Amount, back)
 				if err != nil {
-					return queue.Permanent(fmt.Errorf("payouts: refund %s on vendor order %s: %w", r.ID, vo.ID, err))
+					return queue.Permanent(fmt.Errorf("payouts: %s %s on vendor order %s: %w", d.source, d.id, vo.ID, err))
 				}
-				base := newEntry{vendorID: vo.VendorID, currency: sh.Amount.Currency, orderID: r.OrderID, vendorOrderID: vo.ID,
-					refundID: r.ID, by: "system"}
-				debit := base
-				debit.kind, debit.sourceKey, debit.amount = KindRefund, "refund:"+r.ID+":"+vo.ID, -sh.Amount.Amount
-				debit.memo = fmt.Sprintf("Refund %s on order %s", r.ID, r.OrderID)
-				if _, _, err := insertEntryTx(ctx, tx, debit, now); err != nil {
+				base := newEntry{vendorID: vo.VendorID, currency: sh.Amount.Currency, orderID: d.orderID, vendorOrderID: vo.ID, by: "system"}
+				if d.source == reversalRefund {
+					base.refundID = d.id
+				} else {
+					base.disputeID = d.id
+				}
+				taken := base
+				taken.kind, taken.sourceKey, taken.amount, taken.memo = d.kind, key, -sh.Amount.Amount, d.memo
+				if _, _, err := insertEntryTx(ctx, tx, taken, now); err != nil {
 					return err
 				}
 				if back > 0 {
 					credit := base
-					credit.kind, credit.sourceKey, credit.amount = KindRefundCommission, "refund_commission:"+r.ID+":"+vo.ID, back
-					credit.memo = fmt.Sprintf("Commission given back with refund %s", r.ID)
+					credit.kind, credit.sourceKey, credit.amount, credit.memo = d.backKind, d.backKind+":"+d.id+":"+vo.ID, back, d.backMemo
 					if _, _, err := insertEntryTx(ctx, tx, credit, now); err != nil {
 						return err
 					}
 				}
-				if err := s.startReversalTx(ctx, tx, r.ID, vo.ID, saleID, net, now); err != nil {
+				if err := s.startReversalTx(ctx, tx, d.source, d.id, vo.ID, saleID, net, now); err != nil {
 					return err
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,7 +138,7 @@ func (s *Service) PayoutLines(ctx context.Context, payoutID string) ([]PayoutLin
 			}
 		}
 		sum := &out[i].Sales
-		if r.Kind == KindCommission || r.Kind == KindRefundCommission {
+		if r.Kind == KindCommission || r.Kind == KindRefundCommission || r.Kind == KindDisputeCommission {
 			sum = &out[i].Commission
 		}
 		var err error
@@ -292,10 +293,8 @@ type EntryPage struct {
 // Entries lists a vendor's ledger entries, newest first.
 func (s *Service) Entries(ctx context.Context, vendorID string, f EntryFilter) (EntryPage, error) {
 	var fe fault.Fields
-	switch f.Kind {
-	case "", KindSale, KindCommission, KindRefund, KindRefundCommission, KindAdjustment:
-	default:
-		fe.Add("kind", "must be one of sale, commission, refund, refund_commission, adjustment")
+	if f.Kind != "" && !slices.Contains(Kinds(), f.Kind) {
+		fe.Add("kind", "must be one of %s", strings.Join(Kinds(), ", "))
 	}
 	if f.Limit == 0 {
 		f.Limit = 100
@@ -357,7 +356,7 @@ type OrderSummary struct {
 	RefundsMinor     int64       `json:"-" db:"refunds"`
 	Sale             money.Money `json:"sale" db:"-"`
 	Commission       money.Money `json:"commission" db:"-"` // net of commission given back
-	Refunds          money.Money `json:"refunds" db:"-"`
+	Refunds          money.Money `json:"refunds" db:"-"`    // refunds and lost disputes (chargebacks)
 	Net              money.Money `json:"net" db:"-"`
 	FirstPostedAt    time.Time   `json:"first_posted_at" db:"first_posted_at"`
 	PaidOutByPayouts string      `json:"-" db:"payouts"`
@@ -372,8 +371,8 @@ func (s *Service) OrderSummaries(ctx context.Context, vendorID string, limit int
 	out := []OrderSummary{}
 	err := s.db.SelectContext(ctx, &out, `SELECT e.vendor_order_id, MAX(e.order_id) AS order_id, e.currency,
 		SUM(IF(e.kind = 'sale', e.amount, 0)) AS sale,
-		SUM(IF(e.kind IN ('commission', 'refund_commission'), e.amount, 0)) AS commission,
-		SUM(IF(e.kind = 'refund', e.amount, 0)) AS refunds,
+		SUM(IF(e.kind IN ('commission', 'refund_commission', 'dispute_commission'), e.amount, 0)) AS commission,
+		SUM(IF(e.kind IN ('refund', 'dispute'), e.amount, 0)) AS refunds,
 		MIN(e.created_at) AS first_posted_at,
 		COALESCE(GROUP_CONCAT(DISTINCT pi.payout_id ORDER BY pi.payout_id), '') AS payouts
 		FROM ledger_entries e LEFT JOIN payout_items pi ON pi.entry_id = e.id

@@ -149,6 +149,9 @@ type Transfer struct {
 	Reversed          bool // fully reversed
 	Metadata          map[string]string
 	Created           time.Time
+	// Reversals are the reversals the transfer object lists, newest first:
+	// at 2023-10-16 the first ten (ListTransferReversals reads them all).
+	Reversals []Reversal
 }
 
 // TransferInput is what CreateTransfer sends.
@@ -275,6 +278,52 @@ func transferFrom(t *stripego.Transfer) (Transfer, error) {
 	if a.err != nil {
 		return Transfer{}, fmt.Errorf("stripe: transfer %s: %w", t.ID, a.err)
 	}
+	if t.Reversals != nil {
+		for _, r := range t.Reversals.Data {
+			rev, err := reversalFrom(r, t.ID)
+			if err != nil {
+				return Transfer{}, fmt.Errorf("stripe: transfer %s: %w", t.ID, err)
+			}
+			out.Reversals = append(out.Reversals, rev)
+		}
+	}
+	return out, nil
+}
+
+// ListTransferReversals returns every reversal of the transfer, newest
+// first, reading every page.
+func (c *Client) ListTransferReversals(ctx context.Context, transferID string) ([]Reversal, error) {
+	const op = "list transfer reversals"
+	if transferID == "" {
+		return nil, fmt.Errorf("stripe: %s: transfer id is required", op)
+	}
+	p := &stripego.TransferReversalListParams{ID: stripego.String(transferID)}
+	p.Limit = stripego.Int64(100)
+	p.Context = ctx
+	it := c.api.TransferReversals.List(p)
+	var out []Reversal
+	for it.Next() {
+		r, err := reversalFrom(it.TransferReversal(), transferID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := it.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
+func reversalFrom(r *stripego.TransferReversal, transferID string) (Reversal, error) {
+	amount, err := fromStripeSum(r.Amount, r.Currency)
+	if err != nil {
+		return Reversal{}, fmt.Errorf("stripe: reversal %s: %w", r.ID, err)
+	}
+	out := Reversal{ID: r.ID, TransferID: transferID, Amount: amount, Metadata: copyMetadata(r.Metadata), Created: unixTime(r.Created)}
+	if r.Transfer != nil && r.Transfer.ID != "" {
+		out.TransferID = r.Transfer.ID
+	}
 	return out, nil
 }
 
@@ -283,7 +332,8 @@ type Reversal struct {
 	ID         string // trr_…
 	TransferID string
 	Amount     money.Money
-	Metadata   map[string]string
+	Metadata   map[string]string // Trove's reversals carry reversal_id
+	Created    time.Time
 }
 
 // ReverseTransfer takes amount (positive, at most what is not yet reversed)
@@ -314,13 +364,5 @@ func (c *Client) ReverseTransfer(ctx context.Context, transferID string, amount 
 	if err != nil {
 		return Reversal{}, wrap(op, err)
 	}
-	reversed, err := fromStripeSum(r.Amount, r.Currency)
-	if err != nil {
-		return Reversal{}, fmt.Errorf("stripe: reversal %s: %w", r.ID, err)
-	}
-	out := Reversal{ID: r.ID, TransferID: transferID, Amount: reversed, Metadata: copyMetadata(r.Metadata)}
-	if r.Transfer != nil && r.Transfer.ID != "" {
-		out.TransferID = r.Transfer.ID
-	}
-	return out, nil
+	return reversalFrom(r, transferID)
 }

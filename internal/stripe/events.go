@@ -28,15 +28,23 @@ const (
 	EventRefundUpdated              = "refund.updated"
 	EventRefundFailed               = "refund.failed"
 	EventChargeDisputeCreated       = "charge.dispute.created"
-	EventInvoicePaid                = "invoice.paid"
-	EventInvoicePaymentFailed       = "invoice.payment_failed"
-	EventSubscriptionDeleted        = "customer.subscription.deleted"
-	EventSubscriptionUpdated        = "customer.subscription.updated"
+	EventChargeDisputeUpdated       = "charge.dispute.updated"
+	// Most disputes take the disputed amount from the platform's balance
+	// at once (funds_withdrawn) and give it back if the dispute is won
+	// (funds_reinstated); closed says how it ended (won, lost).
+	EventChargeDisputeFundsWithdrawn  = "charge.dispute.funds_withdrawn"
+	EventChargeDisputeFundsReinstated = "charge.dispute.funds_reinstated"
+	EventChargeDisputeClosed          = "charge.dispute.closed"
+	EventInvoicePaid                  = "invoice.paid"
+	EventInvoicePaymentFailed         = "invoice.payment_failed"
+	EventSubscriptionDeleted          = "customer.subscription.deleted"
+	EventSubscriptionUpdated          = "customer.subscription.updated"
 
 	// Connect (2023-10-16): account.updated when a connected account's
-	// onboarding, capabilities or payouts change; transfer.reversed for every
-	// reversal, partial ones included; transfer.updated for a change of
-	// description or metadata.
+	// onboarding, capabilities or payouts change, sent to Connect endpoints
+	// with "account" set; transfer.reversed for every reversal, partial ones
+	// included, and transfer.updated for a change of description or
+	// metadata, both about the platform's own transfers (no "account").
 	EventAccountUpdated   = "account.updated"
 	EventTransferCreated  = "transfer.created"
 	EventTransferReversed = "transfer.reversed"
@@ -56,6 +64,12 @@ var (
 	// do we: register the webhook endpoint at APIVersion. Retrying will not
 	// help; answer 400 so it shows in the Stripe dashboard.
 	ErrAPIVersion = errors.New("stripe: event of another API version")
+	// ErrLivemode: a correctly signed event of the other mode than the
+	// secret key's (a test event with a live key, or the reverse): an
+	// endpoint of the other mode signs with a secret configured here by
+	// mistake. Nothing it names exists for this key: answer 400, record
+	// nothing.
+	ErrLivemode = errors.New("stripe: event of the other mode (test or live) than the secret key")
 )
 
 // Event is a Stripe event in our words: its envelope and the object it is
@@ -88,18 +102,46 @@ const (
 	// FamilyRefund: charge.refunded, charge.refund.updated, refund.created,
 	// refund.updated, refund.failed.
 	FamilyRefund = "refund"
-	// FamilyDispute: charge.dispute.created.
+	// FamilyDispute: charge.dispute.created, .updated, .funds_withdrawn,
+	// .funds_reinstated and .closed.
 	FamilyDispute = "dispute"
 	// FamilyBilling: invoice.paid, invoice.payment_failed,
 	// customer.subscription.updated, customer.subscription.deleted (plans).
 	FamilyBilling = "billing"
-	// FamilyAccount: account.updated (Connect accounts).
+	// FamilyAccount: account.updated (Connect accounts; it arrives on the
+	// Connect endpoint, with "account" set).
 	FamilyAccount = "account"
+	// FamilyTransfer: transfer.reversed (the platform's transfers to
+	// connected accounts: a reversal Trove made, or one made outside it).
+	FamilyTransfer = "transfer"
 )
 
 // Families lists the event families, in the order of the constants.
 func Families() []string {
-	return []string{FamilyPaymentIntent, FamilyRefund, FamilyDispute, FamilyBilling, FamilyAccount}
+	return []string{FamilyPaymentIntent, FamilyRefund, FamilyDispute, FamilyBilling, FamilyAccount, FamilyTransfer}
+}
+
+// PlatformEvents are the event types the platform's webhook endpoint
+// subscribes to (trove stripe setup-webhooks): every type a family follows
+// that Stripe sends about the platform's own objects. refund.failed, which
+// the refund family also reads, is not among Stripe's event types at
+// 2023-10-16: a failed refund arrives there as refund.updated and
+// charge.refund.updated.
+func PlatformEvents() []string {
+	return []string{
+		EventPaymentIntentSucceeded, EventPaymentIntentPaymentFailed, EventPaymentIntentCanceled,
+		EventChargeRefunded, EventChargeRefundUpdated, EventRefundCreated, EventRefundUpdated,
+		EventChargeDisputeCreated, EventChargeDisputeUpdated, EventChargeDisputeFundsWithdrawn,
+		EventChargeDisputeFundsReinstated, EventChargeDisputeClosed,
+		EventInvoicePaid, EventInvoicePaymentFailed, EventSubscriptionUpdated, EventSubscriptionDeleted,
+		EventTransferReversed,
+	}
+}
+
+// ConnectEvents are the event types the Connect endpoint subscribes to:
+// what Stripe sends about connected accounts that Trove follows.
+func ConnectEvents() []string {
+	return []string{EventAccountUpdated}
 }
 
 // Family names the family of an event type, or "" for a type Trove does not
@@ -108,12 +150,15 @@ func Family(eventType string) string {
 	switch eventType {
 	case EventChargeRefunded, EventChargeRefundUpdated, EventRefundCreated, EventRefundUpdated, EventRefundFailed:
 		return FamilyRefund
-	case EventChargeDisputeCreated:
+	case EventChargeDisputeCreated, EventChargeDisputeUpdated, EventChargeDisputeFundsWithdrawn,
+		EventChargeDisputeFundsReinstated, EventChargeDisputeClosed:
 		return FamilyDispute
 	case EventInvoicePaid, EventInvoicePaymentFailed, EventSubscriptionUpdated, EventSubscriptionDeleted:
 		return FamilyBilling
 	case EventAccountUpdated:
 		return FamilyAccount
+	case EventTransferReversed:
+		return FamilyTransfer
 	}
 	if strings.HasPrefix(eventType, "payment_intent.") {
 		return FamilyPaymentIntent
@@ -124,24 +169,40 @@ func Family(eventType string) string {
 // Family names the event's family (see Family).
 func (e Event) Family() string { return Family(e.Type) }
 
-// ParseEvent checks a delivery's Stripe-Signature header ("t=…,v1=…", HMAC-
-// SHA256 of "t.body") against every configured webhook secret, with a
-// tolerance of 300 s measured on the injected clock, and returns the event
-// (DecodeEvent). An error wrapping ErrSignature means the delivery is not
-// from Stripe (or is a stale replay); one wrapping ErrAPIVersion means the
-// endpoint is registered at the wrong version: events are not read with
-// IgnoreAPIVersionMismatch. An object that does not read as its kind is no
-// error here (see DecodeEvent).
+// ParseEvent checks a delivery to the platform's endpoint: its
+// Stripe-Signature header ("t=…,v1=…", HMAC-SHA256 of "t.body") against
+// every configured webhook secret, with a tolerance of 300 s measured on the
+// injected clock, and returns the event (DecodeEvent). An error wrapping
+// ErrSignature means the delivery is not from Stripe (or is a stale replay);
+// one wrapping ErrAPIVersion means the endpoint is registered at the wrong
+// version: events are not read with IgnoreAPIVersionMismatch; one wrapping
+// ErrLivemode means the event is of the other mode than the secret key. An
+// object that does not read as its kind is no error here (see DecodeEvent).
+// Which endpoint may receive which events (Connect events carry "account")
+// is the ingress's to check.
 func (c *Client) ParseEvent(body []byte, signatureHeader string) (Event, error) {
 	if len(c.secrets) == 0 {
 		return Event{}, errors.New("stripe: no webhook secret configured")
 	}
+	return c.parseEvent(body, signatureHeader, c.secrets)
+}
+
+// ParseConnectEvent is ParseEvent for a delivery to the Connect endpoint,
+// checked against the Connect endpoint's secrets.
+func (c *Client) ParseConnectEvent(body []byte, signatureHeader string) (Event, error) {
+	if len(c.connectSecrets) == 0 {
+		return Event{}, errors.New("stripe: no Connect webhook secret configured")
+	}
+	return c.parseEvent(body, signatureHeader, c.connectSecrets)
+}
+
+func (c *Client) parseEvent(body []byte, signatureHeader string, secrets []string) (Event, error) {
 	ts, sigs, err := parseSignatureHeader(signatureHeader)
 	if err != nil {
 		return Event{}, err
 	}
 	secret := ""
-	for _, s := range c.secrets {
+	for _, s := range secrets {
 		want := computeSignature(ts, body, s)
 		for _, sig := range sigs {
 			if hmac.Equal(want, sig) {
@@ -162,8 +223,12 @@ func (c *Client) ParseEvent(body []byte, signatureHeader string) (Event, error) 
 		return Event{}, err
 	}
 	if ev.APIVersion != stripego.APIVersion {
-		return Event{}, fmt.Errorf("%w: event %s is rendered at %q, but stripe-go v76 reads %s: register the webhook endpoint at API version %s",
+		return Event{}, fmt.Errorf("%w: event %s is rendered at %q, but stripe-go v76 reads %s: register the webhook endpoint at API version %s (trove stripe setup-webhooks)",
 			ErrAPIVersion, ev.ID, ev.APIVersion, stripego.APIVersion, stripego.APIVersion)
+	}
+	if ev.Livemode != c.live {
+		return Event{}, fmt.Errorf("%w: event %s has livemode %t, the secret key is a %s key: the endpoint's secret belongs to the other mode's endpoint",
+			ErrLivemode, ev.ID, ev.Livemode, modeName(c.live))
 	}
 	// stripe-go makes its own checks (signature, API version), with the
 	// tolerance already checked above on our clock.
@@ -175,6 +240,13 @@ func (c *Client) ParseEvent(body []byte, signatureHeader string) (Event, error) 
 		return Event{}, fmt.Errorf("stripe: event %s: %s", ev.ID, err.Error())
 	}
 	return ev, nil
+}
+
+func modeName(live bool) string {
+	if live {
+		return "live-mode"
+	}
+	return "test-mode"
 }
 
 // DecodeEvent reads an event as Stripe sent it (and as webhook_events keeps
@@ -507,9 +579,9 @@ func (e Event) Subscription() (Subscription, error) {
 
 // AccountObject is an account.* event's object, the connected account.
 // (Event.Account is a field: the account an event came from, "" for the
-// platform's own events, which is where account.updated arrives for a
-// platform's Express accounts.) The snapshot may be stale: GetAccount when
-// order matters.
+// platform's own events. account.updated about a connected account arrives
+// on the Connect endpoint with Account set to that account.) The snapshot
+// may be stale: GetAccount when order matters.
 func (e Event) AccountObject() (Account, error) {
 	return objectAs[Account](e, "account")
 }

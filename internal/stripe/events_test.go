@@ -102,6 +102,28 @@ func TestDecodeEvent(t *testing.T) {
 					t.Fatalf("transfer %+v %v", tr, err)
 				}
 			}},
+		{"transfer.reversed", `{"id":"tr_2","object":"transfer","amount":900,"amount_reversed":300,"currency":"usd","destination":"acct_1",
+			"reversals":{"object":"list","data":[{"id":"trr_1","object":"transfer_reversal","amount":300,"currency":"usd","transfer":"tr_2",
+			"metadata":{"reversal_id":"prv_1"}}],"has_more":false}}`, stripe.FamilyTransfer,
+			func(t *testing.T, ev stripe.Event) {
+				tr, err := ev.Transfer()
+				if err != nil || tr.AmountReversed != 300 || len(tr.Reversals) != 1 || tr.Reversals[0].ID != "trr_1" ||
+					tr.Reversals[0].TransferID != "tr_2" || tr.Reversals[0].Metadata["reversal_id"] != "prv_1" || tr.Reversals[0].Amount != usd(300) {
+					t.Fatalf("transfer %+v %v", tr, err)
+				}
+			}},
+		{"charge.dispute.funds_withdrawn", `{"id":"dp_2","object":"dispute","amount":5000,"currency":"usd","charge":"ch_1","status":"needs_response"}`,
+			stripe.FamilyDispute, nil},
+		{"charge.dispute.funds_reinstated", `{"id":"dp_2","object":"dispute","amount":5000,"currency":"usd","charge":"ch_1","status":"won"}`,
+			stripe.FamilyDispute, nil},
+		{"charge.dispute.updated", `{"id":"dp_2","object":"dispute","amount":5000,"currency":"usd","charge":"ch_1","status":"under_review"}`,
+			stripe.FamilyDispute, nil},
+		{"charge.dispute.closed", `{"id":"dp_2","object":"dispute","amount":5000,"currency":"usd","charge":"ch_1","status":"lost"}`,
+			stripe.FamilyDispute, func(t *testing.T, ev stripe.Event) {
+				if d, err := ev.Dispute(); err != nil || d.Status != stripe.DisputeLost || d.Amount != usd(5000) {
+					t.Fatalf("dispute %+v %v", d, err)
+				}
+			}},
 		{"charge.succeeded", `{"id":"ch_3","object":"charge","amount":900,"currency":"usd"}`, "", nil},
 		{"customer.created", `{"id":"cus_1","object":"customer"}`, "", nil},
 	}
@@ -130,8 +152,15 @@ func TestDecodeEvent(t *testing.T) {
 			}
 		})
 	}
-	if fams := stripe.Families(); len(fams) != 5 {
+	if fams := stripe.Families(); len(fams) != 6 {
 		t.Fatalf("families %v", fams)
+	}
+	// The endpoints subscribe to what the families follow, and to nothing
+	// they do not.
+	for _, typ := range append(stripe.PlatformEvents(), stripe.ConnectEvents()...) {
+		if stripe.Family(typ) == "" {
+			t.Errorf("the endpoints subscribe to %s, which no family follows", typ)
+		}
 	}
 }
 

@@ -219,3 +219,31 @@ func refundFrom(r *stripego.Refund) (Refund, error) {
 	}
 	return out, nil
 }
+
+// Dispute statuses, as Stripe names them at 2023-10-16. won, lost and
+// warning_closed (an inquiry that never became a chargeback) are final.
+const (
+	DisputeWarningNeedsResponse = "warning_needs_response"
+	DisputeWarningUnderReview   = "warning_under_review"
+	DisputeWarningClosed        = "warning_closed"
+	DisputeNeedsResponse        = "needs_response"
+	DisputeUnderReview          = "under_review"
+	DisputeWon                  = "won"
+	DisputeLost                 = "lost"
+)
+
+// GetDispute reads a dispute as Stripe holds it now: what the dispute
+// follow-up re-reads, since its events come late and out of order.
+func (c *Client) GetDispute(ctx context.Context, id string) (Dispute, error) {
+	const op = "get dispute"
+	if id == "" {
+		return Dispute{}, fmt.Errorf("stripe: %s: id is required", op)
+	}
+	p := &stripego.DisputeParams{}
+	withContext(ctx, &p.Params, "")
+	d, err := c.api.Disputes.Get(id, p)
+	if err != nil {
+		return Dispute{}, wrap(op, err)
+	}
+	return disputeFrom(d)
+}

@@ -41,19 +41,26 @@ type Config struct {
 	// APIBase is the base URL of the API, without /v1: "" is Stripe itself
 	// (https://api.stripe.com); stripe-mock or the sandbox otherwise.
 	APIBase string
-	// WebhookSecrets are the endpoint signing secrets (whsec_…). A delivery
-	// signed with any of them verifies, so a secret can be rolled: add the
-	// new one, then drop the old one once Stripe stops signing with it.
+	// WebhookSecrets are the platform endpoint's signing secrets (whsec_…).
+	// A delivery signed with any of them verifies, so a secret can be
+	// rolled: add the new one, then drop the old one once Stripe stops
+	// signing with it.
 	WebhookSecrets []string
-	HTTPClient     *http.Client // nil: a client with a 30 s timeout
-	Clock          clock.Clock  // nil: the system clock; used for the signature tolerance
+	// ConnectWebhookSecrets are the Connect endpoint's signing secrets: the
+	// endpoint (connect=true) where Stripe sends the events of connected
+	// accounts (account.updated, with "account" set). Rolled the same way.
+	ConnectWebhookSecrets []string
+	HTTPClient            *http.Client // nil: a client with a 30 s timeout
+	Clock                 clock.Clock  // nil: the system clock; used for the signature tolerance
 }
 
 // Client calls Stripe with one account's secret key. Safe for concurrent use.
 type Client struct {
-	api     *client.API
-	secrets []string
-	clock   clock.Clock
+	api            *client.API
+	secrets        []string
+	connectSecrets []string
+	live           bool // the key is a live-mode key: events must say livemode true
+	clock          clock.Clock
 }
 
 // New checks cfg and returns a Client.
@@ -67,6 +74,11 @@ func New(cfg Config) (*Client, error) {
 	for i, s := range cfg.WebhookSecrets {
 		if s == "" {
 			problems = append(problems, fmt.Sprintf("webhook secret %d is empty", i))
+		}
+	}
+	for i, s := range cfg.ConnectWebhookSecrets {
+		if s == "" {
+			problems = append(problems, fmt.Sprintf("Connect webhook secret %d is empty", i))
 		}
 	}
 	base := stripego.APIURL
@@ -106,11 +118,23 @@ func New(cfg Config) (*Client, error) {
 		backends.Uploads = backend(stripego.UploadsBackend, stripego.UploadsURL)
 	}
 	return &Client{
-		api:     client.New(cfg.SecretKey, backends),
-		secrets: append([]string(nil), cfg.WebhookSecrets...),
-		clock:   cfg.Clock,
+		api:            client.New(cfg.SecretKey, backends),
+		secrets:        append([]string(nil), cfg.WebhookSecrets...),
+		connectSecrets: append([]string(nil), cfg.ConnectWebhookSecrets...),
+		live:           Livemode(cfg.SecretKey),
+		clock:          cfg.Clock,
 	}, nil
 }
+
+// Livemode reports whether key is a live-mode key (sk_live_…, rk_live_…):
+// Stripe keeps test and live data apart, and an event's livemode must be the
+// key's mode (ParseEvent). Any other key (sk_test_…, a stand-in's) is test mode.
+func Livemode(key string) bool {
+	return strings.HasPrefix(key, "sk_live_") || strings.HasPrefix(key, "rk_live_")
+}
+
+// Livemode reports whether the client's key is a live-mode key.
+func (c *Client) Livemode() bool { return c.live }
 
 // Error is an error answered by Stripe, or a failure to reach it, in our
 // words. Test with errors.As:

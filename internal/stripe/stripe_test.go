@@ -30,6 +30,7 @@ func TestNewChecksConfig(t *testing.T) {
 		{"no key", stripe.Config{}, "SecretKey is required"},
 		{"publishable key", stripe.Config{SecretKey: "pk_test_1"}, "not a secret key"},
 		{"empty secret", stripe.Config{SecretKey: "sk_test_1", WebhookSecrets: []string{"whsec_1", ""}}, "webhook secret 1 is empty"},
+		{"empty Connect secret", stripe.Config{SecretKey: "sk_test_1", ConnectWebhookSecrets: []string{""}}, "Connect webhook secret 0 is empty"},
 		{"bad base", stripe.Config{SecretKey: "sk_test_1", APIBase: "ftp://x"}, "APIBase"},
 	}
 	for _, tc := range tests {
@@ -260,5 +261,48 @@ func TestParseEvent(t *testing.T) {
 		if _, err := c2.ParseEvent(good, stripe.SignatureHeader(good, whsecNew, time.Now())); err == nil {
 			t.Fatal("parsed without a secret")
 		}
+		if _, err := c2.ParseConnectEvent(good, stripe.SignatureHeader(good, whsecNew, time.Now())); err == nil {
+			t.Fatal("parsed a Connect delivery without a Connect secret")
+		}
 	})
+}
+
+// TestParseEventMode: an event's livemode must be the key's mode. A test
+// event signed with a secret a live deployment holds (the test endpoint's
+// secret configured by mistake) names objects the live key cannot see, and
+// the reverse: refused with ErrLivemode, on both endpoints.
+func TestParseEventMode(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	testEvent := eventBody("evt_t", "payment_intent.succeeded", stripe.APIVersion)
+	liveEvent := []byte(strings.Replace(string(testEvent), `"livemode":false`, `"livemode":true`, 1))
+	for _, tc := range []struct {
+		key     string
+		body    []byte
+		wantErr bool
+	}{
+		{"sk_test_1", testEvent, false},
+		{"sk_test_1", liveEvent, true},
+		{"rk_test_1", liveEvent, true},
+		{"sk_live_1", liveEvent, false},
+		{"rk_live_1", liveEvent, false},
+		{"sk_live_1", testEvent, true},
+	} {
+		t.Run(tc.key+" "+string(tc.body[strings.Index(string(tc.body), `"livemode"`):][:15]), func(t *testing.T) {
+			c, err := stripe.New(stripe.Config{SecretKey: tc.key, WebhookSecrets: []string{whsecNew}, ConnectWebhookSecrets: []string{whsecOld},
+				Clock: clock.NewFake(now)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Livemode() != strings.Contains(tc.key, "_live_") {
+				t.Fatalf("Livemode() = %t for %s", c.Livemode(), tc.key)
+			}
+			_, err = c.ParseEvent(tc.body, stripe.SignatureHeader(tc.body, whsecNew, now))
+			_, cerr := c.ParseConnectEvent(tc.body, stripe.SignatureHeader(tc.body, whsecOld, now))
+			for _, err := range []error{err, cerr} {
+				if tc.wantErr != errors.Is(err, stripe.ErrLivemode) || (!tc.wantErr && err != nil) {
+					t.Fatalf("err = %v, want ErrLivemode: %t", err, tc.wantErr)
+				}
+			}
+		})
+	}
 }

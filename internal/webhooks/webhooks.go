@@ -358,6 +358,12 @@ type StripeVerifier interface {
 	ParseEvent(body []byte, signature string) (stripe.Event, error)
 }
 
+// StripeConnectVerifier is StripeVerifier for the Connect endpoint, with
+// that endpoint's secrets: the stripe adapter's Client.
+type StripeConnectVerifier interface {
+	ParseConnectEvent(body []byte, signature string) (stripe.Event, error)
+}
+
 // The jobs that follow recorded Stripe events: one kind per family of event
 // (stripe.Family), so each family has its own handler, retries and workers
 // (cmd/trove/jobs.go). Type is the event's type, for the jobs screens.
@@ -372,7 +378,7 @@ type (
 		WebhookID int64  `json:"webhook_id"`
 		Type      string `json:"type"`
 	}
-	// StripeDisputeEvent follows charge.dispute.created.
+	// StripeDisputeEvent follows a charge.dispute.* event.
 	StripeDisputeEvent struct {
 		WebhookID int64  `json:"webhook_id"`
 		Type      string `json:"type"`
@@ -383,8 +389,14 @@ type (
 		WebhookID int64  `json:"webhook_id"`
 		Type      string `json:"type"`
 	}
-	// StripeAccountEvent follows account.updated (Connect).
+	// StripeAccountEvent follows account.updated of a connected account
+	// (the Connect endpoint).
 	StripeAccountEvent struct {
+		WebhookID int64  `json:"webhook_id"`
+		Type      string `json:"type"`
+	}
+	// StripeTransferEvent follows transfer.reversed.
+	StripeTransferEvent struct {
 		WebhookID int64  `json:"webhook_id"`
 		Type      string `json:"type"`
 	}
@@ -405,6 +417,9 @@ func (StripeBillingEvent) Kind() string { return "stripe.billing" }
 // Kind names the job.
 func (StripeAccountEvent) Kind() string { return "stripe.account" }
 
+// Kind names the job.
+func (StripeTransferEvent) Kind() string { return "stripe.transfer" }
+
 // StripeEvent is the one job kind every Stripe event had before the kinds
 // per family. Ingress no longer enqueues it; its handler stays while jobs of
 // it may be pending in a live database (see cmd/trove/jobs.go).
@@ -416,8 +431,11 @@ type StripeEvent struct {
 // Kind names the job.
 func (StripeEvent) Kind() string { return "stripe.webhook" }
 
-// stripeJob is the job that follows a recorded Stripe event: its family's,
-// or none for a type Trove does not follow.
+// stripeJob is the job that follows a recorded event of the platform's
+// endpoint: its family's, or none for a type Trove does not follow. The
+// account family is the Connect endpoint's: account.updated without
+// "account" is about the platform's own account, which Trove does not
+// follow.
 func stripeJob(rowID int64, ev stripe.Event) queue.Job {
 	switch ev.Family() {
 	case stripe.FamilyPaymentIntent:
@@ -428,26 +446,78 @@ func stripeJob(rowID int64, ev stripe.Event) queue.Job {
 		return StripeDisputeEvent{WebhookID: rowID, Type: ev.Type}
 	case stripe.FamilyBilling:
 		return StripeBillingEvent{WebhookID: rowID, Type: ev.Type}
-	case stripe.FamilyAccount:
+	case stripe.FamilyTransfer:
+		return StripeTransferEvent{WebhookID: rowID, Type: ev.Type}
+	}
+	return nil
+}
+
+// stripeConnectJob is the job that follows a recorded event of the Connect
+// endpoint: the account family's, or none. A connected account's other
+// events (its own payments, payouts, …) are not Trove's to follow: with
+// separate charges and transfers every payment is the platform's.
+func stripeConnectJob(rowID int64, ev stripe.Event) queue.Job {
+	if ev.Family() == stripe.FamilyAccount {
 		return StripeAccountEvent{WebhookID: rowID, Type: ev.Type}
 	}
 	return nil
 }
 
-// HandleStripe is POST /webhooks/stripe: a wrongly signed, stale or malformed
-// event is refused (400, as Stripe expects) and recorded nowhere; a verified
-// one is recorded under its evt_ id (a redelivery is a no-op), with its
-// secrets removed (RedactStripe), with the job of its family (stripeJob), and
-// answered 200 at once. An event of a type Trove does not follow is recorded
-// as processed, with no job.
+// HandleStripe is POST /webhooks/stripe, the platform's endpoint: a wrongly
+// signed, stale or malformed event, one of another API version and one of
+// the other mode (test or live) than the secret key are refused (400, as
+// Stripe expects) and recorded nowhere; a verified one is recorded under its
+// evt_ id (a redelivery is a no-op), with its secrets removed
+// (RedactStripe), with the job of its family (stripeJob), and answered 200
+// at once. An event of a type Trove does not follow is recorded as
+// processed, with no job.
+//
+// Stripe sends a connected account's events (they carry "account") only to
+// Connect endpoints, never to a platform endpoint: one arriving here means
+// the Connect endpoint's URL points at this one. It is refused (400, so the
+// endpoint shows failing in Stripe's dashboard) and recorded with why
+// (Store.Refuse), with no job.
 func HandleStripe(s *Store, v StripeVerifier) http.Handler {
+	return handleStripe(s, v.ParseEvent, func(ev stripe.Event) error {
+		if ev.Account == "" {
+			return nil
+		}
+		var f fault.Fields
+		f.Add("account", "is %s: the events of connected accounts go to the Connect endpoint, /webhooks/stripe/connect, not the platform's (register it with trove stripe setup-webhooks)", ev.Account)
+		return f.Err()
+	}, stripeJob)
+}
+
+// HandleStripeConnect is POST /webhooks/stripe/connect, the Connect
+// endpoint (registered with connect=true): checked like HandleStripe, with
+// the Connect endpoint's secrets. Stripe sends it the events of connected
+// accounts, each with "account" set; one without is the platform's own
+// event, which Stripe sends to platform endpoints only: refused (400) and
+// recorded with why, with no job. account.updated is followed (the account
+// is re-read); the rest are recorded as processed.
+func HandleStripeConnect(s *Store, v StripeConnectVerifier) http.Handler {
+	return handleStripe(s, v.ParseConnectEvent, func(ev stripe.Event) error {
+		if ev.Account != "" {
+			return nil
+		}
+		var f fault.Fields
+		f.Add("account", "is missing: the Connect endpoint receives the events of connected accounts, which name their account; the platform's own events go to /webhooks/stripe")
+		return f.Err()
+	}, stripeConnectJob)
+}
+
+// handleStripe is the shape of both Stripe endpoints: parse (verify and
+// read) the event, check it is one this endpoint receives (a problem is
+// refused and recorded with why), record it with its job.
+func handleStripe(s *Store, parse func([]byte, string) (stripe.Event, error), belongs func(stripe.Event) error,
+	job func(int64, stripe.Event) queue.Job) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(w, r)
 		if err != nil {
 			httpx.Error(w, r, err)
 			return
 		}
-		ev, err := v.ParseEvent(body, r.Header.Get("Stripe-Signature"))
+		ev, err := parse(body, r.Header.Get("Stripe-Signature"))
 		if err != nil {
 			httpx.Error(w, r, fault.Invalid("the event does not verify: %v", err))
 			return
@@ -458,8 +528,21 @@ func HandleStripe(s *Store, v StripeVerifier) http.Handler {
 			return
 		}
 		created := ev.Created.UTC()
-		e := Event{Provider: "stripe", EventID: ev.ID, Topic: ev.Type, Account: ev.Account, Payload: payload, TriggeredAt: &created}
-		fresh, err := s.Record(r.Context(), e, func(id int64) queue.Job { return stripeJob(id, ev) })
+		e := Event{Provider: "stripe", EventID: ev.ID, Topic: clip(ev.Type, 128), Account: clip(ev.Account, 255), Payload: payload, TriggeredAt: &created}
+		if err := belongs(ev); err != nil {
+			var fe *fault.Error
+			if errors.As(err, &fe) {
+				fe.Message = "the event was refused: it was sent to the wrong Stripe endpoint"
+			}
+			if rerr := s.Refuse(r.Context(), e, err.Error()); rerr != nil {
+				httpx.Error(w, r, fmt.Errorf("webhooks: record refused stripe %s: %w", ev.ID, rerr))
+				return
+			}
+			httpx.Logger(r.Context()).Warn("stripe webhook refused", "event_id", ev.ID, "type", ev.Type, "account", ev.Account, "reason", err.Error())
+			httpx.Error(w, r, err)
+			return
+		}
+		fresh, err := s.Record(r.Context(), e, func(id int64) queue.Job { return job(id, ev) })
 		if err != nil {
 			httpx.Error(w, r, fmt.Errorf("webhooks: record stripe %s: %w", ev.ID, err))
 			return

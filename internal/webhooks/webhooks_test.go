@@ -408,10 +408,11 @@ func TestStripeIngressStoresNoSecrets(t *testing.T) {
 // stripeRig is the Stripe ingress over real HTTP on a fresh database, with
 // the adapter's own signature check and a handler for every family's job.
 type stripeRig struct {
-	t    *testing.T
-	conn *sqlx.DB
-	url  string
-	hook *webhooks.Store
+	t          *testing.T
+	conn       *sqlx.DB
+	url        string // the platform's endpoint
+	connectURL string // the Connect endpoint
+	hook       *webhooks.Store
 }
 
 const stripeTestSecret = "whsec_ingress_test"
@@ -425,33 +426,68 @@ func newStripeRig(t *testing.T) *stripeRig {
 	queue.Handle(reg, "stripe.dispute", func(context.Context, queue.Meta, webhooks.StripeDisputeEvent) error { return nil })
 	queue.Handle(reg, "stripe.billing", func(context.Context, queue.Meta, webhooks.StripeBillingEvent) error { return nil })
 	queue.Handle(reg, "stripe.account", func(context.Context, queue.Meta, webhooks.StripeAccountEvent) error { return nil })
+	queue.Handle(reg, "stripe.transfer", func(context.Context, queue.Meta, webhooks.StripeTransferEvent) error { return nil })
 	q, err := queue.New(conn, reg, clock.System{}, queue.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := stripe.New(stripe.Config{SecretKey: "sk_test_ingress", WebhookSecrets: []string{stripeTestSecret}})
+	sc, err := stripe.New(stripe.Config{SecretKey: "sk_test_ingress", WebhookSecrets: []string{stripeTestSecret},
+		ConnectWebhookSecrets: []string{stripeConnectSecret}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hook := webhooks.NewStore(webhooks.Deps{DB: conn, Clock: clock.System{}, Queue: q})
 	srv := httptest.NewServer(webhooks.HandleStripe(hook, sc))
 	t.Cleanup(srv.Close)
-	return &stripeRig{t: t, conn: conn, url: srv.URL, hook: hook}
+	connect := httptest.NewServer(webhooks.HandleStripeConnect(hook, sc))
+	t.Cleanup(connect.Close)
+	return &stripeRig{t: t, conn: conn, url: srv.URL, connectURL: connect.URL, hook: hook}
 }
 
-// send delivers a signed event whose object is obj and answers the status.
-func (r *stripeRig) send(id, typ, obj string) int {
+const stripeConnectSecret = "whsec_ingress_connect"
+
+// stripeDelivery is one delivery of an event, as Stripe makes it.
+type stripeDelivery struct {
+	id, typ, obj string
+	account      string // "" for the platform's own events
+	livemode     bool
+	secret       string // signs it; "" for the platform endpoint's
+	connect      bool   // sent to the Connect endpoint
+}
+
+// deliver sends d signed and answers the status and the answer's body.
+func (r *stripeRig) deliver(d stripeDelivery) (int, string) {
 	r.t.Helper()
-	body := fmt.Appendf(nil, `{"id":%q,"object":"event","api_version":%q,"created":%d,"livemode":false,"type":%q,"data":{"object":%s}}`,
-		id, stripe.APIVersion, time.Now().Unix(), typ, obj)
-	req, _ := http.NewRequest("POST", r.url, strings.NewReader(string(body)))
-	req.Header.Set("Stripe-Signature", stripe.SignatureHeader(body, stripeTestSecret, time.Now()))
+	account := ""
+	if d.account != "" {
+		account = fmt.Sprintf(`"account":%q,`, d.account)
+	}
+	body := fmt.Appendf(nil, `{"id":%q,"object":"event",%s"api_version":%q,"created":%d,"livemode":%t,"type":%q,"data":{"object":%s}}`,
+		d.id, account, stripe.APIVersion, time.Now().Unix(), d.livemode, d.typ, d.obj)
+	url, secret := r.url, stripeTestSecret
+	if d.connect {
+		url, secret = r.connectURL, stripeConnectSecret
+	}
+	if d.secret != "" {
+		secret = d.secret
+	}
+	req, _ := http.NewRequest("POST", url, strings.NewReader(string(body)))
+	req.Header.Set("Stripe-Signature", stripe.SignatureHeader(body, secret, time.Now()))
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	res.Body.Close()
-	return res.StatusCode
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(out)
+}
+
+// send delivers a signed event of the platform's, whose object is obj, to
+// the platform's endpoint and answers the status.
+func (r *stripeRig) send(id, typ, obj string) int {
+	r.t.Helper()
+	code, _ := r.deliver(stripeDelivery{id: id, typ: typ, obj: obj})
+	return code
 }
 
 // TestStripeIngressJobPerFamily: each verified event is recorded with the
@@ -474,11 +510,18 @@ func TestStripeIngressJobPerFamily(t *testing.T) {
 		{"refund.updated", "refund", "stripe.refund"},
 		{"refund.failed", "refund", "stripe.refund"},
 		{"charge.dispute.created", "dispute", "stripe.dispute"},
+		{"charge.dispute.funds_withdrawn", "dispute", "stripe.dispute"},
+		{"charge.dispute.funds_reinstated", "dispute", "stripe.dispute"},
+		{"charge.dispute.updated", "dispute", "stripe.dispute"},
+		{"charge.dispute.closed", "dispute", "stripe.dispute"},
+		{"transfer.reversed", "transfer", "stripe.transfer"},
 		{"invoice.paid", "invoice", "stripe.billing"},
 		{"invoice.payment_failed", "invoice", "stripe.billing"},
 		{"customer.subscription.updated", "subscription", "stripe.billing"},
 		{"customer.subscription.deleted", "subscription", "stripe.billing"},
-		{"account.updated", "account", "stripe.account"},
+		// The platform's own account: a connected account's arrives on the
+		// Connect endpoint.
+		{"account.updated", "account", ""},
 		{"charge.succeeded", "charge", ""},
 		{"transfer.created", "transfer", ""},
 		{"customer.created", "customer", ""},
@@ -581,4 +624,121 @@ func TestFollowStripe(t *testing.T) {
 	if !queue.IsPermanent(err) {
 		t.Fatalf("an unreadable payload: %v, want a permanent error", err)
 	}
+}
+
+// TestStripeConnectIngress: connected accounts' events arrive on the Connect
+// endpoint, signed with its own secret and naming their account; the
+// platform's on the platform's. Each endpoint refuses what Stripe never sends
+// it (recorded with why, no job), and both refuse an event of the other mode
+// than the key's, or signed with the other endpoint's secret (recorded
+// nowhere).
+func TestStripeConnectIngress(t *testing.T) {
+	t.Parallel()
+	r := newStripeRig(t)
+	const acct = `{"id":"acct_1V","object":"account","charges_enabled":false,"payouts_enabled":true,"details_submitted":true,
+		"capabilities":{"transfers":"active"}}`
+	const pi = `{"id":"pi_1","object":"payment_intent","amount":100,"currency":"usd","status":"succeeded"}`
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := r.conn.Get(&n, q, args...); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	jobsFor := func(eventID string) []string {
+		t.Helper()
+		var kinds []string
+		if err := r.conn.Select(&kinds, `SELECT j.kind FROM jobs j JOIN webhook_events w ON JSON_VALUE(j.payload, '$.webhook_id') = w.id
+			WHERE w.event_id = ?`, eventID); err != nil {
+			t.Fatal(err)
+		}
+		return kinds
+	}
+
+	t.Run("account.updated of a connected account, on the Connect endpoint, is followed", func(t *testing.T) {
+		for range 2 {
+			if code, out := r.deliver(stripeDelivery{id: "evt_c1", typ: "account.updated", obj: acct, account: "acct_1V", connect: true}); code != 200 {
+				t.Fatalf("status %d %s", code, out)
+			}
+		}
+		if kinds := jobsFor("evt_c1"); len(kinds) != 1 || kinds[0] != "stripe.account" {
+			t.Fatalf("jobs %v, want one stripe.account", kinds)
+		}
+		if n := count(`SELECT COUNT(*) FROM webhook_events WHERE event_id = 'evt_c1' AND account = 'acct_1V' AND refusal IS NULL`); n != 1 {
+			t.Fatalf("%d rows", n)
+		}
+	})
+	t.Run("a connected account's other events are recorded, not followed", func(t *testing.T) {
+		if code, out := r.deliver(stripeDelivery{id: "evt_c2", typ: "payout.paid", obj: `{"id":"po_1","object":"payout"}`, account: "acct_1V",
+			connect: true}); code != 200 {
+			t.Fatalf("status %d %s", code, out)
+		}
+		if kinds := jobsFor("evt_c2"); len(kinds) != 0 {
+			t.Fatalf("jobs %v", kinds)
+		}
+		if n := count(`SELECT COUNT(*) FROM webhook_events WHERE event_id = 'evt_c2' AND processed_at IS NOT NULL`); n != 1 {
+			t.Fatal("not recorded as processed")
+		}
+	})
+
+	refused := []struct {
+		name string
+		d    stripeDelivery
+		says string
+	}{
+		{"a connected account's event on the platform's endpoint", stripeDelivery{id: "evt_r1", typ: "account.updated", obj: acct,
+			account: "acct_1V", secret: stripeTestSecret}, "go to the Connect endpoint"},
+		{"the platform's own event on the Connect endpoint", stripeDelivery{id: "evt_r2", typ: "payment_intent.succeeded", obj: pi,
+			connect: true}, "is missing"},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name+" is refused, and recorded with why", func(t *testing.T) {
+			code, out := r.deliver(tc.d)
+			if code != 400 || !strings.Contains(out, `"field":"account"`) || !strings.Contains(out, tc.says) {
+				t.Fatalf("status %d %s", code, out)
+			}
+			var refusal *string
+			if err := r.conn.Get(&refusal, `SELECT refusal FROM webhook_events WHERE event_id = ?`, tc.d.id); err != nil || refusal == nil ||
+				!strings.Contains(*refusal, tc.says) {
+				t.Fatalf("refusal %v (%v)", refusal, err)
+			}
+			if kinds := jobsFor(tc.d.id); len(kinds) != 0 {
+				t.Fatalf("jobs %v for a refused event", kinds)
+			}
+		})
+	}
+
+	nowhere := []struct {
+		name string
+		d    stripeDelivery
+	}{
+		{"a live event with a test key, on the platform's endpoint", stripeDelivery{id: "evt_n1", typ: "payment_intent.succeeded", obj: pi, livemode: true}},
+		{"a live event with a test key, on the Connect endpoint", stripeDelivery{id: "evt_n2", typ: "account.updated", obj: acct, account: "acct_1V",
+			livemode: true, connect: true}},
+		{"a Connect delivery signed with the platform endpoint's secret", stripeDelivery{id: "evt_n3", typ: "account.updated", obj: acct,
+			account: "acct_1V", connect: true, secret: stripeTestSecret}},
+		{"a platform delivery signed with the Connect endpoint's secret", stripeDelivery{id: "evt_n4", typ: "payment_intent.succeeded", obj: pi,
+			secret: stripeConnectSecret}},
+	}
+	for _, tc := range nowhere {
+		t.Run(tc.name+" is refused and recorded nowhere", func(t *testing.T) {
+			if code, out := r.deliver(tc.d); code != 400 {
+				t.Fatalf("status %d %s", code, out)
+			}
+			if n := count(`SELECT COUNT(*) FROM webhook_events WHERE event_id = ?`, tc.d.id); n != 0 {
+				t.Fatalf("%d rows", n)
+			}
+		})
+	}
+
+	t.Run("a refused copy does not block the genuine delivery of its event id", func(t *testing.T) {
+		if code, out := r.deliver(stripeDelivery{id: "evt_r1", typ: "account.updated", obj: acct, account: "acct_1V", connect: true}); code != 200 ||
+			!strings.Contains(out, `"duplicate":false`) {
+			t.Fatalf("status %d %s", code, out)
+		}
+		if kinds := jobsFor("evt_r1"); len(kinds) != 1 {
+			t.Fatalf("jobs %v", kinds)
+		}
+	})
 }

@@ -16,7 +16,8 @@ import (
 //
 // The platform's available balance per currency is what Stripe would hold
 // with every charge available at once: succeeded charges minus refunds,
-// minus transfers, plus reversals (disputes and fees are not counted).
+// minus transfers, plus reversals, minus what disputes withdrew (and did
+// not give back); fees are not counted.
 
 // stripeLinkTTL is how long an account link can be visited (Stripe: 5 minutes).
 const stripeLinkTTL = 5 * time.Minute
@@ -128,7 +129,8 @@ func (s *Stripe) Transfers() []Transfer {
 }
 
 // Balance returns the platform's available balance in currency (any case),
-// in minor units: succeeded charges - refunds - transfers + reversals.
+// in minor units: succeeded charges - refunds - transfers + reversals -
+// disputed amounts withdrawn.
 func (s *Stripe) Balance(currency string) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -158,7 +160,7 @@ func (s *Stripe) DisablePayouts(accountID string) {
 	s.cause = stripeCause{}
 	if a.PayoutsEnabled {
 		a.PayoutsEnabled = false
-		s.emit("account.updated", s.renderAccount(a), map[string]any{"payouts_enabled": true})
+		s.emitFor(a.ID, "account.updated", s.renderAccount(a), map[string]any{"payouts_enabled": true})
 		s.save()
 	}
 	s.mu.Unlock()
@@ -203,7 +205,9 @@ func (s *Stripe) onboard(a *stripeAccount) {
 	}
 	a.DetailsSubmitted, a.PayoutsEnabled, a.ChargesEnabled = true, true, charges
 	if len(prev) > 0 {
-		s.emit("account.updated", s.renderAccount(a), prev)
+		// A connected account's event: to the Connect endpoint, with
+		// "account" set, as Stripe sends it.
+		s.emitFor(a.ID, "account.updated", s.renderAccount(a), prev)
 	}
 }
 
@@ -222,6 +226,11 @@ func (s *Stripe) available(currency string) int64 {
 	for _, t := range s.Connect.Transfers {
 		if t.Currency == currency {
 			sum -= t.Amount - t.AmountReversed
+		}
+	}
+	for _, d := range s.Disputes {
+		if d.Withdrawn && d.Currency == currency {
+			sum -= d.Amount
 		}
 	}
 	return sum
@@ -321,6 +330,7 @@ func (s *Stripe) connectRoutes(mux *http.ServeMux, route func(string, func(*stri
 	route("POST /v1/transfers/{id}", s.updateTransfer, stripeRoute{params: []string{"description", meta}})
 	route("POST /v1/transfers/{id}/reversals", s.createReversal, stripeRoute{params: []string{"amount", "description",
 		meta, "refund_application_fee"}})
+	route("GET /v1/transfers/{id}/reversals", s.listReversals, stripeRoute{params: []string{"limit", "starting_after", "ending_before"}})
 	mux.HandleFunc("GET /connect/onboard/{token}", s.onboardPage)
 }
 
@@ -612,6 +622,42 @@ func (s *Stripe) createReversal(q *stripeReq) (any, *stripeError) {
 	// transfer.updated is for description and metadata changes.
 	s.emit("transfer.reversed", s.renderTransfer(t), prev)
 	return s.renderReversal(r), nil
+}
+
+// listReversals lists a transfer's reversals, newest first.
+func (s *Stripe) listReversals(q *stripeReq) (any, *stripeError) {
+	t, ok := s.Connect.Transfers[q.id()]
+	if !ok {
+		return nil, stripeMissing("transfer", q.id(), "id")
+	}
+	limit, given, e := q.int("limit", false)
+	if e != nil {
+		return nil, e
+	}
+	if !given {
+		limit = 10
+	}
+	if limit < 1 || limit > 100 {
+		return nil, stripeInvalid("limit", "Invalid integer: %d; limit must be between 1 and 100.", limit)
+	}
+	all := s.renderReversals(t)["data"].([]any)
+	if after := q.form.Get("starting_after"); after != "" {
+		at := -1
+		for i, r := range all {
+			if r.(map[string]any)["id"] == after {
+				at = i
+			}
+		}
+		if at < 0 {
+			return nil, stripeMissing("transfer_reversal", after, "starting_after")
+		}
+		all = all[at+1:]
+	}
+	more := len(all) > int(limit)
+	if more {
+		all = all[:limit]
+	}
+	return map[string]any{"object": "list", "data": all, "has_more": more, "url": "/v1/transfers/" + t.ID + "/reversals"}, nil
 }
 
 func (s *Stripe) listTransfers(q *stripeReq) (any, *stripeError) {

@@ -97,7 +97,9 @@ func (s *Stripe) routes() http.Handler {
 		route("GET "+r.path, s.retrieve(r.prefix, r.name), stripeRoute{})
 	}
 	route("GET /v1/events/{id}", s.getEvent, stripeRoute{})
+	route("POST /v1/disputes/{id}/close", s.acceptDispute, stripeRoute{})
 	s.connectRoutes(mux, route)
+	s.endpointRoutes(route)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodOptions { // CORS preflight from a browser card form
 			w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -904,6 +906,20 @@ func (s *Stripe) retrieve(prefix, name string) func(*stripeReq) (any, *stripeErr
 		}
 		return nil, stripeMissing(name, id, "id")
 	}
+}
+
+// acceptDispute is POST /v1/disputes/{id}/close: the platform accepts the
+// dispute, which closes it lost (the funds stay withdrawn).
+func (s *Stripe) acceptDispute(q *stripeReq) (any, *stripeError) {
+	d, ok := s.Disputes[q.id()]
+	if !ok {
+		return nil, stripeMissing("dispute", q.id(), "dispute")
+	}
+	if stripeDisputeClosed(d.Status) {
+		return nil, stripeInvalid("", "This dispute is already closed (%s).", d.Status)
+	}
+	s.closeDispute(d, false)
+	return s.renderDispute(d), nil
 }
 
 func (s *Stripe) getEvent(q *stripeReq) (any, *stripeError) {

@@ -70,6 +70,9 @@ func (s *Stripe) fill() {
 	if s.Events == nil {
 		s.Events = empty.Events
 	}
+	if s.Endpoints == nil {
+		s.Endpoints = empty.Endpoints
+	}
 	if s.Idem == nil {
 		s.Idem = empty.Idem
 	}
@@ -85,15 +88,15 @@ func (s *Stripe) fill() {
 }
 
 // ResumeDeliveries sends again, in the background, every delivery that was
-// pending when the stand-in last stopped (to the webhook URL of now, as
+// pending when the stand-in last stopped (to its endpoint's URL of now, as
 // Stripe sends to the endpoint's current address).
 func (s *Stripe) ResumeDeliveries() {
 	s.mu.Lock()
 	var recs []*Delivery
 	for _, rec := range s.DeliveryLog {
 		if rec.Pending {
-			if s.webhookURL != "" {
-				rec.URL = s.webhookURL
+			if u := s.endpointURL(rec.Endpoint); u != "" {
+				rec.URL = u
 			}
 			recs = append(recs, rec)
 		}

@@ -26,19 +26,35 @@ const (
 	DefaultSecretKey      = "sk_test_sandbox"
 	DefaultPublishableKey = "pk_test_sandbox"
 	DefaultWebhookSecret  = "whsec_sandbox"
+	// DefaultConnectWebhookSecret signs what is sent to the Connect endpoint.
+	DefaultConnectWebhookSecret = "whsec_sandbox_connect"
 )
 
 // stripeAPIVersion is the version the stand-in renders objects and events at:
 // the one stripe-go v76 pins.
 const stripeAPIVersion = "2023-10-16"
 
+// stripeAccountVersion is the account's default API version in the
+// stand-in: what an endpoint created without api_version renders its events
+// at, as Stripe renders them at the account's default (which is never the
+// version a pinned library reads, once the account has been upgraded).
+const stripeAccountVersion = "2024-06-20"
+
 // Config configures the Stripe stand-in.
 type Config struct {
 	SecretKey     string // the API key callers must send (default sk_test_sandbox)
-	WebhookSecret string // signs deliveries (default whsec_sandbox)
-	// WebhookURL receives every event, signed (Trove's /webhooks/stripe).
-	// Empty: events are kept (GET /v1/events/{id}) but not sent.
+	WebhookSecret string // signs deliveries to WebhookURL (default whsec_sandbox)
+	// WebhookURL is the platform's endpoint: it receives every event about
+	// the platform's own objects, signed (Trove's /webhooks/stripe), at
+	// 2023-10-16. Empty: events are kept (GET /v1/events/{id}) but not sent.
 	WebhookURL string
+	// ConnectWebhookURL is the Connect endpoint: it receives the events of
+	// connected accounts (account.updated), each with "account" set, signed
+	// with ConnectWebhookSecret (default whsec_sandbox_connect): Trove's
+	// /webhooks/stripe/connect. As with Stripe, none of them goes to
+	// WebhookURL. Empty: they are kept but not sent.
+	ConnectWebhookURL    string
+	ConnectWebhookSecret string
 	// PublishableKey is what a browser sends (default pk_test_sandbox): it
 	// may only confirm or read a payment intent, and only with its client
 	// secret, as with Stripe.js.
@@ -61,14 +77,15 @@ type Stripe struct {
 	hc      *http.Client
 	handler http.Handler
 
-	mu         sync.Mutex
-	state      // everything a restart must keep
-	webhookURL string
-	cause      stripeCause // the API request under way, for events' request field
-	outbox     []*Delivery // deliveries made under mu, sent once it is released
-	dropping   bool        // DropDeliveries
-	sender     *sandbox.Sender
-	file       *sandbox.File // nil: the state lives in memory only (Open)
+	mu                sync.Mutex
+	state             // everything a restart must keep
+	webhookURL        string
+	connectWebhookURL string
+	cause             stripeCause // the API request under way, for events' request field
+	outbox            []*Delivery // deliveries made under mu, sent once it is released
+	dropping          bool        // DropDeliveries
+	sender            *sandbox.Sender
+	file              *sandbox.File // nil: the state lives in memory only (Open)
 }
 
 // state is the stand-in's memory: what it has been asked to make, and
@@ -84,6 +101,8 @@ type state struct {
 	Invoices    map[string]*stripeInvoice
 	Disputes    map[string]*stripeDispute
 	Events      map[string]*stripeEvent
+	Endpoints   map[string]*stripeEndpoint // made through the API (endpoints.go)
+	EndpointSeq int
 	Idem        map[string]*stripeIdem
 	InvoiceSeq  int
 	Connect     stripeConnect // Connect: accounts, onboarding links, transfers (connect.go)
@@ -158,6 +177,7 @@ type stripeInvoice struct {
 type stripeDispute struct {
 	ID, Charge, Intent, Currency, Reason, Status string
 	Amount                                       int64
+	Withdrawn                                    bool // the amount is out of the platform's balance
 	Created                                      time.Time
 }
 
@@ -203,7 +223,11 @@ func New(cfg Config) *Stripe {
 	if cfg.WebhookSecret == "" {
 		cfg.WebhookSecret = DefaultWebhookSecret
 	}
-	s := &Stripe{cfg: cfg, clock: cfg.Clock, log: cfg.Log, hc: cfg.HTTPClient, webhookURL: cfg.WebhookURL, state: newState()}
+	if cfg.ConnectWebhookSecret == "" {
+		cfg.ConnectWebhookSecret = DefaultConnectWebhookSecret
+	}
+	s := &Stripe{cfg: cfg, clock: cfg.Clock, log: cfg.Log, hc: cfg.HTTPClient, webhookURL: cfg.WebhookURL,
+		connectWebhookURL: cfg.ConnectWebhookURL, state: newState()}
 	if s.clock == nil {
 		s.clock = clock.System{}
 	}
@@ -224,6 +248,7 @@ func newState() state {
 		Customers: map[string]*stripeCustomer{}, Products: map[string]*stripeProduct{}, Prices: map[string]*stripePrice{},
 		Subs: map[string]*stripeSub{}, Invoices: map[string]*stripeInvoice{}, Disputes: map[string]*stripeDispute{},
 		Events: map[string]*stripeEvent{}, Idem: map[string]*stripeIdem{}, Connect: newStripeConnect(),
+		Endpoints: map[string]*stripeEndpoint{},
 	}
 }
 
@@ -235,11 +260,18 @@ func (s *Stripe) Handler() http.Handler { return s.handler }
 // sends with a client secret.
 func (s *Stripe) PublishableKey() string { return s.cfg.PublishableKey }
 
-// SetWebhookURL changes where events are delivered (for a server whose
-// address is known only once it listens).
+// SetWebhookURL changes where the platform's events are delivered (for a
+// server whose address is known only once it listens).
 func (s *Stripe) SetWebhookURL(u string) {
 	s.mu.Lock()
 	s.webhookURL = u
+	s.mu.Unlock()
+}
+
+// SetConnectWebhookURL changes where connected accounts' events are delivered.
+func (s *Stripe) SetConnectWebhookURL(u string) {
+	s.mu.Lock()
+	s.connectWebhookURL = u
 	s.mu.Unlock()
 }
 
@@ -323,8 +355,10 @@ func (s *Stripe) renew(id string, pay bool) {
 }
 
 // Dispute opens a dispute (fraudulent, needs_response) on a succeeded
-// charge, sends charge.dispute.created, and returns the dispute's id. It
-// panics for an unknown charge.
+// charge and returns its id. As with most of Stripe's disputes, the
+// disputed amount leaves the platform's balance at once: it sends
+// charge.dispute.created, then charge.dispute.funds_withdrawn. It panics
+// for an unknown charge.
 func (s *Stripe) Dispute(chargeID string) string {
 	s.mu.Lock()
 	ch, ok := s.Charges[chargeID]
@@ -338,10 +372,52 @@ func (s *Stripe) Dispute(chargeID string) string {
 	s.Disputes[d.ID] = d
 	ch.Disputed = true
 	s.emit("charge.dispute.created", s.renderDispute(d), nil)
+	d.Withdrawn = true
+	s.emit("charge.dispute.funds_withdrawn", s.renderDispute(d), nil)
 	s.save()
 	s.mu.Unlock()
 	s.flush()
 	return d.ID
+}
+
+// CloseDispute ends a dispute as the card network decided: won gives the
+// funds back (charge.dispute.funds_reinstated) and closes it won; lost
+// closes it lost, the funds staying withdrawn. charge.dispute.closed is
+// sent either way. It panics for an unknown dispute, and does nothing to a
+// closed one.
+func (s *Stripe) CloseDispute(id string, won bool) {
+	s.mu.Lock()
+	d, ok := s.Disputes[id]
+	if !ok {
+		s.mu.Unlock()
+		panic(fmt.Sprintf("sandbox stripe: no dispute %q", id))
+	}
+	s.cause = stripeCause{}
+	if !stripeDisputeClosed(d.Status) {
+		s.closeDispute(d, won)
+		s.save()
+	}
+	s.mu.Unlock()
+	s.flush()
+}
+
+// closeDispute closes d, won or lost, and sends its events. Callers hold s.mu.
+func (s *Stripe) closeDispute(d *stripeDispute, won bool) {
+	prev := map[string]any{"status": d.Status}
+	if won {
+		d.Status = "won"
+		if d.Withdrawn {
+			d.Withdrawn = false
+			s.emit("charge.dispute.funds_reinstated", s.renderDispute(d), nil)
+		}
+	} else {
+		d.Status = "lost"
+	}
+	s.emit("charge.dispute.closed", s.renderDispute(d), prev)
+}
+
+func stripeDisputeClosed(status string) bool {
+	return status == "won" || status == "lost" || status == "warning_closed"
 }
 
 // The operations below hold s.mu.
@@ -732,7 +808,7 @@ func (s *Stripe) renderDispute(d *stripeDispute) map[string]any {
 		"created": d.Created.Unix(), "currency": d.Currency,
 		"evidence_details": map[string]any{"due_by": d.Created.Add(21 * 24 * time.Hour).Unix(), "has_evidence": false,
 			"past_due": false, "submission_count": 0},
-		"is_charge_refundable": false, "livemode": false, "metadata": map[string]string{},
+		"is_charge_refundable": false, "livemode": s.livemode(), "metadata": map[string]string{},
 		"payment_intent": stripeNullable(d.Intent), "reason": d.Reason, "status": d.Status,
 	}
 }

@@ -23,20 +23,25 @@ import (
 )
 
 const (
-	stripeTestKey    = "sk_test_trove_sandbox"
-	stripeTestPK     = "pk_test_trove_sandbox"
-	stripeTestWhsec  = "whsec_trove_sandbox_secret"
-	stripeWaitWindow = 5 * time.Second
+	stripeTestKey          = "sk_test_trove_sandbox"
+	stripeTestPK           = "pk_test_trove_sandbox"
+	stripeTestWhsec        = "whsec_trove_sandbox_secret"
+	stripeTestConnectWhsec = "whsec_trove_sandbox_connect"
+	stripeWaitWindow       = 5 * time.Second
 )
 
-// stripeReceiver is Trove's webhook endpoint in miniature: it verifies each
-// delivery with the adapter's ParseEvent and keeps the events.
+// stripeReceiver is Trove's two webhook endpoints in miniature: it verifies
+// each delivery with the adapter (ParseEvent at /webhooks/stripe,
+// ParseConnectEvent at /webhooks/stripe/connect), refuses an event that
+// endpoint never gets from Stripe (a connected account's at the platform's,
+// the platform's at the Connect one), and keeps the events.
 type stripeReceiver struct {
 	srv    *httptest.Server
 	client *stripe.Client
 
 	mu       sync.Mutex
 	events   []stripe.Event
+	connect  []stripe.Event // of those, the ones received at the Connect endpoint
 	rejected []error
 	failNext int // answer 500 to this many deliveries first
 }
@@ -47,7 +52,19 @@ func (rc *stripeReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	ev, err := rc.client.ParseEvent(body, r.Header.Get("Stripe-Signature"))
+	atConnect := strings.HasSuffix(r.URL.Path, "/connect")
+	var ev stripe.Event
+	if atConnect {
+		ev, err = rc.client.ParseConnectEvent(body, r.Header.Get("Stripe-Signature"))
+		if err == nil && ev.Account == "" {
+			err = fmt.Errorf("%s (%s) without account at the Connect endpoint", ev.ID, ev.Type)
+		}
+	} else {
+		ev, err = rc.client.ParseEvent(body, r.Header.Get("Stripe-Signature"))
+		if err == nil && ev.Account != "" {
+			err = fmt.Errorf("%s (%s) of account %s at the platform's endpoint", ev.ID, ev.Type, ev.Account)
+		}
+	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if err != nil {
@@ -61,7 +78,22 @@ func (rc *stripeReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc.events = append(rc.events, ev)
+	if atConnect {
+		rc.connect = append(rc.connect, ev)
+	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// atConnect says whether the event evtID was received at the Connect endpoint.
+func (rc *stripeReceiver) atConnect(evtID string) bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for _, ev := range rc.connect {
+		if ev.ID == evtID {
+			return true
+		}
+	}
+	return false
 }
 
 // of returns the events of type typ received so far.
@@ -112,6 +144,7 @@ func newStripeRig(t *testing.T, prefix string) *stripeRig {
 	sb := sbstripe.New(sbstripe.Config{
 		SecretKey: stripeTestKey, PublishableKey: stripeTestPK, WebhookSecret: stripeTestWhsec,
 		WebhookURL: recv.srv.URL + "/webhooks/stripe", Clock: clk,
+		ConnectWebhookURL: recv.srv.URL + "/webhooks/stripe/connect", ConnectWebhookSecret: stripeTestConnectWhsec,
 	})
 	var h http.Handler = sb.Handler()
 	if prefix != "" {
@@ -124,7 +157,7 @@ func newStripeRig(t *testing.T, prefix string) *stripeRig {
 	t.Cleanup(sb.WaitDeliveries)
 	c, err := stripe.New(stripe.Config{
 		SecretKey: stripeTestKey, APIBase: srv.URL + prefix,
-		WebhookSecrets: []string{"whsec_retired_one", stripeTestWhsec}, Clock: clk,
+		WebhookSecrets: []string{"whsec_retired_one", stripeTestWhsec}, ConnectWebhookSecrets: []string{stripeTestConnectWhsec}, Clock: clk,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1822,10 +1822,30 @@ export interface paths {
         readonly get?: never;
         readonly put?: never;
         /**
-         * Stripe events (payment intents, refunds, disputes, invoices, subscriptions).
-         * @description The Stripe-Signature header is checked (300 s tolerance, every configured secret, API version 2023-10-16); the event is recorded under its evt_ id, with its secrets (client_secret and the like) removed (a redelivery answers 200 and changes nothing), and processed by a job.
+         * Stripe events of the platform's account (payment intents, refunds, disputes, invoices, subscriptions, transfer reversals).
+         * @description The Stripe-Signature header is checked (300 s tolerance, every configured secret of the platform's endpoint, API version 2023-10-16, livemode the secret key's); the event is recorded under its evt_ id, with its secrets (client_secret and the like) removed (a redelivery answers 200 and changes nothing), and processed by a job. An event of a connected account (account set), which Stripe sends to Connect endpoints only, is refused with 400 and recorded with why.
          */
         readonly post: operations["stripeWebhook"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/webhooks/stripe/connect": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Stripe events of the vendors' connected accounts (the Connect endpoint, registered with connect=true).
+         * @description Checked as /webhooks/stripe, with the Connect endpoint's secrets (TROVE_STRIPE_CONNECT_WEBHOOK_SECRET). Every event must name its connected account (account); one without (the platform's own) is refused with 400 and recorded with why. account.updated is processed by a job (the account is re-read); other events are recorded.
+         */
+        readonly post: operations["stripeConnectWebhook"];
         readonly delete?: never;
         readonly options?: never;
         readonly head?: never;
@@ -2438,12 +2458,17 @@ export interface components {
         readonly LedgerEntry: {
             readonly id: string;
             readonly vendor_id: string;
-            /** @enum {string} */
-            readonly kind: "sale" | "commission" | "refund" | "refund_commission" | "adjustment";
+            /**
+             * @description dispute and dispute_commission: a lost dispute (chargeback) on the order, debited like a refund; transfer_reversal: a reversal of a payout's transfer made in Stripe, outside Trove.
+             * @enum {string}
+             */
+            readonly kind: "sale" | "commission" | "refund" | "refund_commission" | "adjustment" | "dispute" | "dispute_commission" | "transfer_reversal";
             readonly amount: components["schemas"]["Money"];
             readonly order_id: string | null;
             readonly vendor_order_id: string | null;
             readonly refund_id: string | null;
+            /** @description dsp_…: the lost dispute of a dispute or dispute_commission entry. */
+            readonly dispute_id: string | null;
             readonly memo: string;
             /** @description The payout that settled it; null while open. */
             readonly payout_id: string | null;
@@ -2456,6 +2481,7 @@ export interface components {
             readonly order_id: string;
             readonly sale: components["schemas"]["Money"];
             readonly commission: components["schemas"]["Money"];
+            /** @description What refunds and lost disputes (chargebacks) took back. */
             readonly refunds: components["schemas"]["Money"];
             readonly net: components["schemas"]["Money"];
             /** Format: date-time */
@@ -5186,7 +5212,7 @@ export interface operations {
     readonly listVendorLedger: {
         readonly parameters: {
             readonly query?: {
-                readonly kind?: "sale" | "commission" | "refund" | "refund_commission" | "adjustment";
+                readonly kind?: "sale" | "commission" | "refund" | "refund_commission" | "adjustment" | "dispute" | "dispute_commission" | "transfer_reversal";
                 readonly order_id?: string;
                 readonly from?: string;
                 readonly to?: string;
@@ -5732,6 +5758,37 @@ export interface operations {
         };
     };
     readonly stripeWebhook: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header: {
+                readonly "Stripe-Signature": string;
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": Record<string, never>;
+            };
+        };
+        readonly responses: {
+            /** @description Received (or received before). */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": {
+                        readonly received: boolean;
+                        readonly duplicate: boolean;
+                    };
+                };
+            };
+            readonly 400: components["responses"]["Problem"];
+            readonly 413: components["responses"]["Problem"];
+        };
+    };
+    readonly stripeConnectWebhook: {
         readonly parameters: {
             readonly query?: never;
             readonly header: {
