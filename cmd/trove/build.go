@@ -177,7 +177,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, conn *sqlx.DB, mig
 	installer := vendors.NewInstaller(vendors.InstallerDeps{Connections: conns, Shopify: shopifyClient},
 		vendors.InstallerConfig{PublicURL: cfg.PublicURL.String()})
 	catalogStore := catalog.NewStore(catalog.Deps{DB: conn, Clock: clk})
-	hooks := webhooks.NewStore(webhooks.Deps{DB: conn, Clock: clk, Queue: q})
+	hooks := webhooks.NewStore(webhooks.Deps{DB: conn, Clock: clk, Queue: q, Metrics: metrics})
 	syncer := shopifysync.New(shopifysync.Deps{DB: conn, Clock: clk, Catalog: catalogStore, Connections: conns,
 		Shopify: shopifyClient, Webhooks: hooks, Queue: q})
 	orderStore := orders.NewStore(orders.Deps{DB: conn, Clock: clk, Queue: q, Catalog: catalogStore,

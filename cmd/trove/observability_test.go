@@ -79,6 +79,13 @@ func TestAlertsNameMetricsTroveServes(t *testing.T) {
 		VALUES ('job_test_due', 'test.due', 'test.nobody', '{}', 'pending', 0, 1, UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`); err != nil {
 		t.Fatal(err)
 	}
+	// Deliveries that do not verify, one per endpoint.
+	for _, path := range []string{"/webhooks/shopify", "/webhooks/stripe", "/webhooks/stripe/connect"} {
+		res, _ := call(t, s, "", "POST", path, `{"id":"forged"}`)
+		if res.StatusCode != 400 && res.StatusCode != 401 {
+			t.Fatalf("a forged delivery to %s: %d", path, res.StatusCode)
+		}
+	}
 	var metrics string
 	waitUntil(t, "every watched metric", func() bool {
 		res, body := get(t, s.url+"/metrics")
@@ -97,6 +104,9 @@ func TestAlertsNameMetricsTroveServes(t *testing.T) {
 		`trove_shopify_connections{status="connected"} 3`,
 		`trove_xero_connection{status="connected"} 1`,
 		`trove_jobs{kind="test.due",status="pending"} 1`,
+		`trove_webhook_signature_failures_total{endpoint="shopify"} 1`,
+		`trove_webhook_signature_failures_total{endpoint="stripe"} 1`,
+		`trove_webhook_signature_failures_total{endpoint="stripe_connect"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("no %s in /metrics", want)

@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trove-platform/trove/internal/platform/clock"
 	"github.com/trove-platform/trove/internal/platform/db"
@@ -53,18 +54,30 @@ type Store struct {
 	db    *sqlx.DB
 	clock clock.Clock
 	queue *queue.Queue
+	// unverified counts deliveries refused at the signature check, by
+	// endpoint: a rotated secret set wrong, or someone knocking.
+	unverified *prometheus.CounterVec
 }
 
-// Deps are the Store's collaborators.
+// Deps are the Store's collaborators. Metrics (optional) is where the
+// ingress's counters are registered.
 type Deps struct {
-	DB    *sqlx.DB
-	Clock clock.Clock
-	Queue *queue.Queue
+	DB      *sqlx.DB
+	Clock   clock.Clock
+	Queue   *queue.Queue
+	Metrics prometheus.Registerer
 }
 
 // NewStore returns a Store.
 func NewStore(d Deps) *Store {
-	return &Store{db: d.DB, clock: d.Clock, queue: d.Queue}
+	s := &Store{db: d.DB, clock: d.Clock, queue: d.Queue,
+		unverified: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trove_webhook_signature_failures_total",
+			Help: "Webhook deliveries refused because they do not verify (signature, or for Stripe also its age, API version or mode), by endpoint (shopify, stripe, stripe_connect)."},
+			[]string{"endpoint"})}
+	if d.Metrics != nil {
+		d.Metrics.MustRegister(s.unverified)
+	}
+	return s
 }
 
 // Record stores e and enqueues job for it in one transaction. It reports false,
@@ -260,6 +273,7 @@ func HandleShopify(s *Store, v ShopifyVerifier) http.Handler {
 			return
 		}
 		if !v.VerifyWebhook(body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
+			s.unverified.WithLabelValues("shopify").Inc()
 			httpx.Error(w, r, fault.Unauthorized("the webhook signature does not match"))
 			return
 		}
@@ -478,7 +492,7 @@ func stripeConnectJob(rowID int64, ev stripe.Event) queue.Job {
 // endpoint shows failing in Stripe's dashboard) and recorded with why
 // (Store.Refuse), with no job.
 func HandleStripe(s *Store, v StripeVerifier) http.Handler {
-	return handleStripe(s, v.ParseEvent, func(ev stripe.Event) error {
+	return handleStripe(s, "stripe", v.ParseEvent, func(ev stripe.Event) error {
 		if ev.Account == "" {
 			return nil
 		}
@@ -496,7 +510,7 @@ func HandleStripe(s *Store, v StripeVerifier) http.Handler {
 // recorded with why, with no job. account.updated is followed (the account
 // is re-read); the rest are recorded as processed.
 func HandleStripeConnect(s *Store, v StripeConnectVerifier) http.Handler {
-	return handleStripe(s, v.ParseConnectEvent, func(ev stripe.Event) error {
+	return handleStripe(s, "stripe_connect", v.ParseConnectEvent, func(ev stripe.Event) error {
 		if ev.Account != "" {
 			return nil
 		}
@@ -509,7 +523,7 @@ func HandleStripeConnect(s *Store, v StripeConnectVerifier) http.Handler {
 // handleStripe is the shape of both Stripe endpoints: parse (verify and
 // read) the event, check it is one this endpoint receives (a problem is
 // refused and recorded with why), record it with its job.
-func handleStripe(s *Store, parse func([]byte, string) (stripe.Event, error), belongs func(stripe.Event) error,
+func handleStripe(s *Store, endpoint string, parse func([]byte, string) (stripe.Event, error), belongs func(stripe.Event) error,
 	job func(int64, stripe.Event) queue.Job) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(w, r)
@@ -519,6 +533,7 @@ func handleStripe(s *Store, parse func([]byte, string) (stripe.Event, error), be
 		}
 		ev, err := parse(body, r.Header.Get("Stripe-Signature"))
 		if err != nil {
+			s.unverified.WithLabelValues(endpoint).Inc()
 			httpx.Error(w, r, fault.Invalid("the event does not verify: %v", err))
 			return
 		}
